@@ -1,0 +1,307 @@
+"""Command line: `ecandidat [--kiosk] | staff | config | db | catalog | mail | …`.
+
+Textual is imported only when a TUI starts. Bad arguments, bad files and bad
+settings get one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .config import ConfigError, Settings, load_settings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class CommandError(Exception):
+    """One line for stderr, then exit 1."""
+
+
+def _services(settings: Settings, *, prepare: bool = True):
+    from .services import build_services
+
+    return build_services(settings, prepare=prepare)
+
+
+# ------------------------------------------------------------------ TUIs
+
+
+def cmd_candidate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kiosk:
+        settings.kiosk = True
+    from .app import run_candidate_app
+
+    return run_candidate_app(settings)
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from .staff_app import run_staff_app
+
+    return run_staff_app(settings)
+
+
+# ------------------------------------------------------------- settings
+
+
+def cmd_config_show(args: argparse.Namespace, settings: Settings) -> int:
+    shown = settings.masked()
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from .store.db import Database
+    from .store.migrate import HEAD_REVISION, ensure_schema
+
+    from .config import ensure_dirs
+
+    ensure_dirs(settings)
+    db = Database(settings.database_url)
+    try:
+        ran = ensure_schema(db)
+    finally:
+        db.dispose()
+    print(f"Schema {'upgraded to' if ran else 'already at'} {HEAD_REVISION}.")
+    return 0
+
+
+# --------------------------------------------------------------- catalog
+
+
+def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .services.catalog import CatalogImportError
+
+    services = _services(settings, prepare=False)
+    try:
+        services.prepare(demo_catalog=False)
+        report = services.catalog.import_file(Path(args.file))
+    except CatalogImportError as exc:
+        for line in exc.errors[:50]:
+            print(line, file=sys.stderr)
+        if len(exc.errors) > 50:
+            print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
+        print("Nothing was imported.", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        services.close()
+    print(report.summary())
+    return 0
+
+
+# ------------------------------------------------------------------ mail
+
+
+def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        rows = services.dispatcher.list_mails(status=args.status, limit=args.limit)
+    finally:
+        services.close()
+    for row in rows:
+        print(f"{row.id:>6}  {row.status:<8} {row.created_at:%Y-%m-%d %H:%M}  {row.to_addr:<35} {row.subject}")
+    if not rows:
+        print("No mail.")
+    return 0
+
+
+def cmd_mail_show(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        row = services.dispatcher.get_mail(args.id)
+    finally:
+        services.close()
+    if row is None:
+        raise CommandError(f"mail {args.id}: no such mail")
+    print(f"To: {row.to_addr}\nSubject: {row.subject}\nStatus: {row.status} (attempts: {row.attempts})")
+    if row.last_error:
+        print(f"Last error: {row.last_error}")
+    if row.attachment_name:
+        print(f"Attachment: {row.attachment_name}")
+    print()
+    print(row.body)
+    return 0
+
+
+def cmd_mail_send(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        report = services.dispatcher.dispatch_pending(ignore_backoff=True)
+    finally:
+        services.close()
+    print(report.summary())
+    return 0 if not report.failed else EXIT_FAILURE
+
+
+# ------------------------------------------------------- staff accounts
+
+
+def _prompt_password_twice() -> str:
+    if not sys.stdin.isatty():
+        first = sys.stdin.readline().rstrip("\n")
+        second = sys.stdin.readline().rstrip("\n")
+    else:
+        first = getpass.getpass("Mot de passe : ")
+        second = getpass.getpass("Confirmation : ")
+    if first != second:
+        raise CommandError("the two passwords differ; nothing was created")
+    return first
+
+
+def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .services import DomainError
+
+    services = _services(settings)
+    try:
+        password = _prompt_password_twice()
+        services.staff.add_staff_user(args.login, password, args.role, centres=args.centre or [])
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        services.close()
+    print(f"Staff user {args.login} created ({args.role}).")
+    return 0
+
+
+def cmd_staff_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        users = services.staff.list_staff_users()
+    finally:
+        services.close()
+    for user in users:
+        state = "disabled" if user.disabled else "active"
+        print(f"{user.login:<20} {user.role:<12} {state:<8} {','.join(user.centres)}")
+    if not users:
+        print("No staff user.")
+    return 0
+
+
+def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from .services import DomainError
+
+    services = _services(settings)
+    try:
+        services.staff.disable_staff_user(args.login)
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        services.close()
+    print(f"Staff user {args.login} disabled.")
+    return 0
+
+
+# ---------------------------------------------------- directory, upkeep
+
+
+def cmd_directory_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .services import DomainError
+
+    services = _services(settings)
+    try:
+        count = services.directory.import_file(Path(args.file))
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        services.close()
+    print(f"{count} students imported into the local directory.")
+    return 0
+
+
+def cmd_maintenance_purge(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        deleted = services.accounts.purge_unvalidated()
+    finally:
+        services.close()
+    print(f"{len(deleted)} unvalidated account(s) deleted.")
+    return 0
+
+
+def cmd_kiosk_unlock_code(args: argparse.Namespace, settings: Settings) -> int:
+    from .services.security import hash_secret
+
+    code = _prompt_password_twice()
+    if len(code) < 6:
+        raise CommandError("the unlock code needs at least 6 characters")
+    print(f'kiosk_unlock_hash = "{hash_secret(code)}"')
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecandidat", description="eCandidat in the terminal: candidates, staff, and upkeep."
+    )
+    parser.add_argument("--kiosk", action="store_true", help="run the candidate app in kiosk mode")
+    parser.set_defaults(handler=cmd_candidate)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("staff", cmd_staff, "the support staff console")
+
+    config = sub.add_parser("config", help="settings").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("show", cmd_config_show, "print the effective settings, secrets masked", config)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("upgrade", cmd_db_upgrade, "apply the migrations", db)
+
+    catalog = sub.add_parser("catalog", help="the Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_catalog_import, "load a catalog from JSON or CSV (see docs/catalog.md)", catalog).add_argument("file")
+
+    mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = add("list", cmd_mail_list, "list mails in the outbox", mail)
+    p.add_argument("--status", choices=["pending", "sent", "failed"])
+    p.add_argument("--limit", type=int, default=50)
+    add("show", cmd_mail_show, "show one mail", mail).add_argument("id", type=int)
+    add("send", cmd_mail_send, "deliver pending mails now", mail)
+
+    staff_user = sub.add_parser("staff-user", help="staff accounts").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = add("add", cmd_staff_user_add, "create a staff user (password prompted twice)", staff_user)
+    p.add_argument("login")
+    p.add_argument("--role", required=True, choices=["support", "gestionnaire", "admin"])
+    p.add_argument("--centre", action="append", metavar="CODE", help="a centre a gestionnaire manages (repeatable)")
+    add("list", cmd_staff_user_list, "list staff users", staff_user)
+    add("disable", cmd_staff_user_disable, "disable a staff user", staff_user).add_argument("login")
+
+    directory = sub.add_parser("directory", help="the local student directory (ENT)").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_directory_import, "load students from CSV or JSON (see docs/directory.md)", directory).add_argument("file")
+
+    maintenance = sub.add_parser("maintenance", help="upkeep").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("purge", cmd_maintenance_purge, "delete unvalidated accounts past their deadline", maintenance)
+
+    kiosk = sub.add_parser("kiosk", help="kiosk set-up").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("unlock-code", cmd_kiosk_unlock_code, "hash a staff unlock code for config.toml", kiosk)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.handler(args, settings) or 0
+    except ConfigError as exc:
+        print(f"ecandidat: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CommandError as exc:
+        print(f"ecandidat: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""Settings: defaults, then `config.toml`, then the `ECANDIDAT_*` environment.
+
+Every setting has one name used everywhere: the TOML key `smtp_host` is the
+environment variable `ECANDIDAT_SMTP_HOST`. `ECANDIDAT_HOME` puts the
+database, the mail folder, the configuration and the logs in one folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+APP_NAME = "ecandidat-tui"
+KEYRING_SERVICE = "ecandidat-tui"
+ENV_PREFIX = "ECANDIDAT_"
+
+MAIL_BACKENDS = ("maildir", "smtp", "console", "memory")
+SMTP_SECURITY = ("starttls", "ssl", "none")
+SECRET_KEYS = {"smtp_password", "kiosk_unlock_hash"}
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message is one line naming the key."""
+
+
+@dataclass
+class Settings:
+    home: Path | None = None
+    data_dir: Path = Path(".")
+    config_dir: Path = Path(".")
+    log_dir: Path = Path(".")
+    database_url: str = ""
+    mail_backend: str = "maildir"
+    mail_dir: Path = Path(".")
+    mail_from: str = "ecandidat-noreply@univ.example"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_security: str = "starttls"
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0
+    institution: str = "Université Exemple"
+    public_url: str = "https://ecandidat.univ.example"
+    login_prefix: str = ""
+    account_validity_days: int = 5
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    reset_code_hours: int = 2
+    activation_code_days: int = 5
+    max_candidatures_per_centre: int = 20
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_roots: list[Path] = field(default_factory=list)
+    kiosk: bool = False
+    kiosk_roots: list[Path] = field(default_factory=list)
+    kiosk_unlock_hash: str = ""
+    idle_timeout_seconds: int = 300
+    idle_warning_seconds: int = 30
+    theme: str = "ecandidat"
+    high_contrast: bool = False
+    demo_catalog: bool = True
+    directory_backend: str = "local"
+    mail_dispatch_seconds: float = 15.0
+
+    @property
+    def db_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix) :])
+        return None
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "ecandidat.log"
+
+    def effective_upload_roots(self) -> list[Path]:
+        """Where the file picker may look: removable media in kiosk mode."""
+        return list(self.kiosk_roots if self.kiosk else self.upload_roots)
+
+    def masked(self) -> dict[str, str]:
+        """Every setting as text, secrets replaced, for `config show`."""
+        shown: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_KEYS:
+                text = "********" if value else "(unset)"
+            elif isinstance(value, list):
+                text = ", ".join(str(v) for v in value)
+            elif f.name == "database_url":
+                text = _mask_url_password(value)
+            else:
+                text = "" if value is None else str(value)
+            shown[f.name] = text
+        return shown
+
+
+_DERIVED = {"home", "data_dir", "config_dir", "log_dir"}
+_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in creds:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}"
+
+
+def _convert(key: str, raw: Any, source: str) -> Any:
+    """Turn a TOML or environment value into the field's type, or say why not."""
+    kind = _FIELD_TYPES[key]
+    where = f"{source}: {key}"
+    try:
+        if kind in ("bool",):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on", "oui"):
+                return True
+            if text in ("0", "false", "no", "off", "non", ""):
+                return False
+            raise ValueError
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError
+            value = int(raw)
+            if value < 0:
+                raise ValueError
+            return value
+        if kind == "float":
+            value = float(raw)
+            if value < 0:
+                raise ValueError
+            return value
+        if kind == "Path":
+            return Path(str(raw)).expanduser()
+        if kind == "list[Path]":
+            items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
+            return [Path(str(i)).expanduser() for i in items if str(i).strip()]
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: invalid value {raw!r} (expected {kind})") from None
+
+
+def _validate(settings: Settings, source: str) -> None:
+    if settings.mail_backend not in MAIL_BACKENDS:
+        raise ConfigError(
+            f"{source}: mail_backend: {settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}"
+        )
+    if settings.smtp_security not in SMTP_SECURITY:
+        raise ConfigError(
+            f"{source}: smtp_security: {settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}"
+        )
+    if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in settings.login_prefix):
+        raise ConfigError(f"{source}: login_prefix: at most 2 characters from 0-9A-Z")
+    if not 0 < settings.smtp_port < 65536:
+        raise ConfigError(f"{source}: smtp_port: {settings.smtp_port} is not a port number")
+    if settings.upload_max_bytes == 0:
+        raise ConfigError(f"{source}: upload_max_bytes: must be positive")
+
+
+def _default_dirs(home: Path | None) -> tuple[Path, Path, Path]:
+    if home is not None:
+        return home, home, home / "logs"
+    import platformdirs
+
+    return (
+        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    if "smtp_password" in data:
+        raise ConfigError(
+            f"{path}: smtp_password: secrets do not belong in config.toml; use the keyring or ECANDIDAT_SMTP_PASSWORD"
+        )
+    unknown = sorted(set(data) - set(_FIELD_TYPES) - _DERIVED)
+    for key in sorted(set(data) & _DERIVED):
+        unknown.append(key)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r}")
+    return data
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the effective settings. Raises ConfigError with a one-line message."""
+    env = os.environ if env is None else env
+    home_text = env.get(f"{ENV_PREFIX}HOME", "").strip()
+    home = Path(home_text).expanduser().resolve() if home_text else None
+    data_dir, config_dir, log_dir = _default_dirs(home)
+    settings = Settings(home=home, data_dir=data_dir, config_dir=config_dir, log_dir=log_dir)
+
+    config_file = config_dir / "config.toml"
+    if config_file.exists():
+        for key, raw in _read_toml(config_file).items():
+            setattr(settings, key, _convert(key, raw, str(config_file)))
+
+    for key in _FIELD_TYPES:
+        if key in _DERIVED:
+            continue
+        name = f"{ENV_PREFIX}{key.upper()}"
+        if name in env:
+            setattr(settings, key, _convert(key, env[name], name))
+
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+
+    if not settings.database_url:
+        settings.database_url = f"sqlite:///{data_dir / 'ecandidat.db'}"
+    if settings.mail_dir == Path("."):
+        settings.mail_dir = data_dir / "mail"
+    if not settings.upload_roots:
+        settings.upload_roots = [Path.home()]
+    if not settings.kiosk_roots:
+        user = env.get("USER", "")
+        settings.kiosk_roots = [Path("/media") / user if user else Path("/media"), Path("/run/media") / user]
+    if not settings.smtp_password and settings.mail_backend == "smtp":
+        settings.smtp_password = _keyring_password(settings.smtp_user)
+    _validate(settings, str(config_file) if config_file.exists() else "settings")
+    return settings
+
+
+def _keyring_password(user: str) -> str:
+    """The SMTP password from the system keyring, empty where there is none."""
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, user or "smtp") or ""
+    except Exception:  # no keyring backend on a headless kiosk is normal
+        return ""
+
+
+def ensure_dirs(settings: Settings) -> None:
+    for path in (settings.data_dir, settings.log_dir):
+        path.mkdir(parents=True, exist_ok=True)
+    if settings.db_path is not None:
+        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,38 @@
+"""The outbox: mails are rows written in the caller's transaction.
+
+`Outbox.enqueue` is called by services inside their unit of work, so a mail
+exists exactly when the change that causes it is committed. The
+`Dispatcher` (see `mail.dispatch`) delivers pending rows later.
+"""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+from typing import Any
+
+from sqlmodel import Session
+
+from ..domain import MailKind
+from ..store.models import OutboxMail
+from .templates import TemplateRenderer
+
+
+class Outbox:
+    def __init__(self, renderer: TemplateRenderer) -> None:
+        self.renderer = renderer
+
+    def enqueue(self, session: Session, kind: MailKind, to: str, *,
+                attachment: tuple[str, str] | None = None, **context: Any) -> OutboxMail:
+        """Render `kind` for `to` and add it to the outbox in `session`.
+
+        `attachment` is (file name, sha256 of a FileBlob already in the store).
+        """
+        subject, body = self.renderer.render(kind, **context)
+        row = OutboxMail(
+            kind=kind.value, to_addr=to, subject=subject, body=body,
+            attachment_name=attachment[0] if attachment else None,
+            attachment_sha256=attachment[1] if attachment else None,
+            message_id=make_msgid(domain="ecandidat-tui"),
+        )
+        session.add(row)
+        return row

@@ -1,0 +1,41 @@
+"""Typed refusals: each carries the French message a person reads.
+
+A screen shows `message` next to `field` (a form field name) when there is
+one, or as a notification otherwise; never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal the person can act on."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    """Several fields refused at once: `errors` maps field name -> message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first_message = next(iter(errors.items()))
+        super().__init__(first_message, first_field)
+        self.errors = dict(errors)
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    """The caller's role or the dossier's state does not allow this action."""
+
+
+class ConcurrentEdit(DomainError):
+    """Another terminal changed the same data first; nothing was overwritten."""
+
+    def __init__(self, message: str = "Ces informations ont été modifiées depuis un autre poste. "
+                 "Rechargez-les : rien n'a été enregistré.") -> None:
+        super().__init__(message)

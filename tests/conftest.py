@@ -1,0 +1,1 @@
+"""Shared fixtures. The `ecandidat` harness fixture comes from the package's pytest plugin."""
