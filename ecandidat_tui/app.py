@@ -103,6 +103,27 @@ class CandidateApp(App[int]):
             self.pop_screen()
         self.push_screen(MonCompteScreen())
 
+    # ------------------------------------------------------- navigation
+    # One action per destination of the header; keys, mouse and the command
+    # palette all go through these.
+
+    def action_accueil(self) -> None:
+        if self.candidate is not None:
+            self.start_session(self.candidate)
+
+    def action_assistance(self) -> None:
+        from .screens.assistance import AssistanceScreen
+
+        self.push_screen(AssistanceScreen())
+
+    def action_offre_formation(self) -> None:
+        from .screens.catalog import OffreFormationScreen
+
+        self.push_screen(OffreFormationScreen(mode="browse"))
+
+    def action_deconnexion(self) -> None:
+        self.logout()
+
     def logout(self) -> None:
         """Déconnexion: drop the candidate and every screen that showed them."""
         self.candidate = None
