@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from .config import Settings
-from .services import Services
 from .theme import register_themes
 
-ServicesFactory = Callable[[Settings], Services]
+if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
+    from .services import Services
+
+ServicesFactory = Callable[[Settings], "Services"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class CandidateApp(App[int]):
 
         self.push_screen(ConnexionScreen())
         if self._services is None and self._services_factory is not None:
-            self._prepare_services()
+            self.set_timer(0.15, self._prepare_services)  # paint and settle first, then load
         self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
 
     @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
@@ -134,10 +136,14 @@ class CandidateApp(App[int]):
         self.push_screen(ConnexionScreen())
 
 
-def run_candidate_app(settings: Settings) -> int:
-    from .services import build_services
+def _build_services(settings: Settings) -> "Services":
+    from .services import build_services  # imported in the worker, not before the first paint
 
-    app = CandidateApp(settings, services_factory=build_services)
+    return build_services(settings)
+
+
+def run_candidate_app(settings: Settings) -> int:
+    app = CandidateApp(settings, services_factory=_build_services)
     result = app.run()
     if app._services is not None:
         app._services.close()

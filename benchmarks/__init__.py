@@ -1,0 +1,1 @@
+"""Benchmarks of ecandidat-tui: `make bench` (full) or `make bench-smoke` (CI)."""

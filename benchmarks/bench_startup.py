@@ -1,0 +1,43 @@
+"""Start-up: process start -> Connexion painted, and -> ready to log in.
+
+Reference: a bare Textual app that shows one Static, started the same way
+in the same run. Targets: ≤ 1.3× the reference painted, ≤ 2.5× ready.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .harness import Figure, check
+
+CHILD = Path(__file__).with_name("startup_child.py")
+
+
+def _one(mode: str, home: str) -> float:
+    env = dict(os.environ, ECANDIDAT_HOME=home, ECANDIDAT_MAIL_BACKEND="memory")
+    env["BENCH_T0"] = repr(time.time())
+    out = subprocess.run([sys.executable, str(CHILD), mode], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return float(out.stdout.strip().splitlines()[-1]) * 1000
+
+
+def run(smoke: bool = False) -> list[Figure]:
+    repeat = 2 if smoke else 12
+    with tempfile.TemporaryDirectory() as home:
+        _one("ready", home)  # first start creates and migrates the database: not what we time
+        samples: dict[str, list[float]] = {"bare": [], "connexion": [], "ready": []}
+        for _ in range(repeat):  # interleaved, so machine noise hits all three alike
+            for mode in samples:
+                samples[mode].append(_one(mode, home))
+    bare = Figure("start-up: bare Textual app (reference)", "ms", samples["bare"])
+    figures = [bare]
+    for mode, label, limit in (("connexion", "Connexion painted", 1.3), ("ready", "ready to log in", 2.5)):
+        fig = Figure(f"start-up: {label}", "ms", samples[mode], reference="bare Textual app")
+        fig.ratio = round(fig.median / bare.median, 3)
+        figures.append(check(fig, max_ratio=limit))
+    return figures
