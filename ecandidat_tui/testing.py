@@ -25,6 +25,7 @@ from .config import Settings, load_settings
 from .mail.backends import MemoryBackend
 from .mail.message import Message
 from .services import Services, build_services
+from .services.security import use_fast_hashing
 
 DEFAULT_PASSWORD = "Candidat-2026!"
 
@@ -109,6 +110,7 @@ def make_harness(home: Path, **overrides: Any) -> Harness:
     env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory"}
     overrides.setdefault("upload_roots", [home / "uploads"])
     overrides.setdefault("mail_dispatch_seconds", 3600.0)
+    use_fast_hashing()
     settings = load_settings(env=env, **overrides)
     (home / "uploads").mkdir(parents=True, exist_ok=True)
     backend = MemoryBackend()

@@ -23,6 +23,15 @@ PASSWORD_SPECIALS = "@#$%^&+=-!*"
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 
 
+def use_fast_hashing() -> None:
+    """Cheap Argon2id parameters for test runs only (a hash costs ~1 ms, not ~130).
+
+    Hashes made either way verify either way: the parameters live in the hash.
+    """
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
