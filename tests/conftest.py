@@ -1,1 +1,196 @@
-"""Shared fixtures. The `ecandidat` harness fixture comes from the package's pytest plugin."""
+"""Shared fixtures. The `ecandidat` harness fixture comes from the package's pytest plugin.
+
+Databases:
+
+- `db_url` (parametrised: sqlite, postgresql): the URL of a fresh, EMPTY database
+  (no schema). The PostgreSQL case is marked `pg`.
+- `database`: a migrated `store.db.Database` on that engine, clean for each test.
+- `ecandidat_pg`: a Harness (see `ecandidat_tui.testing`) on a clean PostgreSQL database.
+
+PostgreSQL: the server is `ECANDIDAT_TEST_PG_URL` (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test). One uniquely named database
+is created and migrated per run; each test gets its own copy of it
+(`CREATE DATABASE … TEMPLATE`, a few tens of milliseconds), dropped after the
+test. Everything is dropped at the end of the run. When no server answers the
+PostgreSQL tests are skipped with the reason, except under `CI=true`, where
+they fail: the CI must prove both engines.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from ecandidat_tui.store.db import Database
+from ecandidat_tui.store.migrate import ensure_schema
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class PgServer:
+    """Creates and drops throw-away databases on one PostgreSQL server."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url)
+        if not self.url.drivername.startswith("postgres"):
+            raise ValueError(f"ECANDIDAT_TEST_PG_URL is not a PostgreSQL URL: {url}")
+        self.url = self.url.set(drivername="postgresql+psycopg")
+        self.prefix = f"ecandidat_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self._count = 0
+        self.template: str | None = None
+
+    def conninfo(self, database: str | None = None) -> str:
+        url = self.url.set(drivername="postgresql")
+        if database is not None:
+            url = url.set(database=database)
+        return url.render_as_string(hide_password=False)
+
+    def sqlalchemy_url(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=3)
+
+    def check(self) -> None:
+        with self._admin() as conn:
+            conn.execute("SELECT 1")
+
+    def create(self, *, template: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its name."""
+        self._count += 1
+        name = f"{self.prefix}_{self._count}"
+        with self._admin() as conn:
+            # template0 gives an empty database whatever `template1` holds.
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        with self._admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    def migrated_template(self) -> str:
+        """The run's database, migrated once; per-test databases copy it."""
+        if self.template is None:
+            name = self.create()
+            db = Database(self.sqlalchemy_url(name))
+            try:
+                ensure_schema(db)
+            finally:
+                db.dispose()  # a template must have no open connection
+            self.template = name
+        return self.template
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    url = os.environ.get("ECANDIDAT_TEST_PG_URL", DEFAULT_PG_URL)
+    server = PgServer(url)
+    try:
+        server.check()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        reason = f"no PostgreSQL server at ECANDIDAT_TEST_PG_URL ({server.url!r}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+        if _truthy(os.environ.get("CI")):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield server
+    if server.template is not None:
+        server.drop(server.template)
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = pg_server.create()
+    yield pg_server.sqlalchemy_url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh PostgreSQL database already at the head revision, for one test."""
+    name = pg_server.create(template=pg_server.migrated_template())
+    yield pg_server.sqlalchemy_url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run; tests copy it instead of migrating."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        ensure_schema(db)
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)  # fold the WAL into the main file before copying it
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return path
+
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh, empty database (no schema) on each engine."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def migrated_url(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh database at the head revision on each engine."""
+    if engine_name == "sqlite":
+        path = tmp_path / "store.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("pg_migrated_url")
+
+
+@pytest.fixture
+def database(migrated_url: str) -> Iterator[Database]:
+    """A migrated `Database`, clean for each test, on each engine."""
+    db = Database(migrated_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def ecandidat_pg(pg_migrated_url: str, tmp_path: Path):
+    """Like `ecandidat`, on a clean PostgreSQL database."""
+    from ecandidat_tui.testing import make_harness
+
+    harness = make_harness(tmp_path / "home", database_url=pg_migrated_url)
+    yield harness
+    harness.services.close()

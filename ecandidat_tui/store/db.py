@@ -95,9 +95,11 @@ class Database:
         with self.engine.connect() as conn:
             conn.info["write"] = False
             try:
+                # Closing (not rolling back) the session ends its transaction
+                # without expiring what it loaded, so rows read here stay
+                # readable after the block.
                 with Session(bind=conn, expire_on_commit=False) as session:
                     yield session
-                    session.rollback()
             finally:
                 conn.info.pop("write", None)
 
