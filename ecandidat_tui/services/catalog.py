@@ -1,0 +1,793 @@
+"""The Offre de formation: read models for the tree and the detail, the demo
+catalog, and `ecandidat catalog import FILE` (JSON or CSV, docs/catalog.md).
+
+The tree is read in two queries (centres; formations joined to their
+commission) into frozen dataclasses with a precomputed accent-free,
+lower-case search key per formation, so a screen filters 10,000 formations
+in memory without going back to the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import ModeFormation
+from ..store.demo import STANDARD_PIECES, demo_catalog
+from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
+from .context import ServiceContext
+from .errors import DomainError, NotFound
+
+# ------------------------------------------------------------- helpers
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form used for searching ("Économie" -> "economie")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def format_date(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def du_au(debut: date, fin: date) -> str:
+    return f"Du {format_date(debut)} au {format_date(fin)}"
+
+
+def mode_label(mode: str) -> str:
+    try:
+        return ModeFormation(mode).label
+    except ValueError:
+        return mode
+
+
+def period_state(today: date, debut: date, fin: date) -> str:
+    """`open` inside the dépôt period, `closed` after it, `future` before it."""
+    if today < debut:
+        return "future"
+    if today > fin:
+        return "closed"
+    return "open"
+
+
+STATE_LABELS = {"open": "Ouverte", "closed": "Fermée", "future": "Pas encore ouverte"}
+
+
+# --------------------------------------------------------- read models
+
+
+@dataclass(frozen=True)
+class PieceTypeView:
+    id: int
+    code: str
+    libelle: str
+    conditional: bool
+    shared: bool
+    ordre: int
+
+
+@dataclass(frozen=True)
+class FormationSummary:
+    """One formation node of the Offre de formation tree."""
+
+    id: int
+    code: str
+    titre: str
+    mots_cles: str
+    centre_id: int
+    commission_id: int
+    mode: str
+    mode_label: str
+    date_debut_depot: date
+    date_fin_depot: date
+    date_limite_retour: date
+    state: str  # open | closed | future, against ctx.today() when read
+    search_key: str = field(repr=False, compare=False, default="")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def dates_label(self) -> str:
+        return du_au(self.date_debut_depot, self.date_fin_depot)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class CentreNode:
+    id: int
+    code: str
+    libelle: str
+    max_candidatures: int | None
+    formations: tuple[FormationSummary, ...]
+
+
+def _query_words(query: str) -> list[str]:
+    return fold(query).split()
+
+
+def summary_matches(formation: FormationSummary, words: list[str]) -> bool:
+    key = formation.search_key
+    return all(w in key for w in words)
+
+
+@dataclass(frozen=True)
+class CatalogTree:
+    """The whole Offre de formation, read once; filtering happens in memory."""
+
+    today: date
+    centres: tuple[CentreNode, ...]
+
+    @property
+    def formation_count(self) -> int:
+        return sum(len(c.formations) for c in self.centres)
+
+    def formation(self, formation_id: int) -> FormationSummary | None:
+        for centre in self.centres:
+            for f in centre.formations:
+                if f.id == formation_id:
+                    return f
+        return None
+
+    def filter(self, query: str) -> "CatalogTree":
+        """Centres with the formations whose titre, code or mots-clés contain
+        every word of `query` (case and accent insensitive). An empty query
+        returns the tree itself; centres left without formations are dropped."""
+        words = _query_words(query)
+        if not words:
+            return self
+        centres = []
+        for centre in self.centres:
+            kept = tuple(f for f in centre.formations if summary_matches(f, words))
+            if kept:
+                centres.append(CentreNode(centre.id, centre.code, centre.libelle, centre.max_candidatures, kept))
+        return CatalogTree(self.today, tuple(centres))
+
+
+@dataclass(frozen=True)
+class FormationDetail:
+    id: int
+    code: str
+    titre: str
+    mots_cles: str
+    url: str
+    mode: str
+    mode_label: str
+    centre_id: int
+    centre_code: str
+    centre_libelle: str
+    centre_max_candidatures: int | None
+    commission_id: int
+    commission_code: str
+    commission_libelle: str
+    adresse: str
+    telephone: str
+    mail: str
+    date_debut_depot: date
+    date_fin_depot: date
+    date_limite_retour: date
+    date_preanalyse: date | None
+    date_jury: date | None
+    date_publication: date | None
+    date_confirmation: date | None
+    state: str
+    pieces: tuple[PieceTypeView, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def dates_label(self) -> str:
+        return du_au(self.date_debut_depot, self.date_fin_depot)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+# -------------------------------------------------------------- import
+
+
+class CatalogImportError(DomainError):
+    """A catalog file was refused; `errors` names the line (or JSON path) and field of each problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors[0] if errors else "Fichier de catalogue invalide.")
+        self.errors = list(errors)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    centres: int = 0
+    commissions: int = 0
+    formations: int = 0
+    pieces: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged "
+                f"({self.centres} centres, {self.commissions} commissions, {self.formations} formations, "
+                f"{self.pieces} piece types)")
+
+    def _count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+PHONE_RE = re.compile(r"^[0-9/+()\-. ]*$")
+DATE_FIELDS = ("date_debut_depot", "date_fin_depot", "date_limite_retour", "date_preanalyse",
+               "date_jury", "date_publication", "date_confirmation")
+REQUIRED_DATES = DATE_FIELDS[:3]
+FORMATION_FIELDS = ("code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces")
+COMMISSION_FIELDS = ("code", "libelle", "adresse", "telephone", "mail", "formations")
+CENTRE_FIELDS = ("code", "libelle", "max_candidatures", "commissions")
+PIECE_FIELDS = ("code", "libelle", "conditional", "shared", "ordre")
+CSV_COLUMNS = (
+    "centre_code", "centre_libelle", "centre_max_candidatures",
+    "commission_code", "commission_libelle", "commission_adresse", "commission_telephone", "commission_mail",
+    "formation_code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces",
+)
+CSV_REQUIRED = ("centre_code", "centre_libelle", "commission_code", "commission_libelle",
+                "formation_code", "titre", *REQUIRED_DATES)
+_MODES = {fold(m.value): m.value for m in ModeFormation} | {fold(m.label): m.value for m in ModeFormation}
+_TRUE = {"true", "1", "oui", "yes", "o", "y", "x"}
+_FALSE = {"false", "0", "non", "no", "n", ""}
+
+
+@dataclass
+class _Parsed:
+    """A validated import document, ready to upsert."""
+
+    pieces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    centres: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (centre code, commission code) -> values
+    commissions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # formation code -> values (with centre_code, commission_code, pieces)
+    formations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class _Validator:
+    """Checks one document, collecting every error with where it is."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.doc = _Parsed()
+        self.where_formation: dict[str, str] = {}
+        self.where_centre: dict[str, str] = {}
+        self.where_commission: dict[tuple[str, str], str] = {}
+
+    def error(self, where: str, field_name: str, message: str) -> None:
+        self.errors.append(f"{where}: {field_name}: {message}")
+
+    # ------------------------------------------------------------- fields
+
+    def text(self, where: str, name: str, value: Any, *, required: bool = False, max_len: int = 200) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.error(where, name, "must be text")
+            return ""
+        value = str(value).strip()
+        if required and not value:
+            self.error(where, name, "is required")
+        elif len(value) > max_len:
+            self.error(where, name, f"is longer than {max_len} characters")
+        return value
+
+    def code(self, where: str, name: str, value: Any) -> str:
+        value = self.text(where, name, value, required=True, max_len=20)
+        if value and len(value) <= 20 and not CODE_RE.match(value):
+            self.error(where, name, f"{value!r} is not a valid code (letters, digits, '_', '-', '.')")
+        return value
+
+    def date(self, where: str, name: str, value: Any, *, required: bool) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(where, name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.error(where, name, "must be a date YYYY-MM-DD")
+            return None
+        value = value.strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        self.error(where, name, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        return None
+
+    def boolean(self, where: str, name: str, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value is None:
+            return False
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        self.error(where, name, f"{value!r} is not true or false")
+        return False
+
+    def integer(self, where: str, name: str, value: Any, *, minimum: int = 0) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            if isinstance(value, bool) or isinstance(value, float):
+                raise ValueError
+            number = int(str(value).strip())
+        except ValueError:
+            self.error(where, name, f"{value!r} is not a whole number")
+            return None
+        if number < minimum:
+            self.error(where, name, f"must be at least {minimum}")
+            return None
+        return number
+
+    def mail(self, where: str, name: str, value: Any) -> str:
+        value = self.text(where, name, value, max_len=100)
+        if value:
+            from email_validator import EmailNotValidError, validate_email
+
+            try:
+                value = validate_email(value, check_deliverability=False).normalized
+            except EmailNotValidError as exc:
+                self.error(where, name, f"{value!r} is not a valid mail address ({exc})")
+        return value
+
+    def phone(self, where: str, name: str, value: Any) -> str:
+        value = self.text(where, name, value, max_len=30)
+        if value and not PHONE_RE.match(value):
+            self.error(where, name, f"{value!r} may only hold digits and / + ( ) - . and spaces")
+        return value
+
+    def unknown(self, where: str, obj: dict, allowed: Iterable[str]) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.error(where, str(key), "unknown field")
+
+    # ------------------------------------------------------------ records
+
+    def piece(self, where: str, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            self.error(where, "piece", "must be an object")
+            return
+        self.unknown(where, raw, PIECE_FIELDS)
+        code = self.code(where, "code", raw.get("code"))
+        values = {
+            "libelle": self.text(where, "libelle", raw.get("libelle"), required=True, max_len=1000),
+            "conditional": self.boolean(where, "conditional", raw.get("conditional")),
+            "shared": self.boolean(where, "shared", raw.get("shared")),
+            "ordre": self.integer(where, "ordre", raw.get("ordre")) or 0,
+        }
+        if code in self.doc.pieces:
+            self.error(where, "code", f"piece type {code!r} appears twice")
+        elif code:
+            self.doc.pieces[code] = values
+
+    def centre(self, where: str, code: str, libelle: Any, max_cand: Any, code_field: str = "code",
+               libelle_field: str = "libelle", max_field: str = "max_candidatures") -> None:
+        values = {
+            "libelle": self.text(where, libelle_field, libelle, required=True),
+            "max_candidatures": self.integer(where, max_field, max_cand, minimum=1),
+        }
+        if not code:
+            return
+        if code in self.doc.centres:
+            if self.doc.centres[code] != values:
+                self.error(where, code_field, f"centre {code!r} differs from its first definition "
+                           f"({self.where_centre[code]})")
+        else:
+            self.doc.centres[code] = values
+            self.where_centre[code] = where
+
+    def commission(self, where: str, centre_code: str, code: str, raw: dict[str, Any], prefix: str = "") -> None:
+        values = {
+            "libelle": self.text(where, prefix + "libelle", raw.get("libelle"), required=True),
+            "adresse": self.text(where, prefix + "adresse", raw.get("adresse"), max_len=300),
+            "telephone": self.phone(where, prefix + "telephone", raw.get("telephone")),
+            "mail": self.mail(where, prefix + "mail", raw.get("mail")),
+        }
+        key = (centre_code, code)
+        if not centre_code or not code:
+            return
+        if key in self.doc.commissions:
+            if self.doc.commissions[key] != values:
+                self.error(where, prefix + "code", f"commission {code!r} of centre {centre_code!r} differs "
+                           f"from its first definition ({self.where_commission[key]})")
+        else:
+            self.doc.commissions[key] = values
+            self.where_commission[key] = where
+
+    def formation(self, where: str, centre_code: str, commission_code: str, raw: dict[str, Any],
+                  code_field: str = "code", pieces: Any = None) -> None:
+        code = self.code(where, code_field, raw.get("code"))
+        values: dict[str, Any] = {
+            "titre": self.text(where, "titre", raw.get("titre"), required=True),
+            "mots_cles": self.text(where, "mots_cles", raw.get("mots_cles"), max_len=300),
+            "url": self.text(where, "url", raw.get("url"), max_len=300),
+        }
+        mode_raw = self.text(where, "mode", raw.get("mode"), max_len=30) or ModeFormation.DEMATERIALISE.value
+        mode = _MODES.get(fold(mode_raw))
+        if mode is None:
+            self.error(where, "mode", f"{mode_raw!r} is not dematerialise or papier")
+        values["mode"] = mode or ModeFormation.DEMATERIALISE.value
+        for name in DATE_FIELDS:
+            values[name] = self.date(where, name, raw.get(name), required=name in REQUIRED_DATES)
+        debut, fin, retour = (values[n] for n in REQUIRED_DATES)
+        if debut and fin and fin < debut:
+            self.error(where, "date_fin_depot", "is before date_debut_depot")
+        if fin and retour and retour < fin:
+            self.error(where, "date_limite_retour", "is before date_fin_depot")
+        publication, confirmation = values["date_publication"], values["date_confirmation"]
+        if publication and confirmation and confirmation < publication:
+            self.error(where, "date_confirmation", "is before date_publication")
+        if isinstance(pieces, str):
+            piece_codes = [p for p in re.split(r"[\s,;|]+", pieces) if p]
+        elif pieces is None:
+            piece_codes = []
+        elif isinstance(pieces, list) and all(isinstance(p, str) for p in pieces):
+            piece_codes = [p.strip() for p in pieces if p.strip()]
+        else:
+            self.error(where, "pieces", "must be a list of piece type codes")
+            piece_codes = []
+        if len(set(piece_codes)) != len(piece_codes):
+            self.error(where, "pieces", "lists a piece type twice")
+        values["pieces"] = tuple(dict.fromkeys(piece_codes))
+        values["_where"] = where
+        values["centre_code"] = centre_code
+        values["commission_code"] = commission_code
+        if not code:
+            return
+        if code in self.doc.formations:
+            self.error(where, code_field, f"formation {code!r} already defined ({self.where_formation[code]})")
+        else:
+            self.doc.formations[code] = values
+            self.where_formation[code] = where
+
+    def check_piece_references(self, known: set[str]) -> None:
+        available = known | set(self.doc.pieces) | {p["code"] for p in STANDARD_PIECES}
+        for code, values in self.doc.formations.items():
+            for piece in values["pieces"]:
+                if piece not in available:
+                    self.error(values["_where"], "pieces", f"unknown piece type {piece!r}")
+
+
+def _parse_json(text: str, v: _Validator) -> None:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        v.errors.append(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")
+        return
+    if not isinstance(doc, dict):
+        v.errors.append("$: the document must be an object with \"centres\" (and optionally \"pieces\")")
+        return
+    v.unknown("$", doc, ("pieces", "centres"))
+    pieces = doc.get("pieces", [])
+    if not isinstance(pieces, list):
+        v.error("$", "pieces", "must be a list")
+        pieces = []
+    for i, raw in enumerate(pieces):
+        v.piece(f"$.pieces[{i}]", raw)
+    centres = doc.get("centres")
+    if not isinstance(centres, list):
+        v.error("$", "centres", "is required and must be a list")
+        return
+    for ci, c_raw in enumerate(centres):
+        cw = f"$.centres[{ci}]"
+        if not isinstance(c_raw, dict):
+            v.error(cw, "centre", "must be an object")
+            continue
+        v.unknown(cw, c_raw, CENTRE_FIELDS)
+        c_code = v.code(cw, "code", c_raw.get("code"))
+        v.centre(cw, c_code, c_raw.get("libelle"), c_raw.get("max_candidatures"))
+        commissions = c_raw.get("commissions", [])
+        if not isinstance(commissions, list):
+            v.error(cw, "commissions", "must be a list")
+            continue
+        for ki, k_raw in enumerate(commissions):
+            kw = f"{cw}.commissions[{ki}]"
+            if not isinstance(k_raw, dict):
+                v.error(kw, "commission", "must be an object")
+                continue
+            v.unknown(kw, k_raw, COMMISSION_FIELDS)
+            k_code = v.code(kw, "code", k_raw.get("code"))
+            v.commission(kw, c_code, k_code, k_raw)
+            formations = k_raw.get("formations", [])
+            if not isinstance(formations, list):
+                v.error(kw, "formations", "must be a list")
+                continue
+            for fi, f_raw in enumerate(formations):
+                fw = f"{kw}.formations[{fi}]"
+                if not isinstance(f_raw, dict):
+                    v.error(fw, "formation", "must be an object")
+                    continue
+                v.unknown(fw, f_raw, FORMATION_FIELDS)
+                v.formation(fw, c_code, k_code, f_raw, pieces=f_raw.get("pieces"))
+
+
+def _parse_csv(text: str, v: _Validator) -> None:
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        v.errors.append("line 1: the file is empty (a header line is expected)")
+        return
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    for name in header:
+        if name not in CSV_COLUMNS:
+            v.error("line 1", name or "(empty)", "unknown column")
+    for name in CSV_REQUIRED:
+        if name not in header:
+            v.error("line 1", name, "missing column")
+    if v.errors:
+        return
+    rows = 0
+    for row in reader:
+        line = f"line {reader.line_num}"
+        if not any(cell.strip() for cell in row):
+            continue
+        rows += 1
+        if len(row) != len(header):
+            v.errors.append(f"{line}: {len(row)} fields where the header has {len(header)}")
+            continue
+        r = dict(zip(header, row))
+        c_code = v.code(line, "centre_code", r.get("centre_code"))
+        v.centre(line, c_code, r.get("centre_libelle"), r.get("centre_max_candidatures"),
+                 code_field="centre_code", libelle_field="centre_libelle", max_field="centre_max_candidatures")
+        k_code = v.code(line, "commission_code", r.get("commission_code"))
+        v.commission(line, c_code, k_code, {
+            "libelle": r.get("commission_libelle"), "adresse": r.get("commission_adresse"),
+            "telephone": r.get("commission_telephone"), "mail": r.get("commission_mail"),
+        }, prefix="commission_")
+        f_raw = {k: r.get(k) for k in FORMATION_FIELDS if k != "pieces"}
+        f_raw["code"] = r.get("formation_code")
+        v.formation(line, c_code, k_code, f_raw, code_field="formation_code", pieces=r.get("pieces", ""))
+    if rows == 0:
+        v.errors.append("line 2: no formation in the file")
+
+
+# ------------------------------------------------------------- service
+
+
+class CatalogService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # ---------------------------------------------------------- loading
+
+    def is_empty(self) -> bool:
+        with self.ctx.db.read_session() as s:
+            return s.execute(select(Formation.id).limit(1)).first() is None
+
+    def load_demo_if_empty(self) -> bool:
+        """Load the demo catalog when there is no formation; True when it did.
+
+        One transaction. Two processes starting at once: on SQLite the write
+        lock serialises them (the second sees formations and stops); on
+        PostgreSQL the loser hits a unique violation and moves on.
+        """
+        if not self.is_empty():
+            return False
+        v = _Validator()
+        doc = demo_catalog(self.ctx.today())
+        _parse_json(json.dumps(doc), v)
+        if v.errors:  # pragma: no cover - the shipped demo is tested
+            raise CatalogImportError(v.errors)
+        try:
+            with self.ctx.db.session() as s:
+                if s.execute(select(Formation.id).limit(1)).first() is not None:
+                    return False
+                self._apply(s, v.doc)
+        except IntegrityError:
+            return False
+        return True
+
+    def import_file(self, path: Path | str) -> ImportReport:
+        """Validate then upsert a JSON or CSV catalog in one transaction."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CatalogImportError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from exc
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CatalogImportError([f"{path}: not UTF-8 text (byte {exc.start})"]) from exc
+        kind = path.suffix.lower()
+        if kind not in (".json", ".csv"):
+            kind = ".json" if text.lstrip()[:1] in ("{", "[") else ".csv"
+        return self.import_text(text, kind.lstrip("."))
+
+    def import_text(self, text: str, kind: str) -> ImportReport:
+        v = _Validator()
+        if kind == "json":
+            _parse_json(text, v)
+        elif kind == "csv":
+            _parse_csv(text, v)
+        else:
+            raise CatalogImportError([f"unknown catalog format {kind!r} (json or csv)"])
+        if v.errors:
+            raise CatalogImportError(v.errors)
+        try:
+            with self.ctx.db.session() as s:
+                known = set(s.execute(select(PieceType.code)).scalars())
+                v.check_piece_references(known)
+                if v.errors:
+                    raise CatalogImportError(v.errors)
+                return self._apply(s, v.doc)
+        except IntegrityError as exc:
+            raise CatalogImportError([f"the database refused the import: {exc.orig}"]) from exc
+
+    def _apply(self, s, doc: _Parsed) -> ImportReport:
+        report = ImportReport()
+
+        def upsert(model, lookup: dict, values: dict) -> tuple[Any, str]:
+            row = s.execute(select(model).filter_by(**lookup)).scalar_one_or_none()
+            if row is None:
+                row = model(**lookup, **values)
+                s.add(row)
+                s.flush()
+                return row, "created"
+            changed = False
+            for k, val in values.items():
+                if getattr(row, k) != val:
+                    setattr(row, k, val)
+                    changed = True
+            return row, "updated" if changed else "unchanged"
+
+        # Piece types: those defined in the document, plus the standard ones referenced.
+        referenced = {p for f in doc.formations.values() for p in f["pieces"]}
+        standard = {p["code"]: p for p in STANDARD_PIECES}
+        piece_ids: dict[str, int] = dict(s.execute(select(PieceType.code, PieceType.id)).all())
+        for code, values in doc.pieces.items():
+            row, outcome = upsert(PieceType, {"code": code}, values)
+            piece_ids[code] = row.id
+            report._count(outcome)
+            report.pieces += 1
+        for code in sorted(referenced - set(piece_ids)):
+            values = {k: v for k, v in standard[code].items() if k != "code"}
+            row, outcome = upsert(PieceType, {"code": code}, values)
+            piece_ids[code] = row.id
+            report._count(outcome)
+            report.pieces += 1
+
+        centre_ids: dict[str, int] = {}
+        for code, values in doc.centres.items():
+            row, outcome = upsert(Centre, {"code": code}, values)
+            centre_ids[code] = row.id
+            report._count(outcome)
+            report.centres += 1
+        commission_ids: dict[tuple[str, str], int] = {}
+        for (c_code, k_code), values in doc.commissions.items():
+            row, outcome = upsert(Commission, {"centre_id": centre_ids[c_code], "code": k_code}, values)
+            commission_ids[(c_code, k_code)] = row.id
+            report._count(outcome)
+            report.commissions += 1
+        for code, values in doc.formations.items():
+            cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)}
+            cols["commission_id"] = commission_ids[(values["centre_code"], values["commission_code"])]
+            row, outcome = upsert(Formation, {"code": code}, cols)
+            wanted = {piece_ids[p] for p in values["pieces"]}
+            current = set(s.execute(select(FormationPiece.piece_type_id)
+                                    .where(FormationPiece.formation_id == row.id)).scalars())
+            if wanted != current:
+                for pid in current - wanted:
+                    s.delete(s.get(FormationPiece, (row.id, pid)))
+                for pid in wanted - current:
+                    s.add(FormationPiece(formation_id=row.id, piece_type_id=pid))
+                if outcome == "unchanged":
+                    outcome = "updated"
+            report._count(outcome)
+            report.formations += 1
+        s.flush()
+        return report
+
+    # ------------------------------------------------------- read models
+
+    def catalog_tree(self) -> CatalogTree:
+        """The whole catalog in two queries, centres sorted by libellé, formations by titre."""
+        today = self.ctx.today()
+        with self.ctx.db.read_session() as s:
+            centres = s.execute(
+                select(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures)).all()
+            rows = s.execute(
+                select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
+                       Commission.centre_id, Formation.commission_id, Formation.mode,
+                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour)
+                .join(Commission, Commission.id == Formation.commission_id)).all()
+        by_centre: dict[int, list[FormationSummary]] = {}
+        labels = {m.value: m.label for m in ModeFormation}
+        for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
+            by_centre.setdefault(centre_id, []).append(FormationSummary(
+                id=fid, code=code, titre=titre, mots_cles=mots or "", centre_id=centre_id,
+                commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
+                date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
+                state=period_state(today, debut, fin),
+                search_key=fold(f"{titre} {code} {mots or ''}"),
+            ))
+        nodes = []
+        for cid, code, libelle, max_cand in sorted(centres, key=lambda c: fold(c[2])):
+            formations = by_centre.get(cid, [])
+            formations.sort(key=lambda f: (fold(f.titre), f.code))
+            nodes.append(CentreNode(cid, code, libelle, max_cand, tuple(formations)))
+        return CatalogTree(today, tuple(nodes))
+
+    def formation_detail(self, formation_id: int) -> FormationDetail:
+        today = self.ctx.today()
+        with self.ctx.db.read_session() as s:
+            row = s.execute(
+                select(Formation, Commission, Centre)
+                .join(Commission, Commission.id == Formation.commission_id)
+                .join(Centre, Centre.id == Commission.centre_id)
+                .where(Formation.id == formation_id)).first()
+            if row is None:
+                raise NotFound("Cette formation n'existe pas ou plus.")
+            f, k, c = row
+            pieces = s.execute(
+                select(PieceType).join(FormationPiece, FormationPiece.piece_type_id == PieceType.id)
+                .where(FormationPiece.formation_id == formation_id)
+                .order_by(PieceType.ordre, PieceType.id)).scalars().all()
+            return FormationDetail(
+                id=f.id, code=f.code, titre=f.titre, mots_cles=f.mots_cles, url=f.url, mode=f.mode,
+                mode_label=mode_label(f.mode), centre_id=c.id, centre_code=c.code, centre_libelle=c.libelle,
+                centre_max_candidatures=c.max_candidatures, commission_id=k.id, commission_code=k.code,
+                commission_libelle=k.libelle, adresse=k.adresse, telephone=k.telephone, mail=k.mail,
+                date_debut_depot=f.date_debut_depot, date_fin_depot=f.date_fin_depot,
+                date_limite_retour=f.date_limite_retour, date_preanalyse=f.date_preanalyse,
+                date_jury=f.date_jury, date_publication=f.date_publication,
+                date_confirmation=f.date_confirmation,
+                state=period_state(today, f.date_debut_depot, f.date_fin_depot),
+                pieces=tuple(_piece_view(p) for p in pieces),
+            )
+
+    def formation_by_code(self, code: str) -> FormationDetail:
+        with self.ctx.db.read_session() as s:
+            fid = s.execute(select(Formation.id).where(Formation.code == code)).scalar_one_or_none()
+        if fid is None:
+            raise NotFound(f"La formation {code} n'existe pas.")
+        return self.formation_detail(fid)
+
+    def piece_types(self) -> list[PieceTypeView]:
+        with self.ctx.db.read_session() as s:
+            rows = s.execute(select(PieceType).order_by(PieceType.ordre, PieceType.id)).scalars().all()
+            return [_piece_view(p) for p in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.ctx.db.read_session() as s:
+            return {name: s.execute(select(func.count()).select_from(model)).scalar_one()
+                    for name, model in (("centres", Centre), ("commissions", Commission),
+                                        ("formations", Formation), ("pieces", PieceType),
+                                        ("formation_pieces", FormationPiece))}
+
+
+def _piece_view(p: PieceType) -> PieceTypeView:
+    return PieceTypeView(id=p.id, code=p.code, libelle=p.libelle, conditional=p.conditional,
+                         shared=p.shared, ordre=p.ordre)
+
+
+__all__ = [
+    "CatalogImportError", "CatalogService", "CatalogTree", "CentreNode", "FormationDetail",
+    "FormationSummary", "ImportReport", "PieceTypeView", "fold", "format_date",
+]
