@@ -104,6 +104,116 @@ class Harness:
         self.services.accounts.change_password(result.account_id, first, password, password)
         return SeededCandidate(result.account_id, created.login, password, mail, nom, prenom)
 
+    # ------------------------------------------ candidatures, pièces (seeding)
+
+    def seed_open_formation(self, code: str | None = None, *, titre: str | None = None,
+                            pieces: tuple[str, ...] | None = None, limit_in_days: int = 30,
+                            depot_open: bool = True, confirmation_in_days: int | None = 60,
+                            centre_code: str = "CTEST", centre_max: int | None = None) -> int:
+        """A formation open for dépôt today, asking `pieces` (codes of the ten standard
+        pièces of the seed procedure; all ten by default). Returns its id."""
+        from datetime import timedelta
+
+        from sqlmodel import select as _select
+
+        from .store.demo import STANDARD_PIECES
+        from .store.models import Centre, Commission, Formation, FormationPiece, PieceType
+
+        code = code or self.unique("FTEST").upper()
+        today = self.services.ctx.today()
+        wanted = pieces if pieces is not None else tuple(p["code"] for p in STANDARD_PIECES)
+        with self.services.db.session() as s:
+            centre = s.exec(_select(Centre).where(Centre.code == centre_code)).first()
+            if centre is None:
+                centre = Centre(code=centre_code, libelle=f"Centre de test {centre_code}",
+                                max_candidatures=centre_max)
+                s.add(centre)
+                s.flush()
+                commission = Commission(centre_id=centre.id, code="COM", libelle="Commission de test",
+                                        adresse="1 rue de l'Université, 13000 Marseille",
+                                        telephone="04 00 00 00 00", mail="commission@univ.example")
+                s.add(commission)
+                s.flush()
+            else:
+                commission = s.exec(_select(Commission).where(Commission.centre_id == centre.id)).first()
+            start = today - timedelta(days=10) if depot_open else today + timedelta(days=5)
+            formation = Formation(
+                code=code, titre=titre or f"Formation de test {code}", commission_id=commission.id,
+                date_debut_depot=start, date_fin_depot=today + timedelta(days=max(limit_in_days - 5, 1)),
+                date_limite_retour=today + timedelta(days=limit_in_days),
+                date_jury=today + timedelta(days=limit_in_days + 10),
+                date_publication=today + timedelta(days=limit_in_days + 20),
+                date_confirmation=(today + timedelta(days=confirmation_in_days)
+                                   if confirmation_in_days is not None else None))
+            s.add(formation)
+            s.flush()
+            for spec in STANDARD_PIECES:
+                if spec["code"] not in wanted:
+                    continue
+                ptype = s.exec(_select(PieceType).where(PieceType.code == spec["code"])).first()
+                if ptype is None:
+                    ptype = PieceType(**spec)
+                    s.add(ptype)
+                    s.flush()
+                s.add(FormationPiece(formation_id=formation.id, piece_type_id=ptype.id))
+            return formation.id
+
+    def seed_candidature(self, account_id: int, formation_id: int | None = None) -> int:
+        """A candidature of `account_id` (profile completed first when a helper exists)."""
+        seed_profile = getattr(self, "seed_profile", None)
+        if seed_profile is not None and self.services.profile.missing_for_candidature(account_id):
+            seed_profile(account_id)
+        if formation_id is None:
+            formation_id = self.seed_open_formation()
+        return self.services.candidatures.create_candidature(account_id, formation_id).id
+
+    def upload_path(self, name: str) -> Path:
+        """A path inside the first upload root (where the picker may look)."""
+        root = self.settings.effective_upload_roots()[0]
+        root.mkdir(parents=True, exist_ok=True)
+        return root / name
+
+    def make_pdf(self, name: str = "document.pdf", pages: int = 1, text: str = "Pièce justificative") -> Path:
+        """A real PDF of `pages` pages in the upload root."""
+        from fpdf import FPDF
+
+        pdf = FPDF()
+        pdf.set_font("helvetica", size=12)
+        for number in range(pages):
+            pdf.add_page()
+            pdf.cell(text=f"{text} - page {number + 1}")
+        path = self.upload_path(name)
+        path.write_bytes(bytes(pdf.output()))
+        return path
+
+    def make_png(self, name: str = "photo.png", width: int = 35, height: int = 45) -> Path:
+        """A real (grey) PNG image in the upload root."""
+        import struct
+        import zlib
+
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+        raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+        data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+        path = self.upload_path(name)
+        path.write_bytes(data)
+        return path
+
+    def make_jpeg(self, name: str = "scan.jpg", width: int = 640, height: int = 480) -> Path:
+        """A JPEG header (SOI, JFIF, SOF0) that type and size sniffing recognise."""
+        import struct
+
+        data = (b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+                + b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3)
+                + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01" + b"\xff\xd9")
+        path = self.upload_path(name)
+        path.write_bytes(data)
+        return path
+
+    # ------------------------------------------ profile (Mon compte)
+
 
 def make_harness(home: Path, **overrides: Any) -> Harness:
     """Build a Harness on `home`; keyword arguments override settings."""
