@@ -112,6 +112,7 @@ class Services:
         ensure_schema(self.db)
         if self.settings.demo_catalog if demo_catalog is None else demo_catalog:
             self.catalog.load_demo_if_empty()
+            self.directory.load_demo_if_empty()
 
     def close(self) -> None:
         self.db.dispose()

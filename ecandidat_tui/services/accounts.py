@@ -1,0 +1,767 @@
+"""Candidate accounts (DOMAIN.md §1): creation, validation, login, recovery, ENT path.
+
+Secrets never leave this module in clear except inside the mail that carries
+them: passwords and one-time codes are stored as Argon2id hashes, codes are
+single-use and expire, and login failures are counted per account and lock
+it for a while. Messages do not reveal whether a login or an address exists.
+Staff actions (`unlock`, `force_password_reset`, …) take the staff member as
+`actor` and write the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..domain import CodeKind, MailKind
+from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, OneTimeCode
+from . import account_rules as rules
+from .context import ServiceContext
+from .directory import DirectoryPerson, DirectoryService
+from .errors import DomainError, NotFound, ValidationFailed
+from .security import (
+    code_lookup,
+    hash_secret,
+    new_code,
+    new_login,
+    new_one_time_password,
+    normalise_code,
+    verify_secret,
+)
+
+MSG_BAD_CREDENTIALS = "Utilisateur ou mot de passe incorrect"
+MSG_BAD_ENT_CREDENTIALS = "Identifiant ENT ou mot de passe incorrect"
+MSG_NOT_VALIDATED = ("Connexion impossible. Votre compte n'a pas été validé, "
+                     "veuillez consulter vos courriels pour le valider")
+MSG_CODE_UNKNOWN = "Code d'activation incorrect. Vérifiez le code reçu par mail."
+MSG_CODE_USED = "Ce code d'activation a déjà été utilisé : votre compte est déjà validé."
+MSG_CODE_EXPIRED = ("Ce code d'activation a expiré. Demandez-en un nouveau avec "
+                    "« J'ai perdu mon code d'activation ».")
+MSG_RESET_UNKNOWN = "Code de réinitialisation incorrect. Vérifiez le code reçu par mail."
+MSG_RESET_USED = "Ce code de réinitialisation a déjà été utilisé."
+MSG_RESET_EXPIRED = ("Ce code de réinitialisation a expiré. Demandez-en un nouveau avec "
+                     "« J'ai oublié mes identifiants ».")
+MSG_OLD_PASSWORD = "L'ancien mot de passe est incorrect"
+MSG_SAME_PASSWORD = "Le nouveau mot de passe doit être différent de l'ancien"
+
+ACTOR_CANDIDATE = "candidate"
+ACTOR_STAFF = "staff"
+ACTOR_SYSTEM = "system"
+
+_LOGIN_ATTEMPTS = 20
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when a login is unknown, so that answer takes as long as a wrong password."""
+    return hash_secret("ecandidat-dummy-password")
+
+
+# ------------------------------------------------------------ read models
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    login: str
+    mail: str
+    nom: str
+    prenom: str
+    validity_deadline: datetime
+    from_directory: bool = False
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account_id: int
+    login: str
+    nom: str
+    prenom: str
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class EntPrefill:
+    """What Créer un compte shows after a first ENT login (the mail must still be validated)."""
+
+    ent_login: str
+    numero_etudiant: str
+    nom: str
+    prenom: str
+    mail: str
+
+
+@dataclass(frozen=True)
+class EntOutcome:
+    """An ENT login either opens the account (`login`) or starts creating one (`prefill`)."""
+
+    login: LoginResult | None = None
+    prefill: EntPrefill | None = None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as the staff console and Informations perso. show it (no secret)."""
+
+    account_id: int
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    created_at: datetime
+    mail_validated: bool
+    account_valid: bool
+    validity_deadline: datetime | None
+    locked_until: datetime | None
+    failed_attempts: int
+    from_directory: bool
+    ent_login: str | None
+    numero_etudiant: str | None
+    last_login_at: datetime | None
+    pending_mail: str | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.prenom} {self.nom}".upper()
+
+
+# ---------------------------------------------------------------- service
+
+
+class AccountService:
+    def __init__(self, ctx: ServiceContext, directory: DirectoryService) -> None:
+        self.ctx = ctx
+        self.directory = directory
+
+    @property
+    def settings(self):
+        return self.ctx.settings
+
+    # ------------------------------------------------------------ helpers
+
+    def _link(self, code: str) -> str:
+        return f"{self.settings.public_url}/#!validation/{code}"
+
+    @staticmethod
+    def _date_text(moment: datetime) -> str:
+        return moment.astimezone().strftime("%d/%m/%Y à %H:%M")
+
+    @staticmethod
+    def _hour_text(moment: datetime) -> str:
+        return moment.astimezone().strftime("%H:%M")
+
+    @staticmethod
+    def _aware(moment: datetime | None) -> datetime | None:
+        if moment is not None and moment.tzinfo is None:
+            from datetime import timezone
+
+            return moment.replace(tzinfo=timezone.utc)
+        return moment
+
+    def _account_by_login(self, s: Session, login: str) -> Account | None:
+        login = (login or "").strip().upper()
+        if not login:
+            return None
+        return s.exec(select(Account).where(Account.login == login)).first()
+
+    def _account_by_mail(self, s: Session, key: str) -> Account | None:
+        return s.exec(select(Account).where(Account.mail_key == key)).first()
+
+    def _require_login(self, s: Session, login: str) -> Account:
+        account = self._account_by_login(s, login)
+        if account is None:
+            raise NotFound(f"Aucun compte avec le login {login}")
+        return account
+
+    def _require_id(self, s: Session, account_id: int) -> Account:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise NotFound("Ce compte n'existe plus")
+        return account
+
+    def _mail_taken(self, s: Session, key: str, except_id: int | None = None) -> bool:
+        other = self._account_by_mail(s, key)
+        return other is not None and other.id != except_id
+
+    def _drop_codes(self, s: Session, account_id: int, *kinds: CodeKind) -> None:
+        """Kill the unused codes of these kinds: a new code replaces them."""
+        s.exec(sa_delete(OneTimeCode).where(
+            OneTimeCode.account_id == account_id, OneTimeCode.kind.in_([k.value for k in kinds]),
+            OneTimeCode.used_at.is_(None)))
+
+    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: str,
+                  expires_at: datetime, payload: str | None = None) -> None:
+        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_lookup(code),
+                          code_hash=code_hash, payload=payload, expires_at=expires_at,
+                          created_at=self.ctx.now()))
+
+    def _find_code(self, s: Session, code: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
+        if not code:
+            return None
+        rows = s.exec(select(OneTimeCode).where(
+            OneTimeCode.lookup == code_lookup(code),
+            OneTimeCode.kind.in_([k.value for k in kinds]))).all()
+        for row in rows:
+            if verify_secret(row.code_hash, code):
+                return row
+        if not rows:
+            verify_secret(_dummy_hash(), code)  # same cost as a hit
+        return None
+
+    # ---------------------------------------------------------- creation
+
+    def create_account(self, nom: str, prenom: str, mail: str, mail_confirm: str, *,
+                       numero_etudiant: str | None = None, ent_login: str | None = None) -> CreatedAccount:
+        """Create an account (not yet valid) and mail its login, password and activation code."""
+        errors = rules.creation_problems(nom, prenom, mail, mail_confirm)
+        if errors:
+            raise ValidationFailed(errors)
+        nom = " ".join(nom.split())
+        prenom = " ".join(prenom.split())
+        mail = rules.normalise_mail(mail)
+        key = rules.mail_key(mail)
+        person: DirectoryPerson | None = None
+        if ent_login:
+            person = self.directory.lookup_ent_login(ent_login)
+            if person is None:
+                raise DomainError("Cet identifiant ENT est inconnu de l'annuaire", "ent_login")
+            numero_etudiant = person.numero_etudiant
+            ent_login = person.ent_login
+        # Hash before opening the transaction: the write lock is held only to write.
+        password = new_one_time_password()
+        password_hash = hash_secret(password)
+        code = new_code()
+        code_hash = hash_secret(code)
+        now = self.ctx.now()
+        deadline = now + timedelta(days=self.settings.account_validity_days)
+        for _attempt in range(_LOGIN_ATTEMPTS):
+            login = new_login(self.settings.login_prefix)
+            try:
+                with self.ctx.db.session() as s:
+                    if self._mail_taken(s, key):
+                        raise DomainError(rules.MSG_MAIL_TAKEN, "mail")
+                    if ent_login and s.exec(select(Account).where(Account.ent_login == ent_login)).first():
+                        raise DomainError("Un compte eCandidat existe déjà pour cet identifiant ENT", "ent_login")
+                    if s.get(IssuedLogin, login) is not None:
+                        continue
+                    s.add(IssuedLogin(login=login, issued_at=now))
+                    account = Account(
+                        login=login, nom=nom, prenom=prenom, nom_key=rules.name_key(nom),
+                        prenom_key=rules.name_key(prenom), mail=mail, mail_key=key,
+                        password_hash=password_hash, must_change_password=True,
+                        mail_validated=False, account_valid=False, from_directory=person is not None,
+                        ent_login=ent_login or None, numero_etudiant=numero_etudiant or None,
+                        created_at=now, validity_deadline=deadline,
+                    )
+                    s.add(account)
+                    s.flush()
+                    self._add_code(s, account.id, CodeKind.ACTIVATION, code, code_hash, deadline)
+                    self.ctx.outbox.enqueue(
+                        s, MailKind.ACCOUNT_CREATED, mail, prenom=prenom, nom=nom, login=login,
+                        password=password, code=code, link=self._link(code),
+                        deadline=self._date_text(deadline))
+                    self.ctx.audit(s, ACTOR_CANDIDATE, login, "account.create", target_login=login,
+                                   from_directory=person is not None)
+                return CreatedAccount(login=login, mail=mail, nom=nom, prenom=prenom,
+                                      validity_deadline=deadline, from_directory=person is not None)
+            except IntegrityError:
+                # Another terminal won a race: for the address, say so; for a login, draw again.
+                with self.ctx.db.read_session() as s:
+                    if self._account_by_mail(s, key) is not None:
+                        raise DomainError(rules.MSG_MAIL_TAKEN, "mail") from None
+                    if ent_login and s.exec(select(Account).where(Account.ent_login == ent_login)).first():
+                        raise DomainError("Un compte eCandidat existe déjà pour cet identifiant ENT",
+                                          "ent_login") from None
+        raise DomainError("Impossible d'attribuer un login pour le moment, réessayez.")
+
+    # -------------------------------------------------------- validation
+
+    def validate_account(self, code_or_link: str) -> str:
+        """Validate an account (or a new mail address) with its code or link; returns the login."""
+        code = normalise_code(code_or_link or "")
+        if not code:
+            raise DomainError("Saisissez le code d'activation reçu par mail", "code")
+        with self.ctx.db.session() as s:
+            row = self._find_code(s, code, (CodeKind.ACTIVATION, CodeKind.MAIL_CHANGE))
+            if row is None:
+                raise DomainError(MSG_CODE_UNKNOWN, "code")
+            if row.used_at is not None:
+                raise DomainError(MSG_CODE_USED, "code")
+            now = self.ctx.now()
+            if self._aware(row.expires_at) <= now:
+                raise DomainError(MSG_CODE_EXPIRED, "code")
+            account = self._require_id(s, row.account_id)
+            if row.kind == CodeKind.MAIL_CHANGE:
+                new_mail = json.loads(row.payload or "{}")["mail"]
+                new_key = rules.mail_key(new_mail)
+                if self._mail_taken(s, new_key, except_id=account.id):
+                    raise DomainError(rules.MSG_MAIL_TAKEN, "code")
+                account.mail = new_mail
+                account.mail_key = new_key
+            account.account_valid = True
+            account.mail_validated = True
+            account.validity_deadline = None
+            account.version += 1
+            row.used_at = now
+            s.add(account)
+            s.add(row)
+            self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.validate", target_login=account.login,
+                           kind=row.kind)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise DomainError(rules.MSG_MAIL_TAKEN, "code") from None
+            return account.login
+
+    # ------------------------------------------------------------- login
+
+    def _lock_message(self, until: datetime) -> str:
+        return (f"Compte bloqué après {self.settings.max_failed_logins} tentatives de connexion "
+                f"infructueuses. Réessayez à partir de {self._hour_text(until)}.")
+
+    def _is_locked(self, account: Account, now: datetime) -> bool:
+        until = self._aware(account.locked_until)
+        return until is not None and until > now
+
+    def _record_failure(self, account_id: int) -> str:
+        """Count one failed login in its own transaction; the message to show."""
+        now = self.ctx.now()
+        with self.ctx.db.session() as s:
+            account = s.get(Account, account_id)
+            if account is None:
+                return MSG_BAD_CREDENTIALS
+            if self._is_locked(account, now):
+                return self._lock_message(self._aware(account.locked_until))
+            account.failed_attempts += 1
+            if account.failed_attempts >= self.settings.max_failed_logins:
+                account.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
+                account.failed_attempts = 0
+                self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=account.login,
+                               until=account.locked_until.isoformat())
+                s.add(account)
+                return self._lock_message(account.locked_until)
+            s.add(account)
+        return MSG_BAD_CREDENTIALS
+
+    def _login_success(self, account_id: int, person: DirectoryPerson | None = None, *,
+                       via_ent: bool = False) -> LoginResult:
+        now = self.ctx.now()
+        with self.ctx.db.session() as s:
+            account = self._require_id(s, account_id)
+            account.failed_attempts = 0
+            account.locked_until = None
+            account.last_login_at = now
+            if person is None and account.numero_etudiant:
+                person = self.directory.lookup(account.numero_etudiant)
+            if person is not None:
+                self._sync_from_directory(s, account, person)
+            s.add(account)
+            return LoginResult(account_id=account.id, login=account.login, nom=account.nom,
+                               prenom=account.prenom,
+                               must_change_password=account.must_change_password and not via_ent)
+
+    def authenticate(self, login: str, password: str) -> LoginResult:
+        """Log in with the login (numéro de dossier) and password."""
+        login = (login or "").strip().upper()
+        if not login or not password:
+            raise DomainError("Saisissez votre utilisateur et votre mot de passe", "login")
+        now = self.ctx.now()
+        with self.ctx.db.read_session() as s:
+            account = self._account_by_login(s, login)
+            if account is None:
+                verify_secret(_dummy_hash(), password)
+                raise DomainError(MSG_BAD_CREDENTIALS, "login")
+            account_id = account.id
+            locked = self._is_locked(account, now)
+            locked_until = self._aware(account.locked_until)
+            valid = account.account_valid
+            password_hash = account.password_hash
+        if locked:
+            raise DomainError(self._lock_message(locked_until), "login")
+        if not verify_secret(password_hash or _dummy_hash(), password) or not password_hash:
+            raise DomainError(self._record_failure(account_id), "login")
+        if not valid:
+            raise DomainError(MSG_NOT_VALIDATED, "login")
+        return self._login_success(account_id)
+
+    # ---------------------------------------------------------- ENT path
+
+    def authenticate_ent(self, ent_login: str, password: str) -> EntOutcome:
+        """Log in through the directory: the account, or the pre-filled creation form."""
+        if not (ent_login or "").strip() or not password:
+            raise DomainError("Saisissez votre identifiant ENT et votre mot de passe", "ent_login")
+        person = self.directory.authenticate(ent_login, password)
+        wanted = (person.ent_login if person else (ent_login or "").strip().lower())
+        now = self.ctx.now()
+        with self.ctx.db.session() as s:
+            account = s.exec(select(Account).where(Account.ent_login == wanted)).first()
+            if person is None and account is None:
+                raise DomainError(MSG_BAD_ENT_CREDENTIALS, "ent_login")
+            if account is None and person is not None:
+                # A validated account with the directory's address is the same person: link it.
+                same = self._account_by_mail(s, rules.mail_key(person.mail))
+                if same is not None and same.account_valid and same.ent_login is None:
+                    same.ent_login = person.ent_login
+                    same.numero_etudiant = person.numero_etudiant
+                    same.from_directory = True
+                    s.add(same)
+                    self.ctx.audit(s, ACTOR_CANDIDATE, same.login, "account.link_ent",
+                                   target_login=same.login)
+                    account = same
+            if account is None:
+                assert person is not None
+                return EntOutcome(prefill=EntPrefill(
+                    ent_login=person.ent_login, numero_etudiant=person.numero_etudiant,
+                    nom=person.nom[: rules.NOM_MAX], prenom=person.prenom[: rules.PRENOM_MAX],
+                    mail=person.mail))
+            account_id = account.id
+            locked = self._is_locked(account, now)
+            locked_until = self._aware(account.locked_until)
+            valid = account.account_valid
+        if locked:
+            raise DomainError(self._lock_message(locked_until), "ent_login")
+        if person is None:
+            # Failures count against the linked account whichever panel is used.
+            message = self._record_failure(account_id)
+            raise DomainError(MSG_BAD_ENT_CREDENTIALS if message == MSG_BAD_CREDENTIALS else message,
+                              "ent_login")
+        if not valid:
+            raise DomainError(MSG_NOT_VALIDATED, "ent_login")
+        return EntOutcome(login=self._login_success(account_id, person, via_ent=True))
+
+    def _sync_from_directory(self, s: Session, account: Account, person: DirectoryPerson) -> None:
+        """Cursus Interne and the bac come from the student system; flag them so."""
+        account.numero_etudiant = person.numero_etudiant
+        account.from_directory = True
+        s.exec(sa_delete(CursusInterne).where(CursusInterne.account_id == account.id))
+        for row in person.cursus:
+            s.add(CursusInterne(account_id=account.id, annee_universitaire=row.annee_universitaire[:9],
+                                code=row.code[:20], libelle=row.libelle[:200], note=row.note,
+                                bareme=row.bareme, mention=row.mention, resultat=row.resultat))
+        if person.bac is not None:
+            bac = s.get(Baccalaureat, account.id)
+            values = dict(has_bac=True, annee=person.bac.annee, serie=person.bac.serie,
+                          mention=person.bac.mention, pays=person.bac.pays,
+                          departement=person.bac.departement, commune=person.bac.commune,
+                          etablissement=person.bac.etablissement, specialites=person.bac.specialites,
+                          situation=None, from_directory=True)
+            if bac is None:
+                s.add(Baccalaureat(account_id=account.id, **values))
+            elif bac.from_directory:
+                changed = any(getattr(bac, k) != v for k, v in values.items())
+                if changed:
+                    for k, v in values.items():
+                        setattr(bac, k, v)
+                    bac.version += 1
+                    s.add(bac)
+
+    # ---------------------------------------------------------- passwords
+
+    def change_password(self, account_id: int, old: str, new: str, confirm: str) -> None:
+        """Change the password (also the forced change after the first login)."""
+        errors = rules.new_password_problems(new or "", confirm or "")
+        with self.ctx.db.read_session() as s:
+            account = self._require_id(s, account_id)
+            password_hash = account.password_hash
+        if not verify_secret(password_hash, old or ""):
+            errors = {"old": MSG_OLD_PASSWORD, **errors}
+        elif not errors and new == old:
+            errors["new"] = MSG_SAME_PASSWORD
+        if errors:
+            raise ValidationFailed(errors)
+        new_hash = hash_secret(new)
+        with self.ctx.db.session() as s:
+            account = self._require_id(s, account_id)
+            if account.password_hash != password_hash:
+                raise DomainError("Le mot de passe a été modifié depuis un autre poste", "old")
+            account.password_hash = new_hash
+            account.must_change_password = False
+            account.version += 1
+            s.add(account)
+            self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.password_change",
+                           target_login=account.login)
+
+    def request_identifiers(self, mail: str) -> None:
+        """J'ai oublié mes identifiants: mail the login and a reset code, if the address is known.
+
+        The caller shows the same answer either way (no account enumeration).
+        """
+        try:
+            key = rules.mail_key(rules.normalise_mail(mail))
+        except ValueError as exc:
+            raise DomainError(str(exc), "mail") from None
+        code = new_code()
+        code_hash = hash_secret(code)  # paid whether or not the address exists
+        now = self.ctx.now()
+        expires = now + timedelta(hours=self.settings.reset_code_hours)
+        with self.ctx.db.session() as s:
+            account = self._account_by_mail(s, key)
+            if account is None:
+                return
+            self._drop_codes(s, account.id, CodeKind.RESET)
+            self._add_code(s, account.id, CodeKind.RESET, code, code_hash, expires)
+            self.ctx.outbox.enqueue(s, MailKind.IDENTIFIERS_FORGOTTEN, account.mail, prenom=account.prenom,
+                                    nom=account.nom, login=account.login, code=code,
+                                    expires=self._date_text(expires))
+            self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.identifiers_request",
+                           target_login=account.login)
+
+    def reset_password(self, code: str, new: str, confirm: str) -> str:
+        """Choose a new password with a reset code; returns the login."""
+        code = normalise_code(code or "")
+        errors = rules.new_password_problems(new or "", confirm or "")
+        if not code:
+            errors = {"code": "Saisissez le code de réinitialisation reçu par mail", **errors}
+        if errors:
+            raise ValidationFailed(errors)
+        new_hash = hash_secret(new)
+        with self.ctx.db.session() as s:
+            row = self._find_code(s, code, (CodeKind.RESET,))
+            if row is None:
+                raise DomainError(MSG_RESET_UNKNOWN, "code")
+            if row.used_at is not None:
+                raise DomainError(MSG_RESET_USED, "code")
+            now = self.ctx.now()
+            if self._aware(row.expires_at) <= now:
+                raise DomainError(MSG_RESET_EXPIRED, "code")
+            account = self._require_id(s, row.account_id)
+            account.password_hash = new_hash
+            account.must_change_password = False
+            account.failed_attempts = 0
+            account.locked_until = None
+            account.version += 1
+            row.used_at = now
+            s.add(account)
+            s.add(row)
+            self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.password_reset",
+                           target_login=account.login)
+            return account.login
+
+    # -------------------------------------------------- activation codes
+
+    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: str) -> None:
+        """A new activation code for an unvalidated account; the old ones die."""
+        now = self.ctx.now()
+        self._drop_codes(s, account.id, CodeKind.ACTIVATION)
+        deadline = self._aware(account.validity_deadline) or now + timedelta(days=self.settings.activation_code_days)
+        self._add_code(s, account.id, CodeKind.ACTIVATION, code, code_hash, deadline)
+        self.ctx.outbox.enqueue(s, MailKind.ACTIVATION_CODE, account.mail, prenom=account.prenom,
+                                nom=account.nom, login=account.login, code=code, link=self._link(code),
+                                deadline=self._date_text(deadline))
+
+    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str, code_hash: str) -> None:
+        """A code validating `new_mail` for this account, mailed to that address."""
+        now = self.ctx.now()
+        self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
+        expires = now + timedelta(days=self.settings.activation_code_days)
+        self._add_code(s, account.id, CodeKind.MAIL_CHANGE, code, code_hash, expires,
+                       payload=json.dumps({"mail": new_mail}))
+        self.ctx.outbox.enqueue(s, MailKind.MAIL_CHANGED, new_mail, prenom=account.prenom, nom=account.nom,
+                                login=account.login, code=code, link=self._link(code))
+
+    def _pending_mail_change(self, s: Session, key: str) -> OneTimeCode | None:
+        rows = s.exec(select(OneTimeCode).where(
+            OneTimeCode.kind == CodeKind.MAIL_CHANGE, OneTimeCode.used_at.is_(None))).all()
+        for row in rows:
+            payload = json.loads(row.payload or "{}")
+            if rules.mail_key(payload.get("mail", "")) == key:
+                return row
+        return None
+
+    def resend_activation(self, mail: str) -> None:
+        """J'ai perdu mon code d'activation: a new code to an address awaiting validation.
+
+        The caller shows the same answer whether or not such an account exists.
+        """
+        try:
+            key = rules.mail_key(rules.normalise_mail(mail))
+        except ValueError as exc:
+            raise DomainError(str(exc), "mail") from None
+        code = new_code()
+        code_hash = hash_secret(code)
+        with self.ctx.db.session() as s:
+            account = self._account_by_mail(s, key)
+            if account is not None and not account.account_valid and account.validity_deadline is not None:
+                self._issue_activation(s, account, code, code_hash)
+                self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
+                               target_login=account.login)
+                return
+            pending = self._pending_mail_change(s, key)
+            if pending is not None:
+                account = self._require_id(s, pending.account_id)
+                new_mail = json.loads(pending.payload)["mail"]
+                self._issue_mail_change(s, account, new_mail, code, code_hash)
+                self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
+                               target_login=account.login)
+
+    # ------------------------------------------------------------ mail
+
+    def change_mail(self, account_id: int, new: str, confirm: str) -> str:
+        """Change the address: the account is blocked until the new one is validated.
+
+        Returns the normalised new address; the caller logs the candidate out.
+        """
+        errors = {}
+        problem = rules.mail_problem(new)
+        if problem:
+            errors["mail"] = problem
+        confirm_problem = rules.mail_confirm_problem(new, confirm)
+        if confirm_problem:
+            errors["mail_confirm"] = confirm_problem
+        if errors:
+            raise ValidationFailed(errors)
+        new_mail = rules.normalise_mail(new)
+        key = rules.mail_key(new_mail)
+        code = new_code()
+        code_hash = hash_secret(code)
+        with self.ctx.db.session() as s:
+            account = self._require_id(s, account_id)
+            if account.mail_key == key:
+                raise DomainError(rules.MSG_MAIL_SAME, "mail")
+            if self._mail_taken(s, key, except_id=account.id):
+                raise DomainError(rules.MSG_MAIL_TAKEN, "mail")
+            account.account_valid = False
+            account.version += 1
+            s.add(account)
+            self._issue_mail_change(s, account, new_mail, code, code_hash)
+            self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.mail_change", target_login=account.login)
+        return new_mail
+
+    # ------------------------------------------------------------ upkeep
+
+    def purge_unvalidated(self) -> list[str]:
+        """Delete the accounts never validated before their deadline; their logins stay issued."""
+        now = self.ctx.now()
+        deleted: list[str] = []
+        with self.ctx.db.session() as s:
+            accounts = s.exec(select(Account).where(
+                Account.account_valid.is_(False), Account.validity_deadline.is_not(None),
+                Account.validity_deadline < now)).all()
+            for account in accounts:
+                self.ctx.outbox.enqueue(s, MailKind.ACCOUNT_DELETED, account.mail, prenom=account.prenom,
+                                        nom=account.nom, login=account.login,
+                                        deadline=self._date_text(self._aware(account.validity_deadline)))
+                self.ctx.audit(s, ACTOR_SYSTEM, "maintenance", "account.purge", target_login=account.login)
+                deleted.append(account.login)
+                s.exec(sa_delete(OneTimeCode).where(OneTimeCode.account_id == account.id))
+                s.exec(sa_delete(Account).where(Account.id == account.id))
+        return deleted
+
+    # ------------------------------------------------------------ reading
+
+    def _info(self, s: Session, account: Account) -> AccountInfo:
+        pending = s.exec(select(OneTimeCode).where(
+            OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
+            OneTimeCode.used_at.is_(None))).first()
+        pending_mail = json.loads(pending.payload or "{}").get("mail") if pending else None
+        return AccountInfo(
+            account_id=account.id, login=account.login, nom=account.nom, prenom=account.prenom,
+            mail=account.mail, created_at=self._aware(account.created_at),
+            mail_validated=account.mail_validated, account_valid=account.account_valid,
+            validity_deadline=self._aware(account.validity_deadline),
+            locked_until=self._aware(account.locked_until) if self._is_locked(account, self.ctx.now()) else None,
+            failed_attempts=account.failed_attempts, from_directory=account.from_directory,
+            ent_login=account.ent_login, numero_etudiant=account.numero_etudiant,
+            last_login_at=self._aware(account.last_login_at), pending_mail=pending_mail)
+
+    def account_info(self, login: str) -> AccountInfo:
+        with self.ctx.db.read_session() as s:
+            return self._info(s, self._require_login(s, login))
+
+    def account_info_by_id(self, account_id: int) -> AccountInfo:
+        with self.ctx.db.read_session() as s:
+            return self._info(s, self._require_id(s, account_id))
+
+    # ------------------------------------------------- staff actions
+
+    def unlock(self, login: str, actor: str) -> None:
+        with self.ctx.db.session() as s:
+            account = self._require_login(s, login)
+            account.failed_attempts = 0
+            account.locked_until = None
+            s.add(account)
+            self.ctx.audit(s, ACTOR_STAFF, actor, "account.unlock", target_login=account.login)
+
+    def resend_activation_for(self, login: str, actor: str) -> None:
+        code = new_code()
+        code_hash = hash_secret(code)
+        with self.ctx.db.session() as s:
+            account = self._require_login(s, login)
+            pending = s.exec(select(OneTimeCode).where(
+                OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
+                OneTimeCode.used_at.is_(None))).first()
+            if pending is not None:
+                self._issue_mail_change(s, account, json.loads(pending.payload)["mail"], code, code_hash)
+            elif not account.account_valid:
+                self._issue_activation(s, account, code, code_hash)
+            else:
+                raise DomainError("Ce compte est déjà validé : aucun code d'activation à renvoyer")
+            self.ctx.audit(s, ACTOR_STAFF, actor, "account.activation_resend", target_login=account.login)
+
+    def force_password_reset(self, login: str, actor: str) -> None:
+        """The old password stops working; a reset code goes to the candidate's address."""
+        code = new_code()
+        code_hash = hash_secret(code)
+        now = self.ctx.now()
+        expires = now + timedelta(hours=self.settings.reset_code_hours)
+        with self.ctx.db.session() as s:
+            account = self._require_login(s, login)
+            account.password_hash = None
+            account.must_change_password = False
+            account.version += 1
+            s.add(account)
+            self._drop_codes(s, account.id, CodeKind.RESET)
+            self._add_code(s, account.id, CodeKind.RESET, code, code_hash, expires)
+            self.ctx.outbox.enqueue(s, MailKind.PASSWORD_RESET_FORCED, account.mail, prenom=account.prenom,
+                                    nom=account.nom, login=account.login, code=code,
+                                    expires=self._date_text(expires))
+            self.ctx.audit(s, ACTOR_STAFF, actor, "account.password_reset_forced", target_login=account.login)
+
+    def correct_mail(self, login: str, new_mail: str, actor: str) -> str:
+        """Support corrects a mistyped address; an unvalidated account gets a new code there."""
+        try:
+            mail = rules.normalise_mail(new_mail)
+        except ValueError as exc:
+            raise DomainError(str(exc), "mail") from None
+        key = rules.mail_key(mail)
+        code = new_code()
+        code_hash = hash_secret(code)
+        with self.ctx.db.session() as s:
+            account = self._require_login(s, login)
+            if account.mail_key == key and account.mail == mail:
+                raise DomainError(rules.MSG_MAIL_SAME, "mail")
+            if self._mail_taken(s, key, except_id=account.id):
+                raise DomainError(rules.MSG_MAIL_TAKEN, "mail")
+            old = account.mail
+            account.mail = mail
+            account.mail_key = key
+            account.version += 1
+            s.add(account)
+            self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
+            if not account.account_valid:
+                if account.validity_deadline is None:
+                    # Blocked by a mail change: the corrected address replaces the pending one.
+                    self._issue_mail_change(s, account, mail, code, code_hash)
+                else:
+                    self._issue_activation(s, account, code, code_hash)
+            self.ctx.audit(s, ACTOR_STAFF, actor, "account.mail_correct", target_login=account.login,
+                           old_mail=old, new_mail=mail)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise DomainError(rules.MSG_MAIL_TAKEN, "mail") from None
+        return mail
+
+    def delete_unvalidated(self, login: str, actor: str) -> None:
+        with self.ctx.db.session() as s:
+            account = self._require_login(s, login)
+            if account.account_valid or account.validity_deadline is None:
+                raise DomainError("Seul un compte jamais validé peut être supprimé")
+            self.ctx.audit(s, ACTOR_STAFF, actor, "account.delete_unvalidated", target_login=account.login)
+            s.exec(sa_delete(OneTimeCode).where(OneTimeCode.account_id == account.id))
+            s.exec(sa_delete(Account).where(Account.id == account.id))
