@@ -40,6 +40,24 @@ class SeededCandidate:
     prenom: str
 
 
+STAFF_PASSWORD = "Personnel-2026!"
+
+
+@dataclass
+class SeededStaff:
+    login: str
+    password: str
+    principal: Any  # services.staff.StaffPrincipal
+
+
+@dataclass
+class SeededDossier:
+    candidature_id: int
+    formation_code: str
+    centre_code: str
+    piece_ids: tuple[int, ...]
+
+
 @dataclass
 class Harness:
     """One throw-away installation: settings, services, mail captured in memory."""
@@ -103,6 +121,122 @@ class Harness:
         result = self.services.accounts.authenticate(created.login, first)
         self.services.accounts.change_password(result.account_id, first, password, password)
         return SeededCandidate(result.account_id, created.login, password, mail, nom, prenom)
+
+    # ------------------------------------------------ staff console seeding
+    # Plain inserts, so staff tests do not depend on the candidate flow.
+
+    def seed_staff(self, role: str = "support", centres: tuple[str, ...] | list[str] = (),
+                   login: str | None = None, password: str = STAFF_PASSWORD) -> "SeededStaff":
+        """A staff user (its centres must exist: see `seed_staff_formation`)."""
+        from .services.staff import StaffPrincipal
+        from .domain import Role
+
+        login = login or self.unique(f"staff-{role}-")
+        self.services.staff.add_staff_user(login, password, role, centres=list(centres))
+        return SeededStaff(login, password, StaffPrincipal(login, Role(role), tuple(centres)))
+
+    def insert_candidate(self, nom: str = "Gockel", prenom: str = "Charlotte", mail: str | None = None, *,
+                         login: str | None = None, numero_etudiant: str | None = None,
+                         ine: str | None = None, valid: bool = True,
+                         password: str = DEFAULT_PASSWORD) -> SeededCandidate:
+        """An account row written directly (no mail); with `ine`, an Informations perso. row too."""
+        from datetime import date, timedelta
+
+        from .services.account_rules import name_key
+        from .services.security import hash_secret, new_login
+        from .store.models import Account, InformationsPerso, IssuedLogin
+
+        mail = mail or f"{self.unique()}@example.org"
+        login = login or new_login()
+        now = self.services.ctx.now()
+        with self.services.db.session() as s:
+            account = Account(
+                login=login, nom=nom, prenom=prenom, nom_key=name_key(nom), prenom_key=name_key(prenom),
+                mail=mail, mail_key=mail.lower(), password_hash=hash_secret(password),
+                must_change_password=False, mail_validated=valid, account_valid=valid,
+                numero_etudiant=numero_etudiant, created_at=now,
+                validity_deadline=None if valid else now + timedelta(days=5),
+            )
+            s.add(IssuedLogin(login=login, issued_at=now))
+            s.add(account)
+            s.flush()
+            if ine is not None:
+                s.add(InformationsPerso(account_id=account.id, ine=ine, civilite="M.", nom_naissance=nom,
+                                        prenom=prenom, date_naissance=date(2005, 1, 1), pays_naissance="FRA"))
+            account_id = account.id
+        return SeededCandidate(account_id, login, password, mail, nom, prenom)
+
+    def seed_staff_formation(self, centre_code: str = "CTR-A", formation_code: str = "FA1",
+                             titre: str | None = None, pieces: tuple[str, ...] = ("IDENT", "RELEVE")) -> int:
+        """A centre, commission and formation (created if missing) asking `pieces`; returns the formation id."""
+        from datetime import timedelta
+
+        from sqlmodel import select
+
+        from .store.models import Centre, Commission, Formation, FormationPiece, PieceType
+
+        today = self.services.ctx.today()
+        with self.services.db.session() as s:
+            centre = s.exec(select(Centre).where(Centre.code == centre_code)).first()
+            if centre is None:
+                centre = Centre(code=centre_code, libelle=f"Centre {centre_code}")
+                s.add(centre)
+                s.flush()
+                s.add(Commission(centre_id=centre.id, code=f"COM-{centre_code}"[:20],
+                                 libelle=f"Commission {centre_code}", mail="commission@example.org"))
+                s.flush()
+            commission = s.exec(select(Commission).where(Commission.centre_id == centre.id)).first()
+            formation = s.exec(select(Formation).where(Formation.code == formation_code)).first()
+            if formation is None:
+                formation = Formation(
+                    code=formation_code, titre=titre or f"Formation {formation_code}",
+                    commission_id=commission.id, date_debut_depot=today - timedelta(days=10),
+                    date_fin_depot=today + timedelta(days=20), date_limite_retour=today + timedelta(days=30),
+                    date_jury=today + timedelta(days=40), date_confirmation=today + timedelta(days=60))
+                s.add(formation)
+                s.flush()
+                for order, code in enumerate(pieces):
+                    ptype = s.exec(select(PieceType).where(PieceType.code == code)).first()
+                    if ptype is None:
+                        ptype = PieceType(code=code, libelle=f"Pièce {code}", ordre=order)
+                        s.add(ptype)
+                        s.flush()
+                    s.add(FormationPiece(formation_id=formation.id, piece_type_id=ptype.id))
+            return formation.id
+
+    def seed_dossier(self, account_id: int, formation_code: str = "FA1", centre_code: str = "CTR-A",
+                     statut: str = "receptionne") -> "SeededDossier":
+        """A candidature (transmitted by default) whose every piece has a small PDF, Transmise."""
+        import hashlib
+
+        from sqlmodel import select
+
+        from .store.models import Candidature, FileBlob, FormationPiece, PieceSubmission, PieceType
+
+        formation_id = self.seed_staff_formation(centre_code, formation_code)
+        now = self.services.ctx.now()
+        with self.services.db.session() as s:
+            cand = Candidature(account_id=account_id, formation_id=formation_id, statut=statut,
+                               created_at=now, updated_at=now,
+                               transmitted_at=None if statut == "en_attente" else now)
+            s.add(cand)
+            s.flush()
+            piece_ids = []
+            types = s.exec(select(PieceType).join(FormationPiece, FormationPiece.piece_type_id == PieceType.id)
+                           .where(FormationPiece.formation_id == formation_id)
+                           .order_by(PieceType.ordre, PieceType.code)).all()
+            for ptype in types:
+                data = f"%PDF-1.4 {account_id} {ptype.code}\n%%EOF\n".encode()
+                sha = hashlib.sha256(data).hexdigest()
+                if s.get(FileBlob, sha) is None:
+                    s.add(FileBlob(sha256=sha, mime="application/pdf", size=len(data), data=data))
+                    s.flush()
+                piece = PieceSubmission(candidature_id=cand.id, piece_type_id=ptype.id, statut="transmise",
+                                        blob_sha256=sha, file_name=f"{ptype.code.lower()}.pdf", updated_at=now)
+                s.add(piece)
+                s.flush()
+                piece_ids.append(piece.id)
+            return SeededDossier(cand.id, formation_code, centre_code, tuple(piece_ids))
 
     # ------------------------------------------ candidatures, pièces (seeding)
 
@@ -213,6 +347,37 @@ class Harness:
         return path
 
     # ------------------------------------------ profile (Mon compte)
+
+    def seed_profile(self, candidate: Any, *, ine: str | None = "1234567890V",
+                     bac_annee: int | None = None) -> None:
+        """Fill Informations perso., Adresse and Baccalauréat through the profile service.
+
+        `candidate` is a SeededCandidate (or anything with `account_id`) or an
+        account id. The result passes the candidature gate (a valid INE-BEA,
+        French bac of `bac_annee`, default last year).
+        """
+        account_id = getattr(candidate, "account_id", candidate)
+        profile = self.services.profile
+        current = profile.get_informations(account_id)
+        year = self.services.ctx.today().year
+        profile.save_informations(account_id, {
+            "nationalite": "FRA", "ine": ine or "", "civilite": "Mme",
+            "nom_naissance": current.nom_naissance or "Gockel",
+            "prenom": current.prenom or "Charlotte", "date_naissance": f"14/07/{year - 20}",
+            "pays_naissance": "FRA", "departement_naissance": "13",
+            "commune_naissance": "Marseille", "portable": "06 12 34 56 78",
+        }, current.version)
+        adresse = profile.get_adresse(account_id)
+        profile.save_adresse(account_id, {
+            "pays": "FRA", "code_postal": "13001", "commune": "Marseille",
+            "adresse": "3 place Victor Hugo",
+        }, adresse.version)
+        bac = profile.get_baccalaureat(account_id)
+        profile.save_baccalaureat(account_id, {
+            "has_bac": True, "annee": str(bac_annee or year - 1), "serie": "GEN",
+            "mention": "AB", "pays": "FRA", "departement": "13", "commune": "Marseille",
+            "etablissement": "Lycée Thiers",
+        }, bac.version)
 
 
 def make_harness(home: Path, **overrides: Any) -> Harness:
