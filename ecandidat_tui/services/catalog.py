@@ -523,12 +523,10 @@ def _parse_json(text: str, v: _Validator) -> None:
 
 
 def _parse_csv(text: str, v: _Validator) -> None:
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # The delimiter is the one the header line uses most (column names hold none).
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -666,11 +664,16 @@ class CatalogService:
             piece_ids[code] = row.id
             report._count(outcome)
             report.pieces += 1
-        for code in sorted(referenced - set(piece_ids)):
-            values = {k: v for k, v in standard[code].items() if k != "code"}
-            row, outcome = upsert(PieceType, {"code": code}, values)
-            piece_ids[code] = row.id
-            report._count(outcome)
+        for code in sorted((referenced - set(doc.pieces)) & set(standard)):
+            # A standard piece type is created on demand, never overwritten.
+            if code not in piece_ids:
+                row = PieceType(**standard[code])
+                s.add(row)
+                s.flush()
+                piece_ids[code] = row.id
+                report._count("created")
+            else:
+                report._count("unchanged")
             report.pieces += 1
 
         centre_ids: dict[str, int] = {}
