@@ -1,0 +1,955 @@
+"""The staff console's use cases: staff users, search, account actions, dossier review.
+
+Roles (DOMAIN.md §6), enforced here on every call, not only by the screens:
+
+- ``support``: reads every candidate (search, admin view, candidatures) and
+  does the account actions (resend activation, unlock, force a password
+  reset, correct the mail, delete an unvalidated account);
+- ``gestionnaire``: searches candidates, reviews and decides the dossiers of
+  the formations of its centres (``Centre.code`` in its centres), lists and
+  exports those formations' candidatures;
+- ``admin``: everything, plus staff users and the audit log.
+
+Every method but the command-line ones (`add_staff_user`, `list_staff_users`,
+`disable_staff_user` without ``by``) and `authenticate_staff` takes the
+`StaffPrincipal` first. The principal is re-read from the store on each call
+(role, centres, disabled), so a forged or outdated principal grants nothing.
+Every staff action writes an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, select
+
+from ..domain import Decision, MailKind, Role, StatutDossier, StatutPiece
+from ..store.db import StaleVersion, update_versioned
+from ..store.models import (
+    Account, AuditLog, Baccalaureat, Candidature, Centre, Commission, FileBlob, Formation,
+    InformationsPerso, PieceSubmission, PieceType, StaffUser,
+)
+from .account_rules import name_key
+from .context import ServiceContext
+from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
+from .security import hash_secret, password_problems, verify_secret
+
+SEARCH_CAP = 200
+SEARCH_MIN_CHARS = 2
+CSV_DELIMITER = ";"  # what a French spreadsheet expects by default
+STAFF_LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
+
+MSG_FORBIDDEN = "Votre rôle ne vous permet pas cette action."
+MSG_FORBIDDEN_CENTRE = "Ce dossier ne relève pas de vos centres de candidature."
+MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+
+
+# ------------------------------------------------------------ read models
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """Who is using the console (returned by `authenticate_staff`)."""
+
+    login: str
+    role: Role
+    centres: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+@dataclass(frozen=True)
+class StaffUserView:
+    login: str
+    role: str
+    disabled: bool
+    centres: tuple[str, ...]
+    created_at: datetime
+    last_login_at: datetime | None
+    locked: bool
+
+
+@dataclass(frozen=True)
+class CandidateHit:
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    numero_etudiant: str | None
+    ine: str | None
+    account_valid: bool
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[CandidateHit, ...]
+    truncated: bool  # more matches exist than the cap
+
+
+@dataclass(frozen=True)
+class CandidateAdminView:
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    created_at: datetime
+    validity_deadline: datetime | None
+    mail_validated: bool
+    account_valid: bool
+    must_change_password: bool
+    from_directory: bool
+    numero_etudiant: str | None
+    ine: str | None
+    locked: bool
+    locked_until: datetime | None
+    failed_attempts: int
+    last_login_at: datetime | None
+    candidatures: int
+    version: int
+
+
+@dataclass(frozen=True)
+class CandidatureSummary:
+    id: int
+    login: str
+    formation_code: str
+    formation_titre: str
+    centre_code: str
+    statut: StatutDossier
+    decision: Decision | None
+    decision_rang: int | None
+    decision_validated: bool
+    created_at: datetime
+    transmitted_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class PieceReview:
+    id: int
+    code: str
+    libelle: str
+    conditional: bool
+    statut: StatutPiece
+    file_name: str | None
+    blob_sha256: str | None
+    mime: str | None
+    size: int | None
+    commentaire: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class StaffRecap:
+    candidature: CandidatureSummary
+    nom: str
+    prenom: str
+    mail: str
+    decision_commentaire: str | None
+    commentaire: str | None
+    confirmation: str | None
+    date_limite_retour: date
+    date_jury: date | None
+    date_publication: date | None
+    date_confirmation: date | None
+    pieces: tuple[PieceReview, ...]
+
+
+@dataclass(frozen=True)
+class PieceFile:
+    file_name: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FormationRow:
+    id: int
+    code: str
+    titre: str
+    centre_code: str
+    candidatures: int
+
+
+@dataclass(frozen=True)
+class FormationCandidatureRow:
+    candidature_id: int
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    ine: str | None
+    date_naissance: date | None
+    bac_annee: int | None
+    bac_serie: str | None
+    bac_mention: str | None
+    statut: StatutDossier
+    decision: Decision | None
+    decision_rang: int | None
+    decision_validated: bool
+    created_at: datetime
+    transmitted_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None  # exact action, or a prefix ending with "*"
+    target_login: str | None = None
+    candidature_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_kind: str
+    actor: str
+    action: str
+    target_login: str | None
+    candidature_id: int | None
+    details: str
+
+
+# --------------------------------------------------------------- helpers
+
+
+def search_key(text: str) -> str:
+    """Upper-case, accent-free form of a name, as `Account.nom_key` stores it."""
+    return name_key(text)
+
+
+def prefix_successor(prefix: str) -> str:
+    """The smallest string greater than every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _prefix(column, prefix: str):
+    # The range lets both SQLite and PostgreSQL scan the btree; the LIKE only
+    # filters inside that range, so a linguistic collation (PostgreSQL
+    # en_US…, where "LEGA" sorts between "LE G" and "LE H") cannot add false hits.
+    return and_(column >= prefix, column < prefix_successor(prefix),
+                column.startswith(prefix, autoescape=True))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _centres(raw: str) -> tuple[str, ...]:
+    return tuple(c for c in (raw or "").split(",") if c)
+
+
+def _fr_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _fr_datetime(value: datetime | None) -> str:
+    value = _aware(value)
+    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+# --------------------------------------------------------------- service
+
+
+class StaffService:
+    def __init__(self, ctx: ServiceContext, accounts: Any = None) -> None:
+        self.ctx = ctx
+        self._accounts = accounts
+
+    @property
+    def accounts(self):
+        """The candidates' AccountService (its staff-facing actions take an actor)."""
+        if self._accounts is None:
+            from .accounts import AccountService
+            from .directory import DirectoryService
+
+            self._accounts = AccountService(self.ctx, DirectoryService(self.ctx))
+        return self._accounts
+
+    # ------------------------------------------------------- role checks
+
+    def _principal(self, session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
+        """The principal as the store knows it now; Forbidden if its role is not in `roles`."""
+        if not isinstance(principal, StaffPrincipal):
+            raise Forbidden(MSG_FORBIDDEN)
+        user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
+        if user is None or user.disabled:
+            raise Forbidden("Ce compte du personnel est désactivé ou inconnu.")
+        current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
+        if current.role not in roles:
+            raise Forbidden(MSG_FORBIDDEN)
+        return current
+
+    def _audit(self, session: Session, principal: StaffPrincipal, action: str, **kwargs: Any) -> None:
+        self.ctx.audit(session, "staff", principal.login, action, **kwargs)
+
+    @staticmethod
+    def _check_centre(principal: StaffPrincipal, centre_code: str) -> None:
+        if principal.role == Role.GESTIONNAIRE and centre_code not in principal.centres:
+            raise Forbidden(MSG_FORBIDDEN_CENTRE)
+
+    # ------------------------------------------------------- staff users
+
+    def add_staff_user(self, login: str, password: str, role: str, centres: Iterable[str] = (),
+                       *, by: StaffPrincipal | None = None) -> StaffUserView:
+        """Create a staff user. `by` None means the local command line (trusted)."""
+        login = (login or "").strip()
+        centres = tuple(dict.fromkeys(c.strip() for c in centres if c and c.strip()))
+        errors: dict[str, str] = {}
+        if not STAFF_LOGIN_RE.match(login):
+            errors["login"] = ("Le login doit compter de 2 à 64 caractères parmi les lettres, "
+                               "les chiffres et . _ -")
+        try:
+            role_value = Role(role)
+        except ValueError:
+            role_value = None
+            errors["role"] = "Rôle inconnu : choisissez support, gestionnaire ou admin."
+        problems = password_problems(password or "")
+        if problems:
+            errors["password"] = "Le mot de passe doit contenir " + ", ".join(problems) + "."
+        if role_value == Role.GESTIONNAIRE and not centres:
+            errors["centres"] = "Un gestionnaire doit être rattaché à au moins un centre."
+        if errors:
+            raise ValidationFailed(errors)
+        with self.ctx.db.session() as s:
+            actor = self._principal(s, by, Role.ADMIN) if by is not None else None
+            if s.exec(select(StaffUser.id).where(StaffUser.login == login)).first() is not None:
+                raise DomainError("Ce login est déjà utilisé par un membre du personnel.", "login")
+            if centres:
+                known = set(s.exec(select(Centre.code).where(Centre.code.in_(centres))).all())
+                unknown = [c for c in centres if c not in known]
+                if unknown:
+                    raise DomainError(f"Centre de candidature inconnu : {', '.join(unknown)}", "centres")
+            user = StaffUser(login=login, password_hash=hash_secret(password), role=role_value.value,
+                             centre_codes=",".join(centres), created_at=self.ctx.now())
+            s.add(user)
+            self.ctx.audit(s, "staff" if actor else "cli", actor.login if actor else "cli",
+                           "staff_user_added", staff_login=login, role=role_value.value,
+                           centres=list(centres))
+            s.flush()
+            return self._user_view(user)
+
+    def _user_view(self, user: StaffUser) -> StaffUserView:
+        locked_until = _aware(user.locked_until)
+        return StaffUserView(user.login, user.role, user.disabled, _centres(user.centre_codes),
+                             _aware(user.created_at), _aware(user.last_login_at),
+                             bool(locked_until and locked_until > self.ctx.now()))
+
+    def list_staff_users(self, *, by: StaffPrincipal | None = None) -> list[StaffUserView]:
+        if by is not None:
+            with self.ctx.db.read_session() as s:
+                self._principal(s, by, Role.ADMIN)
+        with self.ctx.db.read_session() as s:
+            return [self._user_view(u) for u in s.exec(select(StaffUser).order_by(StaffUser.login)).all()]
+
+    def disable_staff_user(self, login: str, *, by: StaffPrincipal | None = None) -> None:
+        with self.ctx.db.session() as s:
+            actor = self._principal(s, by, Role.ADMIN) if by is not None else None
+            user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            if user is None:
+                raise NotFound(f"Aucun membre du personnel avec le login {login}.", "login")
+            if actor is not None and actor.login == login:
+                raise Forbidden("Vous ne pouvez pas désactiver votre propre compte.")
+            user.disabled = True
+            s.add(user)
+            self.ctx.audit(s, "staff" if actor else "cli", actor.login if actor else "cli",
+                           "staff_user_disabled", staff_login=login)
+
+    def authenticate_staff(self, login: str, password: str) -> StaffPrincipal:
+        """Check a staff login; lockout after `max_failed_logins` failures, like candidates."""
+        settings = self.ctx.settings
+        login = (login or "").strip()
+        failure: DomainError | None = None
+        with self.ctx.db.session() as s:
+            user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            now = self.ctx.now()
+            if user is None:
+                verify_secret(None, password)
+                failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
+            else:
+                locked_until = _aware(user.locked_until)
+                if locked_until is not None and locked_until > now:
+                    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+                    failure = Forbidden("Trop d'échecs de connexion : ce compte est verrouillé. "
+                                        f"Réessayez dans {minutes} minute(s).", "staff-password")
+                elif not verify_secret(user.password_hash, password or ""):
+                    user.failed_attempts += 1
+                    if user.failed_attempts >= settings.max_failed_logins:
+                        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                        user.failed_attempts = 0
+                        self.ctx.audit(s, "staff", login, "staff_locked")
+                    s.add(user)
+                    self.ctx.audit(s, "staff", login, "staff_login_failed")
+                    failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
+                elif user.disabled:
+                    failure = Forbidden("Ce compte du personnel est désactivé.", "staff-login")
+                else:
+                    user.failed_attempts = 0
+                    user.locked_until = None
+                    user.last_login_at = now
+                    s.add(user)
+                    self.ctx.audit(s, "staff", login, "staff_login")
+                    principal = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
+        if failure is not None:
+            raise failure
+        return principal
+
+    # ------------------------------------------------------------ search
+
+    def search_candidates(self, principal: StaffPrincipal, text: str, limit: int = SEARCH_CAP) -> SearchResult:
+        """Candidates whose login, nom, prénom, mail, INE or numéro étudiant is or starts with `text`.
+
+        Every lookup is an index range scan (see `_prefix`); results are capped.
+        """
+        raw = (text or "").strip()
+        if len(raw) < SEARCH_MIN_CHARS:
+            raise ValidationFailed({"staff-search": f"Saisissez au moins {SEARCH_MIN_CHARS} caractères."})
+        limit = max(1, min(limit, SEARCH_CAP))
+        fetch = limit + 1
+        upper = raw.upper()
+        key = search_key(raw)
+        lookups = []
+        if re.fullmatch(r"[0-9A-Za-z]{2,8}", raw):
+            lookups.append(_prefix(Account.login, upper))
+        if re.fullmatch(r"[0-9A-Za-z]+", raw):
+            lookups.append(_prefix(Account.numero_etudiant, upper))
+            if raw != upper:
+                lookups.append(_prefix(Account.numero_etudiant, raw))
+        if "@" in raw or "." in raw or re.fullmatch(r"[\w.+-]+", raw):
+            lookups.append(_prefix(Account.mail_key, raw.lower()))
+        if key:
+            lookups.append(_prefix(Account.nom_key, key))
+            lookups.append(_prefix(Account.prenom_key, key))
+            first, _, rest = key.partition(" ")
+            if rest.strip():
+                # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
+                lookups.append(and_(Account.nom_key == first, _prefix(Account.prenom_key, rest.strip())))
+        found: dict[int, tuple[Account, str | None]] = {}
+        more = False
+        with self.ctx.db.read_session() as s:
+            self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
+            for condition in lookups:
+                rows = s.exec(select(Account).where(condition).limit(fetch)).all()
+                more = more or len(rows) > limit
+                for acc in rows:
+                    found.setdefault(acc.id, (acc, None))
+            if re.fullmatch(r"[0-9A-Za-z]{2,11}", raw):
+                rows = s.exec(
+                    select(Account, InformationsPerso.ine)
+                    .join(InformationsPerso, InformationsPerso.account_id == Account.id)
+                    .where(_prefix(InformationsPerso.ine, upper)).limit(fetch)
+                ).all()
+                more = more or len(rows) > limit
+                for acc, ine in rows:
+                    found[acc.id] = (acc, ine)
+            missing_ine = [aid for aid, (_, ine) in found.items() if ine is None]
+            ines: dict[int, str | None] = {}
+            for start in range(0, len(missing_ine), 500):
+                chunk = missing_ine[start:start + 500]
+                ines.update(s.exec(select(InformationsPerso.account_id, InformationsPerso.ine)
+                                   .where(InformationsPerso.account_id.in_(chunk))).all())
+
+        def rank(item: tuple[Account, str | None]) -> tuple:
+            acc, ine = item
+            exact = upper in (acc.login, acc.nom_key, acc.prenom_key, (acc.numero_etudiant or "").upper(),
+                              (ine or "").upper()) or raw.lower() == acc.mail_key or key == acc.nom_key
+            return (not exact, acc.nom_key, acc.prenom_key, acc.login)
+
+        ordered = sorted(found.values(), key=rank)
+        hits = tuple(
+            CandidateHit(acc.login, acc.nom, acc.prenom, acc.mail, acc.numero_etudiant,
+                         ine if ine is not None else ines.get(acc.id), acc.account_valid)
+            for acc, ine in ordered[:limit]
+        )
+        return SearchResult(hits, more or len(ordered) > limit)
+
+    # ------------------------------------------------- candidate admin view
+
+    def _account(self, s: Session, login: str) -> Account:
+        acc = s.exec(select(Account).where(Account.login == (login or "").strip().upper())).first()
+        if acc is None:
+            raise NotFound(f"Aucun candidat avec le login {login}.", "login")
+        return acc
+
+    def candidate_admin_view(self, principal: StaffPrincipal, login: str) -> CandidateAdminView:
+        with self.ctx.db.read_session() as s:
+            self._principal(s, principal, Role.SUPPORT, Role.ADMIN)
+            acc = self._account(s, login)
+            ine = s.exec(select(InformationsPerso.ine).where(InformationsPerso.account_id == acc.id)).first()
+            count = s.exec(select(func.count()).select_from(Candidature)
+                           .where(Candidature.account_id == acc.id)).one()
+            locked_until = _aware(acc.locked_until)
+            return CandidateAdminView(
+                login=acc.login, nom=acc.nom, prenom=acc.prenom, mail=acc.mail,
+                created_at=_aware(acc.created_at), validity_deadline=_aware(acc.validity_deadline),
+                mail_validated=acc.mail_validated, account_valid=acc.account_valid,
+                must_change_password=acc.must_change_password, from_directory=acc.from_directory,
+                numero_etudiant=acc.numero_etudiant, ine=ine,
+                locked=bool(locked_until and locked_until > self.ctx.now()), locked_until=locked_until,
+                failed_attempts=acc.failed_attempts, last_login_at=_aware(acc.last_login_at),
+                candidatures=count, version=acc.version,
+            )
+
+    def _account_action(self, principal: StaffPrincipal, action: str, login: str, call) -> Any:
+        """Check the role, run the AccountService action, audit it."""
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.SUPPORT, Role.ADMIN)
+            target = self._account(s, login).login
+        result = call(target, current.login)
+        with self.ctx.db.session() as s:
+            self._audit(s, current, action, target_login=target)
+        return result
+
+    def resend_activation(self, principal: StaffPrincipal, login: str) -> Any:
+        return self._account_action(principal, "account_resend_activation", login,
+                                    lambda t, a: self.accounts.resend_activation_for(t, actor=a))
+
+    def unlock_account(self, principal: StaffPrincipal, login: str) -> Any:
+        return self._account_action(principal, "account_unlock", login,
+                                    lambda t, a: self.accounts.unlock(t, actor=a))
+
+    def force_password_reset(self, principal: StaffPrincipal, login: str) -> Any:
+        return self._account_action(principal, "account_force_password_reset", login,
+                                    lambda t, a: self.accounts.force_password_reset(t, actor=a))
+
+    def correct_mail(self, principal: StaffPrincipal, login: str, new_mail: str) -> Any:
+        return self._account_action(principal, "account_correct_mail", login,
+                                    lambda t, a: self.accounts.correct_mail(t, new_mail, actor=a))
+
+    def delete_unvalidated(self, principal: StaffPrincipal, login: str) -> Any:
+        return self._account_action(principal, "account_delete_unvalidated", login,
+                                    lambda t, a: self.accounts.delete_unvalidated(t, actor=a))
+
+    # ----------------------------------------------------- dossier review
+
+    def _candidature_query(self):
+        return (select(Candidature, Account.login, Formation, Centre.code)
+                .join(Account, Account.id == Candidature.account_id)
+                .join(Formation, Formation.id == Candidature.formation_id)
+                .join(Commission, Commission.id == Formation.commission_id)
+                .join(Centre, Centre.id == Commission.centre_id))
+
+    @staticmethod
+    def _summary(c: Candidature, login: str, f: Formation, centre: str) -> CandidatureSummary:
+        return CandidatureSummary(
+            id=c.id, login=login, formation_code=f.code, formation_titre=f.titre, centre_code=centre,
+            statut=StatutDossier(c.statut), decision=Decision(c.decision) if c.decision else None,
+            decision_rang=c.decision_rang, decision_validated=c.decision_validated,
+            created_at=_aware(c.created_at), transmitted_at=_aware(c.transmitted_at), version=c.version,
+        )
+
+    def list_candidatures(self, principal: StaffPrincipal, login: str) -> list[CandidatureSummary]:
+        """A candidate's candidatures; a gestionnaire sees only those of its centres."""
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
+            acc = self._account(s, login)
+            query = self._candidature_query().where(Candidature.account_id == acc.id)
+            if current.role == Role.GESTIONNAIRE:
+                query = query.where(Centre.code.in_(current.centres))
+            rows = s.exec(query.order_by(Candidature.created_at, Candidature.id)).all()
+            return [self._summary(*row) for row in rows]
+
+    def _load_candidature(self, s: Session, current: StaffPrincipal, candidature_id: int):
+        row = s.exec(self._candidature_query().where(Candidature.id == candidature_id)).first()
+        if row is None:
+            raise NotFound("Cette candidature n'existe plus.")
+        self._check_centre(current, row[3])
+        return row
+
+    def staff_recap(self, principal: StaffPrincipal, candidature_id: int) -> StaffRecap:
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
+            return self._recap(s, current, candidature_id)
+
+    def _recap(self, s: Session, current: StaffPrincipal, candidature_id: int) -> StaffRecap:
+        c, login, f, centre = self._load_candidature(s, current, candidature_id)
+        acc = s.get(Account, c.account_id)
+        rows = s.exec(
+            select(PieceSubmission, PieceType, FileBlob.mime, FileBlob.size)
+            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
+            .join(FileBlob, FileBlob.sha256 == PieceSubmission.blob_sha256, isouter=True)
+            .where(PieceSubmission.candidature_id == c.id)
+            .order_by(PieceType.ordre, PieceType.code)
+        ).all()
+        pieces = tuple(
+            PieceReview(p.id, t.code, t.libelle, t.conditional, StatutPiece(p.statut), p.file_name,
+                        p.blob_sha256, mime, size, p.commentaire, p.version)
+            for p, t, mime, size in rows
+        )
+        return StaffRecap(
+            candidature=self._summary(c, login, f, centre), nom=acc.nom, prenom=acc.prenom, mail=acc.mail,
+            decision_commentaire=c.decision_commentaire, commentaire=c.commentaire,
+            confirmation=c.confirmation, date_limite_retour=f.date_limite_retour, date_jury=f.date_jury,
+            date_publication=f.date_publication, date_confirmation=f.date_confirmation, pieces=pieces,
+        )
+
+    def piece_file(self, principal: StaffPrincipal, piece_id: int) -> PieceFile:
+        """The file of one piece, to preview or save."""
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
+            piece = s.get(PieceSubmission, piece_id)
+            if piece is None:
+                raise NotFound("Cette pièce n'existe plus.")
+            self._load_candidature(s, current, piece.candidature_id)
+            if piece.blob_sha256 is None:
+                raise DomainError("Aucun fichier n'a été déposé pour cette pièce.")
+            blob = s.get(FileBlob, piece.blob_sha256)
+            return PieceFile(piece.file_name or f"piece-{piece.id}", blob.mime, bytes(blob.data))
+
+    def save_piece_file(self, principal: StaffPrincipal, piece_id: int, folder: str | Path) -> Path:
+        """Write a piece's file into `folder` (on the machine running the console)."""
+        target_dir = Path(str(folder).strip() or ".").expanduser()
+        if not target_dir.is_dir():
+            raise DomainError(f"Le dossier {target_dir} n'existe pas.", "staff-save-folder")
+        piece = self.piece_file(principal, piece_id)
+        name = Path(piece.file_name).name or f"piece-{piece_id}"
+        target = target_dir / name
+        stem, suffix, n = target.stem, target.suffix, 1
+        while target.exists():
+            n += 1
+            target = target_dir / f"{stem}-{n}{suffix}"
+        try:
+            target.write_bytes(piece.data)
+        except OSError as exc:
+            raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-save-folder") from None
+        with self.ctx.db.session() as s:
+            row = s.get(PieceSubmission, piece_id)
+            cand = s.get(Candidature, row.candidature_id)
+            acc = s.get(Account, cand.account_id)
+            self.ctx.audit(s, "staff", principal.login, "piece_file_saved", target_login=acc.login,
+                           candidature_id=cand.id, piece_id=piece_id, path=str(target))
+        return target
+
+    def review_pieces(self, principal: StaffPrincipal, candidature_id: int,
+                      pieces: Sequence[tuple[int, int]], statut: StatutPiece | str,
+                      commentaire: str | None = None) -> StaffRecap:
+        """Set several pieces Validée or Refusée at once; `pieces` is (id, version) as shown.
+
+        All or nothing: a piece changed meanwhile refuses the whole batch.
+        """
+        statut = StatutPiece(statut)
+        commentaire = (commentaire or "").strip() or None
+        if statut not in (StatutPiece.VALIDEE, StatutPiece.REFUSEE):
+            raise DomainError("Une pièce est soit validée soit refusée.", "staff-piece-statut")
+        if not pieces:
+            raise DomainError("Sélectionnez au moins une pièce.", "staff-pieces")
+        if statut == StatutPiece.REFUSEE and not commentaire:
+            raise DomainError("Indiquez le motif du refus dans le commentaire.", "staff-piece-comment")
+        if commentaire and len(commentaire) > 500:
+            raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-piece-comment")
+        with self.ctx.db.session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            if c.statut == StatutDossier.EN_ATTENTE:
+                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            now = self.ctx.now()
+            for piece_id, version in pieces:
+                piece = s.get(PieceSubmission, piece_id)
+                if piece is None or piece.candidature_id != c.id:
+                    raise NotFound("Cette pièce n'appartient pas à ce dossier.")
+                if statut == StatutPiece.VALIDEE and piece.statut == StatutPiece.EN_ATTENTE:
+                    raise DomainError("Une pièce sans fichier ne peut pas être validée.", "staff-pieces")
+                try:
+                    update_versioned(s, PieceSubmission, piece_id, version, statut=statut.value,
+                                     commentaire=commentaire, updated_at=now)
+                except StaleVersion:
+                    raise ConcurrentEdit() from None
+                self._audit(s, current, "piece_validee" if statut == StatutPiece.VALIDEE else "piece_refusee",
+                            target_login=login, candidature_id=c.id, piece_id=piece_id,
+                            commentaire=commentaire)
+            s.flush()
+            s.expire_all()
+            return self._recap(s, current, c.id)
+
+    def set_dossier_status(self, principal: StaffPrincipal, candidature_id: int, expected_version: int,
+                           statut: StatutDossier | str, commentaire: str | None = None) -> StaffRecap:
+        """Complet, or Incomplet (reopens the dossier for the candidate); mails the candidate."""
+        statut = StatutDossier(statut)
+        if statut not in (StatutDossier.COMPLET, StatutDossier.INCOMPLET):
+            raise DomainError("Le dossier ne peut être déclaré que complet ou incomplet.", "staff-dossier-statut")
+        commentaire = (commentaire or "").strip() or None
+        with self.ctx.db.session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            if c.version != expected_version:
+                raise ConcurrentEdit()
+            if c.statut == StatutDossier.EN_ATTENTE:
+                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            if c.statut == statut:
+                raise DomainError(f"Le dossier est déjà {statut.label.lower()}.", "staff-dossier-statut")
+            if c.decision_validated:
+                raise Forbidden("Une décision validée a déjà été rendue sur ce dossier.")
+            pieces = s.exec(select(PieceSubmission, PieceType)
+                            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
+                            .where(PieceSubmission.candidature_id == c.id)
+                            .order_by(PieceType.ordre, PieceType.code)).all()
+            refused = [(p, t) for p, t in pieces if p.statut == StatutPiece.REFUSEE]
+            if statut == StatutDossier.COMPLET:
+                pending = [t.libelle for p, t in pieces
+                           if p.statut not in (StatutPiece.VALIDEE, StatutPiece.NON_CONCERNE)]
+                if pending:
+                    raise DomainError("Toutes les pièces doivent être validées avant de déclarer le "
+                                      "dossier complet. À revoir : " + ", ".join(pending), "staff-dossier-statut")
+            elif not refused:
+                raise DomainError("Refusez d'abord au moins une pièce : le candidat doit savoir "
+                                  "quoi corriger.", "staff-dossier-statut")
+            values: dict[str, Any] = {"statut": statut.value, "updated_at": self.ctx.now()}
+            if commentaire is not None:
+                values["commentaire"] = commentaire
+            try:
+                update_versioned(s, Candidature, c.id, expected_version, **values)
+            except StaleVersion:
+                raise ConcurrentEdit() from None
+            acc = s.get(Account, c.account_id)
+            names = {"prenom": acc.prenom, "nom": acc.nom, "formation": f.titre}
+            if statut == StatutDossier.COMPLET:
+                self.ctx.outbox.enqueue(s, MailKind.DOSSIER_COMPLET, acc.mail, **names)
+            else:
+                listing = "\n".join(f"- {t.libelle} : {p.commentaire}" if p.commentaire else f"- {t.libelle}"
+                                    for p, t in refused)
+                self.ctx.outbox.enqueue(s, MailKind.DOSSIER_INCOMPLET, acc.mail, pieces=listing,
+                                        date_limite_retour=_fr_date(f.date_limite_retour), **names)
+            self._audit(s, current, f"dossier_{statut.value}", target_login=login, candidature_id=c.id,
+                        commentaire=commentaire)
+            s.flush()
+            s.expire_all()
+            return self._recap(s, current, c.id)
+
+    def record_decision(self, principal: StaffPrincipal, candidature_id: int, expected_version: int,
+                        decision: Decision | str, rang: int | None = None,
+                        commentaire: str | None = None) -> StaffRecap:
+        """Record (not yet publish) a decision; `validate_decision` makes it visible."""
+        try:
+            decision = Decision(decision)
+        except ValueError:
+            raise DomainError("Choisissez une décision.", "staff-decision") from None
+        commentaire = (commentaire or "").strip() or None
+        if decision == Decision.LISTE_COMPLEMENTAIRE:
+            if rang is None or rang < 1:
+                raise DomainError("Indiquez le rang sur la liste complémentaire (1 ou plus).",
+                                  "staff-decision-rang")
+        else:
+            rang = None
+        if commentaire and len(commentaire) > 500:
+            raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-decision-comment")
+        with self.ctx.db.session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            if c.version != expected_version:
+                raise ConcurrentEdit()
+            if c.statut == StatutDossier.EN_ATTENTE:
+                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            if c.decision_validated:
+                raise Forbidden("La décision de ce dossier a déjà été validée et communiquée.")
+            try:
+                update_versioned(s, Candidature, c.id, expected_version, decision=decision.value,
+                                 decision_rang=rang, decision_commentaire=commentaire,
+                                 decision_validated=False, updated_at=self.ctx.now())
+            except StaleVersion:
+                raise ConcurrentEdit() from None
+            self._audit(s, current, "decision_recorded", target_login=login, candidature_id=c.id,
+                        decision=decision.value, rang=rang, commentaire=commentaire)
+            s.flush()
+            s.expire_all()
+            return self._recap(s, current, c.id)
+
+    def validate_decision(self, principal: StaffPrincipal, candidature_id: int,
+                          expected_version: int) -> StaffRecap:
+        """Publish the recorded decision to the candidate, with the decision mail."""
+        with self.ctx.db.session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            if c.version != expected_version:
+                raise ConcurrentEdit()
+            if not c.decision:
+                raise DomainError("Aucune décision n'a été enregistrée pour ce dossier.", "staff-decision")
+            if c.decision_validated:
+                raise DomainError("Cette décision est déjà validée.", "staff-decision")
+            try:
+                update_versioned(s, Candidature, c.id, expected_version, decision_validated=True,
+                                 updated_at=self.ctx.now())
+            except StaleVersion:
+                raise ConcurrentEdit() from None
+            decision = Decision(c.decision)
+            details = []
+            if decision == Decision.LISTE_COMPLEMENTAIRE:
+                details.append(f"Vous êtes classé(e) au rang {c.decision_rang} de la liste complémentaire.")
+            if decision == Decision.FAVORABLE and f.date_confirmation:
+                details.append("Confirmez votre candidature ou désistez-vous avant le "
+                               f"{_fr_date(f.date_confirmation)}.")
+            if c.decision_commentaire:
+                details.append(f"Commentaire : {c.decision_commentaire}")
+            acc = s.get(Account, c.account_id)
+            self.ctx.outbox.enqueue(s, MailKind.DECISION, acc.mail, prenom=acc.prenom, nom=acc.nom,
+                                    formation=f.titre, decision=decision.label,
+                                    details="\n".join(details))
+            self._audit(s, current, "decision_validated", target_login=login, candidature_id=c.id,
+                        decision=decision.value)
+            s.flush()
+            s.expire_all()
+            return self._recap(s, current, c.id)
+
+    # --------------------------------------------------- lists and export
+
+    def list_formations(self, principal: StaffPrincipal) -> list[FormationRow]:
+        """Formations whose candidatures this person may list (its centres, or all for admins)."""
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            counts = (select(Candidature.formation_id, func.count().label("n"))
+                      .group_by(Candidature.formation_id).subquery())
+            query = (select(Formation.id, Formation.code, Formation.titre, Centre.code, counts.c.n)
+                     .join(Commission, Commission.id == Formation.commission_id)
+                     .join(Centre, Centre.id == Commission.centre_id)
+                     .join(counts, counts.c.formation_id == Formation.id, isouter=True))
+            if current.role == Role.GESTIONNAIRE:
+                query = query.where(Centre.code.in_(current.centres))
+            rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
+            return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
+
+    def formation_candidatures(self, principal: StaffPrincipal, formation_code: str,
+                               statut: StatutDossier | str | None = None,
+                               decision: Decision | str | None = None) -> list[FormationCandidatureRow]:
+        """A formation's candidatures; `decision` may be "aucune" for those without one."""
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            return self._formation_rows(s, current, formation_code, statut, decision)
+
+    def _formation_rows(self, s: Session, current: StaffPrincipal, formation_code: str,
+                        statut, decision) -> list[FormationCandidatureRow]:
+        row = s.exec(select(Formation, Centre.code)
+                     .join(Commission, Commission.id == Formation.commission_id)
+                     .join(Centre, Centre.id == Commission.centre_id)
+                     .where(Formation.code == formation_code)).first()
+        if row is None:
+            raise NotFound(f"Formation inconnue : {formation_code}")
+        formation, centre = row
+        self._check_centre(current, centre)
+        query = (select(Candidature, Account, InformationsPerso.ine, InformationsPerso.date_naissance,
+                        Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
+                 .join(Account, Account.id == Candidature.account_id)
+                 .join(InformationsPerso, InformationsPerso.account_id == Account.id, isouter=True)
+                 .join(Baccalaureat, Baccalaureat.account_id == Account.id, isouter=True)
+                 .where(Candidature.formation_id == formation.id))
+        if statut:
+            query = query.where(Candidature.statut == StatutDossier(statut).value)
+        if decision == "aucune":
+            query = query.where(Candidature.decision.is_(None))
+        elif decision:
+            query = query.where(Candidature.decision == Decision(decision).value)
+        rows = s.exec(query.order_by(Account.nom_key, Account.prenom_key, Account.login)).all()
+        return [
+            FormationCandidatureRow(
+                candidature_id=c.id, login=a.login, nom=a.nom, prenom=a.prenom, mail=a.mail, ine=ine,
+                date_naissance=naissance, bac_annee=annee if has_bac is not False else None,
+                bac_serie=serie if has_bac is not False else "Sans bac", bac_mention=mention,
+                statut=StatutDossier(c.statut), decision=Decision(c.decision) if c.decision else None,
+                decision_rang=c.decision_rang, decision_validated=c.decision_validated,
+                created_at=_aware(c.created_at), transmitted_at=_aware(c.transmitted_at),
+                updated_at=_aware(c.updated_at),
+            )
+            for c, a, ine, naissance, annee, serie, mention, has_bac in rows
+        ]
+
+    CSV_HEADER = ("Numéro de dossier", "Nom", "Prénom", "Adresse mail", "INE", "Date de naissance",
+                  "Année du bac", "Série du bac", "Mention du bac", "Statut du dossier", "Décision",
+                  "Rang", "Décision validée", "Date de candidature", "Date de transmission",
+                  "Dernière modification")
+
+    def formation_csv(self, rows: Sequence[FormationCandidatureRow]) -> str:
+        """The CSV text (without BOM) for `rows`: `;`-separated, dates dd/mm/yyyy."""
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+        writer.writerow(self.CSV_HEADER)
+        for r in rows:
+            writer.writerow([
+                r.login, r.nom, r.prenom, r.mail, r.ine or "", _fr_date(r.date_naissance),
+                r.bac_annee or "", r.bac_serie or "", r.bac_mention or "", r.statut.label,
+                r.decision.label if r.decision else "", r.decision_rang or "",
+                "Oui" if r.decision_validated else "Non", _fr_datetime(r.created_at),
+                _fr_datetime(r.transmitted_at), _fr_datetime(r.updated_at),
+            ])
+        return out.getvalue()
+
+    def export_formation_csv(self, principal: StaffPrincipal, formation_code: str, path: str | Path,
+                             statut: StatutDossier | str | None = None,
+                             decision: Decision | str | None = None) -> ExportResult:
+        """Write the (filtered) candidatures as CSV, UTF-8 with BOM; a folder gets a default name."""
+        raw = str(path or "").strip()
+        if not raw:
+            raise DomainError("Indiquez le fichier ou le dossier où enregistrer l'export.", "staff-export-path")
+        target = Path(raw).expanduser()
+        if target.is_dir():
+            target = target / f"candidatures-{formation_code}.csv"
+        if not target.parent.is_dir():
+            raise DomainError(f"Le dossier {target.parent} n'existe pas.", "staff-export-path")
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            rows = self._formation_rows(s, current, formation_code, statut, decision)
+        try:
+            target.write_text(self.formation_csv(rows), encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-export-path") from None
+        with self.ctx.db.session() as s:
+            self._audit(s, current, "formation_exported", formation=formation_code, path=str(target),
+                        rows=len(rows), statut=statut or "", decision=decision or "")
+        return ExportResult(target, len(rows))
+
+    # --------------------------------------------------------------- audit
+
+    def list_audit(self, principal: StaffPrincipal, filters: AuditFilters | None = None) -> list[AuditEntry]:
+        """The audit log, newest first, for admins."""
+        filters = filters or AuditFilters()
+        with self.ctx.db.read_session() as s:
+            self._principal(s, principal, Role.ADMIN)
+            query = select(AuditLog)
+            if filters.actor:
+                query = query.where(AuditLog.actor == filters.actor.strip())
+            if filters.action:
+                action = filters.action.strip()
+                if action.endswith("*"):
+                    query = query.where(_prefix(AuditLog.action, action[:-1])) if action[:-1] else query
+                else:
+                    query = query.where(AuditLog.action == action)
+            if filters.target_login:
+                query = query.where(AuditLog.target_login == filters.target_login.strip().upper())
+            if filters.candidature_id is not None:
+                query = query.where(AuditLog.candidature_id == filters.candidature_id)
+            if filters.since is not None:
+                query = query.where(AuditLog.at >= filters.since)
+            if filters.until is not None:
+                query = query.where(AuditLog.at < filters.until)
+            limit = max(1, min(filters.limit, 5000))
+            rows = s.exec(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)).all()
+            return [AuditEntry(r.id, _aware(r.at), r.actor_kind, r.actor, r.action, r.target_login,
+                               r.candidature_id, r.details) for r in rows]
+
+
+__all__ = [
+    "AuditEntry", "AuditFilters", "CSV_DELIMITER", "CandidateAdminView", "CandidateHit",
+    "CandidatureSummary", "ExportResult", "FormationCandidatureRow", "FormationRow", "PieceFile",
+    "PieceReview", "SEARCH_CAP", "SearchResult", "StaffPrincipal", "StaffRecap", "StaffService",
+    "StaffUserView", "prefix_successor", "search_key",
+]
