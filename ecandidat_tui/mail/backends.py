@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import base64
 import mailbox
 import smtplib
 import ssl
 import sys
 import threading
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +23,15 @@ from .message import Message
 
 
 class MailDeliveryError(Exception):
-    """The backend could not deliver; the outbox keeps the mail and retries."""
+    """The backend could not deliver; the outbox keeps the mail and retries.
+
+    `permanent` means retrying cannot help (the server refused the recipient
+    for good): the dispatcher marks the mail failed at once.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class MailBackend(Protocol):
@@ -49,8 +59,13 @@ class ConsoleBackend:
         self.stream = stream
 
     def send(self, message: Message) -> None:
+        """Print the mail as a person reads it (headers, plain body, attachment names)."""
         stream = self.stream or sys.stderr
-        stream.write(message.to_email().as_string() + "\n")
+        lines = [f"From: {message.sender}", f"To: {message.to}", f"Subject: {message.subject}",
+                 f"Date: {format_datetime(message.date)}", f"Message-ID: {message.message_id}", "",
+                 message.body.rstrip("\n")]
+        lines += [f"[pièce jointe : {a.filename} ({a.mime}, {len(a.data)} octets)]" for a in message.attachments]
+        stream.write("\n".join(lines) + "\n" + "=" * 72 + "\n")
         stream.flush()
 
 
@@ -62,6 +77,7 @@ class MaildirBackend:
 
     def send(self, message: Message) -> None:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             box = mailbox.Maildir(self.path, create=True)
             box.add(mailbox.MaildirMessage(message.to_email()))
         except OSError as exc:
@@ -95,8 +111,41 @@ class SmtpBackend:
                     client.login(self.user, self.password)
                 client.send_message(message.to_email())
         except (OSError, smtplib.SMTPException) as exc:
-            # The error text never contains the password: smtplib does not echo it.
-            raise MailDeliveryError(f"smtp {self.host}:{self.port}: {exc}") from exc
+            raise MailDeliveryError(self._scrub(f"smtp {self.host}:{self.port}: {_describe(exc)}"),
+                                    permanent=_is_permanent(exc)) from None
+
+    def _scrub(self, text: str) -> str:
+        """Never let the password (plain or in an AUTH exchange) reach a log or the outbox."""
+        if not self.password:
+            return text
+        secrets = {self.password}
+        for blob in (f"\0{self.user}\0{self.password}", self.password):
+            secrets.add(base64.b64encode(blob.encode()).decode())
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "********")
+        return text
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {reply}".strip()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = []
+        for rcpt, (code, reply) in exc.recipients.items():
+            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            parts.append(f"{rcpt}: {code} {text}")
+        return "recipient refused: " + "; ".join(parts)
+    return str(exc) or type(exc).__name__
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """A 5xx refusal of the recipient or of the message itself; login and TLS problems are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
 
 
 def make_backend(settings: Settings) -> MailBackend:

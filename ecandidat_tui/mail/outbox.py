@@ -16,6 +16,8 @@ from ..domain import MailKind
 from ..store.models import OutboxMail
 from .templates import TemplateRenderer
 
+SUBJECT_MAX = 200  # OutboxMail.subject
+
 
 class Outbox:
     def __init__(self, renderer: TemplateRenderer) -> None:
@@ -28,8 +30,10 @@ class Outbox:
         `attachment` is (file name, sha256 of a FileBlob already in the store).
         """
         subject, body = self.renderer.render(kind, **context)
+        if len(subject) > SUBJECT_MAX:  # a long formation title must not fail the caller's change
+            subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
         row = OutboxMail(
-            kind=kind.value, to_addr=to, subject=subject, body=body,
+            kind=kind.value, to_addr=to.strip(), subject=subject, body=body,
             attachment_name=attachment[0] if attachment else None,
             attachment_sha256=attachment[1] if attachment else None,
             message_id=make_msgid(domain="ecandidat-tui"),
