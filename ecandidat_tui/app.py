@@ -4,23 +4,44 @@ The Connexion screen paints first; the services (database opened and
 migrated, demo catalog loaded) are prepared in a thread worker meanwhile.
 Screens reach them only from their own thread workers, through
 `app.services`, which waits until they are ready.
+
+The app also owns what holds every screen together:
+
+- navigation: the four destinations of the header (`Accueil`,
+  `Assistance`, `Offre de formation`, `Déconnexion`) are app actions, bound
+  to F2, F3, F4 and F10 (shown in the footer), run by the `NavHeader`
+  buttons and offered by the command palette (Ctrl+P), which offers nothing
+  else;
+- kiosk mode (`settings.kiosk`): the inactivity timeout and its warning,
+  the staff unlock code to quit, no Ctrl+Z suspend;
+- the terminal watchdog (an SSH drop ends the process);
+- unexpected errors: a calm dialog with a reference, the traceback in the
+  log file (`screens/errors.py`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from textual import work
-from textual.app import App
+from textual import events, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
 from .config import Settings
+from .screens.errors import ErrorReportingMixin, configure_logging
 from .theme import register_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
     from .services import Services
+    from .watchdog import TerminalWatchdog
 
 ServicesFactory = Callable[[Settings], "Services"]
 
@@ -39,21 +60,80 @@ class CandidateSession:
         return f"{self.prenom} {self.nom}".upper()
 
 
-class CandidateApp(App[int]):
+@dataclass(frozen=True)
+class Destination:
+    """One entry of the header: its action, label, key and whether it needs a login."""
+
+    action: str
+    label: str
+    key: str
+    help: str
+    needs_candidate: bool
+
+
+DESTINATIONS: tuple[Destination, ...] = (
+    Destination("accueil", "Accueil", "f2", "Ce qu'il vous reste à faire", True),
+    Destination("assistance", "Assistance", "f3", "FAQ, catalogue des formations, boîte à outils, aide", False),
+    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False),
+    Destination("deconnexion", "Déconnexion", "f10", "Fermer votre session sur ce poste", True),
+)
+NAV_ACTIONS = {d.action: d for d in DESTINATIONS}
+
+
+class NavigationCommands(Provider):
+    """The command palette: the header's destinations, and nothing else."""
+
+    def _destinations(self) -> list[Destination]:
+        app = self.app
+        allowed = getattr(app, "destination_allowed", None)
+        return [d for d in DESTINATIONS if allowed is None or allowed(d.action)]
+
+    def _run(self, action: str) -> None:
+        # Called once the palette has closed; the action re-checks the session.
+        self.app.call_later(getattr(self.app, f"action_{action}"))
+
+    async def discover(self) -> Hits:
+        for dest in self._destinations():
+            yield DiscoveryHit(dest.label, partial(self._run, dest.action), help=dest.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for dest in self._destinations():
+            score = matcher.match(dest.label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(dest.label), partial(self._run, dest.action),
+                          text=dest.label, help=dest.help)
+
+
+class CandidateApp(ErrorReportingMixin, App[int]):
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
-    ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True)]
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {NavigationCommands}
+    UNREPORTED_WORKER_GROUPS = ("startup", "mail")  # they notify or retry on their own
+    BINDINGS = [
+        *(Binding(d.key, d.action, d.label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
+          for d in DESTINATIONS),
+        Binding("ctrl+p", "command_palette", "Menu", id="command-palette", show=False, priority=True,
+                tooltip="Aller à une page (Accueil, Assistance, Offre de formation, Déconnexion)"),
+        Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True,
+                tooltip="Quitter eCandidat (code du personnel en mode libre-service)"),
+    ]
 
     def __init__(self, settings: Settings, services: Services | None = None,
-                 services_factory: ServicesFactory | None = None) -> None:
+                 services_factory: ServicesFactory | None = None, *, strict_errors: bool = False) -> None:
         super().__init__()
+        self._init_error_reporting(strict_errors)
+        configure_logging(settings.log_file)
         self.settings = settings
         self.candidate: CandidateSession | None = None
+        self.terminal_gone = False
         self._services = services
         self._services_factory = services_factory
         self._services_error: BaseException | None = None
         self._services_ready = threading.Event()
+        self._last_activity = time.monotonic()
+        self._watchdog: TerminalWatchdog | None = None
         if services is not None:
             self._services_ready.set()
 
@@ -90,6 +170,19 @@ class CandidateApp(App[int]):
         if self._services is None and self._services_factory is not None:
             self.set_timer(0.15, self._prepare_services)  # paint and settle first, then load
         self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
+        if self.settings.kiosk:
+            self._last_activity = time.monotonic()
+            poll = min(1.0, max(0.1, float(self.settings.idle_timeout_seconds) / 4))
+            self.set_interval(poll, self.check_inactivity, name="kiosk-idle")
+        if not self.is_headless:
+            from .watchdog import TerminalWatchdog
+
+            self._watchdog = TerminalWatchdog(self)
+            self._watchdog.start()
+
+    def on_unmount(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
 
     @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
     def dispatch_mail(self) -> None:
@@ -107,33 +200,123 @@ class CandidateApp(App[int]):
 
     # ------------------------------------------------------- navigation
     # One action per destination of the header; keys, mouse and the command
-    # palette all go through these.
+    # palette all go through these. A destination opens above the session's
+    # base screen (Mon compte, or Connexion before login), so the stack never
+    # grows by wandering around, and Échap/Fermer returns to the base.
+
+    def destination_allowed(self, action: str) -> bool:
+        dest = NAV_ACTIONS.get(action)
+        return dest is not None and (self.candidate is not None or not dest.needs_candidate)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NAV_ACTIONS:
+            # Not from under a dialog (error, idle warning, unlock, confirmations).
+            if isinstance(self.screen, ModalScreen):
+                return False
+            return self.destination_allowed(action)
+        return True
+
+    def _open_destination(self, screen: Screen) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(screen)
 
     def action_accueil(self) -> None:
-        if self.candidate is not None:
-            self.start_session(self.candidate)
+        if self.candidate is None:
+            return
+        from .screens.accueil import AccueilScreen
+
+        self._open_destination(AccueilScreen())
 
     def action_assistance(self) -> None:
         from .screens.assistance import AssistanceScreen
 
-        self.push_screen(AssistanceScreen())
+        self._open_destination(AssistanceScreen())
 
     def action_offre_formation(self) -> None:
         from .screens.catalog import OffreFormationScreen
 
-        self.push_screen(OffreFormationScreen(mode="browse"))
+        self._open_destination(OffreFormationScreen(mode="browse"))
+
+    def action_mon_compte(self) -> None:
+        """Back to the session's base screen (Mon compte once logged in)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
 
     def action_deconnexion(self) -> None:
-        self.logout()
+        if self.candidate is not None:
+            self.logout()
 
     def logout(self) -> None:
-        """Déconnexion: drop the candidate and every screen that showed them."""
+        """Déconnexion: drop the candidate and every screen that showed them.
+
+        On a kiosk the next person must find nothing of the previous one: the
+        session, every screen (and so every form value), notifications and
+        the app's clipboard go; a fresh Connexion screen is shown.
+        """
         self.candidate = None
         from .screens.connexion import ConnexionScreen
 
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        self.clear_notifications()
+        self._clipboard = ""
+        self._last_activity = time.monotonic()
         self.push_screen(ConnexionScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """No theme switcher, screenshot or quit in the palette: only NavigationCommands."""
+        return ()
+
+    # ------------------------------------------------------------- kiosk
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseUp, events.MouseMove,
+                              events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _has_candidate_traces(self) -> bool:
+        """Is there anything of a person on screen (a session, a dialog, typed text)?"""
+        if self.candidate is not None or len(self.screen_stack) > 2:
+            return True
+        return any(bool(i.value) for i in self.screen.query(Input))
+
+    def check_inactivity(self) -> None:
+        """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
+        from .screens.kiosk import IdleWarningScreen, UnlockScreen
+
+        if any(isinstance(s, IdleWarningScreen) for s in self.screen_stack):
+            return
+        if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
+            self._last_activity = time.monotonic()
+            return
+        if time.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):
+            return
+        self.push_screen(IdleWarningScreen(self.settings.idle_warning_seconds), self._idle_warning_closed)
+
+    def _idle_warning_closed(self, timed_out: bool | None) -> None:
+        self._last_activity = time.monotonic()
+        if timed_out:
+            self.logout()
+
+    async def action_quit(self) -> None:
+        if not self.settings.kiosk:
+            self.exit()
+            return
+        from .screens.kiosk import UnlockScreen
+
+        if not any(isinstance(s, UnlockScreen) for s in self.screen_stack):
+            self.push_screen(UnlockScreen(self.settings.kiosk_unlock_hash), self._unlock_closed)
+
+    def _unlock_closed(self, unlocked: bool | None) -> None:
+        if unlocked:
+            self.exit()
+
+    def action_suspend_process(self) -> None:
+        # A suspended kiosk app would leave the candidate at a shell prompt.
+        if not self.settings.kiosk:
+            super().action_suspend_process()
 
 
 def _build_services(settings: Settings) -> "Services":
@@ -143,6 +326,8 @@ def _build_services(settings: Settings) -> "Services":
 
 
 def run_candidate_app(settings: Settings) -> int:
+    if settings.kiosk:
+        os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # keep Ctrl+C/Ctrl+Z as plain keys
     app = CandidateApp(settings, services_factory=_build_services)
     result = app.run()
     if app._services is not None:

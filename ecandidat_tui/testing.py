@@ -73,6 +73,8 @@ class Harness:
     def app(self, **kwargs: Any):
         from .app import CandidateApp
 
+        # Unexpected errors still show the dialog, and run_test re-raises them.
+        kwargs.setdefault("strict_errors", True)
         return CandidateApp(self.settings, services=self.services, **kwargs)
 
     def staff_app(self, **kwargs: Any):

@@ -1,0 +1,142 @@
+"""Kiosk mode dialogs: the inactivity warning and the staff unlock to quit.
+
+A public terminal is left unattended between candidates: after
+`idle_timeout_seconds` without a key or a click the app shows
+`IdleWarningScreen`, and when its countdown of `idle_warning_seconds` ends
+the candidate is logged out (`CandidateApp.logout`). Any key or click
+cancels the countdown.
+
+Quitting a kiosk would hand the next person a shell, so Ctrl+Q asks for the
+staff unlock code (`UnlockScreen`), checked against the Argon2id hash in the
+configuration (`kiosk_unlock_hash`, made by `ecandidat kiosk unlock-code`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class IdleWarningScreen(ModalScreen[bool]):
+    """Countdown before the automatic déconnexion; dismisses True when it runs out."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(id="idle-warning")
+        self.seconds = max(float(seconds), 0.0)
+        self._deadline = time.monotonic() + self.seconds
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="idle-panel", classes="dialog"):
+            yield Static("Êtes-vous toujours là ?", id="idle-title", classes="dialog-title")
+            yield Static(self._countdown_text(self.seconds), id="idle-countdown")
+            yield Static("Appuyez sur une touche ou cliquez pour continuer.", id="idle-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Je suis toujours là", id="idle-continue", variant="primary")
+
+    @staticmethod
+    def _countdown_text(remaining: float) -> str:
+        seconds = max(0, math.ceil(remaining))
+        unit = "seconde" if seconds <= 1 else "secondes"
+        return (f"Sans action de votre part, vous serez déconnecté dans {seconds} {unit} "
+                "et les informations affichées seront effacées de cet écran.")
+
+    def on_mount(self) -> None:
+        self.query_one("#idle-continue", Button).focus()
+        self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            if self.is_current:
+                self.dismiss(True)
+            return
+        self.query_one("#idle-countdown", Static).update(self._countdown_text(remaining))
+
+    def _still_here(self) -> None:
+        if self.is_current:
+            self.dismiss(False)
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self._still_here()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        event.stop()
+        self._still_here()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._still_here()
+
+
+class UnlockScreen(ModalScreen[bool]):
+    """Staff code to leave the kiosk; dismisses True only for the right code."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Annuler", id="unlock-cancel", tooltip="Revenir à eCandidat"),
+    ]
+
+    def __init__(self, unlock_hash: str) -> None:
+        super().__init__(id="unlock")
+        self.unlock_hash = unlock_hash
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="unlock-panel", classes="dialog"):
+            yield Static("Quitter le poste en libre-service", id="unlock-title", classes="dialog-title")
+            if self.unlock_hash:
+                yield Static("Réservé au personnel : saisissez le code de déverrouillage.")
+            else:
+                yield Static("Aucun code de déverrouillage n'est configuré sur ce poste : "
+                             "il ne peut pas être quitté depuis eCandidat.")
+            yield Label("Code de déverrouillage *")
+            yield Input(id="unlock-code", password=True, disabled=not self.unlock_hash)
+            yield Static("", id="unlock-code-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Annuler", id="unlock-cancel")
+                yield Button("Quitter", id="unlock-submit", variant="error",
+                             disabled=not self.unlock_hash)
+
+    def on_mount(self) -> None:
+        if self.unlock_hash:
+            self.query_one("#unlock-code", Input).focus()
+        else:
+            self.query_one("#unlock-cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "unlock-cancel":
+            self.dismiss(False)
+        elif event.button.id == "unlock-submit":
+            self._check(self.query_one("#unlock-code", Input).value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._check(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _check(self, code: str) -> None:
+        # Argon2id is deliberately slow: verify off the UI thread.
+        from ..services.security import verify_secret
+
+        ok = bool(code) and verify_secret(self.unlock_hash, code)
+        self.app.call_from_thread(self._checked, ok)
+
+    def _checked(self, ok: bool) -> None:
+        if ok:
+            self.dismiss(True)
+            return
+        code = self.query_one("#unlock-code", Input)
+        code.value = ""
+        code.focus()
+        self.query_one("#unlock-code-error", Static).update("Code de déverrouillage incorrect.")
