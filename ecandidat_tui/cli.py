@@ -98,8 +98,19 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
 # ------------------------------------------------------------------ mail
 
 
+def _mail_services(settings: Settings):
+    """Services for the outbox commands: the schema, without loading a catalog."""
+    services = _services(settings, prepare=False)
+    try:
+        services.prepare(demo_catalog=False)
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
 def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
+    services = _mail_services(settings)
     try:
         rows = services.dispatcher.list_mails(status=args.status, limit=args.limit)
     finally:
@@ -112,7 +123,7 @@ def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_mail_show(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
+    services = _mail_services(settings)
     try:
         row = services.dispatcher.get_mail(args.id)
     finally:
@@ -130,13 +141,14 @@ def cmd_mail_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_mail_send(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
+    services = _mail_services(settings)
     try:
         report = services.dispatcher.dispatch_pending(ignore_backoff=True)
     finally:
         services.close()
     print(report.summary())
-    return 0 if not report.failed else EXIT_FAILURE
+    # Non-zero when anything is still undelivered, so cron and scripts notice.
+    return 0 if not (report.failed or report.retrying) else EXIT_FAILURE
 
 
 # ------------------------------------------------------- staff accounts
@@ -290,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         return args.handler(args, settings) or 0
@@ -301,6 +314,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        line = _database_problem(exc, settings.database_url if settings else "")
+        if line is None:
+            raise
+        print(f"ecandidat: {line}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _database_problem(exc: BaseException, url: str) -> str | None:
+    """One line for a database that cannot be reached or used, or None for other errors.
+
+    SQLAlchemy is imported only here, once something went wrong, so the
+    candidate TUI starts without it. The line never carries a password.
+    """
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return None
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    reason = _without_password(lines[0] if lines else type(original).__name__, url)
+    sqlite = url.startswith("sqlite")
+    if not sqlite or "unable to open" in reason:
+        return f"database unreachable: {reason}"
+    return f"database error: {reason}"
+
+
+def _without_password(text: str, url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(url).password if url else None
+    except Exception:  # noqa: BLE001
+        password = None
+    if password:
+        text = text.replace(str(password), "********")
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -148,21 +148,54 @@ def _convert(key: str, raw: Any, source: str) -> Any:
         raise ConfigError(f"{where}: invalid value {raw!r} (expected {kind})") from None
 
 
-def _validate(settings: Settings, source: str) -> None:
+def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
+    """Check values that have the right type but may still be unusable."""
+
+    def fail(key: str, problem: str, *, set_by: str | None = None) -> None:
+        source = sources.get(key) or sources.get(set_by or key) or "settings"
+        raise ConfigError(f"{source}: {key}: {problem}")
+
     if settings.mail_backend not in MAIL_BACKENDS:
-        raise ConfigError(
-            f"{source}: mail_backend: {settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}"
-        )
+        fail("mail_backend", f"{settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}")
     if settings.smtp_security not in SMTP_SECURITY:
-        raise ConfigError(
-            f"{source}: smtp_security: {settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}"
-        )
+        fail("smtp_security", f"{settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}")
     if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in settings.login_prefix):
-        raise ConfigError(f"{source}: login_prefix: at most 2 characters from 0-9A-Z")
+        fail("login_prefix", "at most 2 characters from 0-9A-Z")
     if not 0 < settings.smtp_port < 65536:
-        raise ConfigError(f"{source}: smtp_port: {settings.smtp_port} is not a port number")
+        fail("smtp_port", f"{settings.smtp_port} is not a port number")
     if settings.upload_max_bytes == 0:
-        raise ConfigError(f"{source}: upload_max_bytes: must be positive")
+        fail("upload_max_bytes", "must be positive")
+    if settings.mail_dispatch_seconds <= 0:
+        fail("mail_dispatch_seconds", "must be positive")
+    if settings.smtp_timeout <= 0:
+        fail("smtp_timeout", "must be positive")
+    local, at, domain = settings.mail_from.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in settings.mail_from):
+        fail("mail_from", f"{settings.mail_from!r} is not a mail address")
+    if settings.mail_backend == "smtp" and not settings.smtp_host:
+        fail("smtp_host", "must be set when mail_backend is 'smtp'", set_by="mail_backend")
+    if settings.database_url:
+        problem = _database_url_problem(settings.database_url)
+        if problem:
+            fail("database_url", problem)
+
+
+def _database_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a store, or None. Never echoes the URL (it may hold a password).
+
+    A light check (no SQLAlchemy import: the TUI starts before the store loads).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not all(c.isalnum() or c in "+_" for c in scheme):
+        return "not a database URL (e.g. sqlite:///path/ecandidat.db or postgresql+psycopg://user@host/db)"
+    backend, _, driver = scheme.partition("+")
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        return f"{backend!r} is not supported (use sqlite or postgresql)"
+    if backend != "sqlite" and driver and driver != "psycopg":
+        return f"driver {driver!r} is not supported (use postgresql+psycopg)"
+    if backend != "sqlite" and not rest.strip("/"):
+        return "names no server"
+    return None
 
 
 def _default_dirs(home: Path | None) -> tuple[Path, Path, Path]:
@@ -205,10 +238,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     data_dir, config_dir, log_dir = _default_dirs(home)
     settings = Settings(home=home, data_dir=data_dir, config_dir=config_dir, log_dir=log_dir)
 
+    sources: dict[str, str] = {}
     config_file = config_dir / "config.toml"
     if config_file.exists():
         for key, raw in _read_toml(config_file).items():
             setattr(settings, key, _convert(key, raw, str(config_file)))
+            sources[key] = str(config_file)
 
     for key in _FIELD_TYPES:
         if key in _DERIVED:
@@ -216,6 +251,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         name = f"{ENV_PREFIX}{key.upper()}"
         if name in env:
             setattr(settings, key, _convert(key, env[name], name))
+            sources[key] = name
 
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -231,7 +267,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         settings.kiosk_roots = [Path("/media") / user if user else Path("/media"), Path("/run/media") / user]
     if not settings.smtp_password and settings.mail_backend == "smtp":
         settings.smtp_password = _keyring_password(settings.smtp_user)
-    _validate(settings, str(config_file) if config_file.exists() else "settings")
+    _validate(settings, sources)
     return settings
 
 
