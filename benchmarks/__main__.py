@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).with_name("out")
-BENCHMARKS = ["startup"]
+BENCHMARKS = ["startup", "staff"]
 
 
 def machine() -> dict:
@@ -31,11 +31,16 @@ def machine() -> dict:
 
 
 def to_markdown(figures, smoke: bool) -> str:
-    lines = ["| benchmark | median | p95 | ratio | target | met |", "| --- | ---: | ---: | ---: | --- | :---: |"]
+    lines = ["| benchmark | median | p95 | runs | ratio | target | met | note |",
+             "| --- | ---: | ---: | ---: | ---: | --- | :---: | --- |"]
     for f in figures:
+        if f.skipped:
+            lines.append(f"| {f.name} | — | — | 0 | | {f.target} | | {f.note} |")
+            continue
         ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
         met = "" if smoke or f.ok is None else ("yes" if f.ok else "**no**")
-        lines.append(f"| {f.name} | {f.median:.1f} {f.unit} | {f.p95:.1f} {f.unit} | {ratio} | {f.target} | {met} |")
+        lines.append(f"| {f.name} | {f.median:.1f} {f.unit} | {f.p95:.1f} {f.unit} | {len(f.samples)} | {ratio} "
+                     f"| {f.target} | {met} | {f.note} |")
     return "\n".join(lines) + "\n"
 
 

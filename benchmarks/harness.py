@@ -25,18 +25,28 @@ class Figure:
     note: str = ""
 
     @property
+    def skipped(self) -> bool:
+        """No samples: the benchmark could not run here (the note says why)."""
+        return not self.samples
+
+    @property
     def median(self) -> float:
-        return statistics.median(self.samples)
+        return statistics.median(self.samples) if self.samples else float("nan")
 
     @property
     def p95(self) -> float:
+        if not self.samples:
+            return float("nan")
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data.pop("samples")
-        data.update(median=round(self.median, 3), p95=round(self.p95, 3), runs=len(self.samples))
+        if self.skipped:
+            data.update(median=None, p95=None, runs=0)
+        else:
+            data.update(median=round(self.median, 3), p95=round(self.p95, 3), runs=len(self.samples))
         return data
 
 
@@ -51,9 +61,20 @@ def timed_ms(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[flo
     return samples
 
 
+def skipped(name: str, note: str) -> Figure:
+    return Figure(name, "", [], note=note)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def check(figure: Figure, *, max_ms: float | None = None, max_ratio: float | None = None,
           on: str = "median") -> Figure:
     """Mark the figure ok / not ok against its target (median or p95)."""
+    if figure.skipped:
+        return figure
     value = figure.p95 if on == "p95" else figure.median
     if max_ms is not None:
         figure.target = f"{on} ≤ {max_ms:g} {figure.unit}"
