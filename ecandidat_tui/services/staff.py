@@ -513,34 +513,31 @@ class StaffService:
                 candidatures=count, version=acc.version,
             )
 
-    def _account_action(self, principal: StaffPrincipal, action: str, login: str, call) -> Any:
-        """Check the role, run the AccountService action, audit it."""
+    def _account_action(self, principal: StaffPrincipal, login: str, call) -> Any:
+        """Check the role, then run the AccountService action (it audits with the actor)."""
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.SUPPORT, Role.ADMIN)
             target = self._account(s, login).login
-        result = call(target, current.login)
-        with self.ctx.db.session() as s:
-            self._audit(s, current, action, target_login=target)
-        return result
+        return call(target, current.login)
 
     def resend_activation(self, principal: StaffPrincipal, login: str) -> Any:
-        return self._account_action(principal, "account_resend_activation", login,
+        return self._account_action(principal, login,
                                     lambda t, a: self.accounts.resend_activation_for(t, actor=a))
 
     def unlock_account(self, principal: StaffPrincipal, login: str) -> Any:
-        return self._account_action(principal, "account_unlock", login,
+        return self._account_action(principal, login,
                                     lambda t, a: self.accounts.unlock(t, actor=a))
 
     def force_password_reset(self, principal: StaffPrincipal, login: str) -> Any:
-        return self._account_action(principal, "account_force_password_reset", login,
+        return self._account_action(principal, login,
                                     lambda t, a: self.accounts.force_password_reset(t, actor=a))
 
     def correct_mail(self, principal: StaffPrincipal, login: str, new_mail: str) -> Any:
-        return self._account_action(principal, "account_correct_mail", login,
+        return self._account_action(principal, login,
                                     lambda t, a: self.accounts.correct_mail(t, new_mail, actor=a))
 
     def delete_unvalidated(self, principal: StaffPrincipal, login: str) -> Any:
-        return self._account_action(principal, "account_delete_unvalidated", login,
+        return self._account_action(principal, login,
                                     lambda t, a: self.accounts.delete_unvalidated(t, actor=a))
 
     # ----------------------------------------------------- dossier review

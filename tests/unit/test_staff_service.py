@@ -221,8 +221,7 @@ def test_role_matrix(ecandidat, tmp_path, role, method):
         if method in ("resend_activation", "unlock_account", "force_password_reset", "correct_mail",
                       "delete_unvalidated"):
             assert fake.calls and fake.calls[0][1][0] == cand.login
-            assert fake.calls[0][2]["actor"] == me.login
-            assert audit_rows(ecandidat)[-1].actor == me.login
+            assert fake.calls[0][2]["actor"] == me.login  # AccountService audits with it
     else:
         with pytest.raises(Forbidden) as err:
             call(me)
@@ -458,3 +457,48 @@ def test_list_audit_filters(ecandidat):
     prefixed = svc.list_audit(admin, AuditFilters(action="staff_user*"))
     assert prefixed and all(e.action.startswith("staff_user") for e in prefixed)
     assert svc.list_audit(admin, AuditFilters(action="decision")) == []
+
+
+# ------------------------------------------- account actions (real AccountService)
+
+
+def test_account_actions_through_account_service(ecandidat):
+    svc = ecandidat.services.staff
+    support = ecandidat.seed_staff("support", login="sophie")
+    created = ecandidat.services.accounts.create_account("Dupré", "Élise", "elise@example.org",
+                                                         "elise@example.org")
+    view = svc.candidate_admin_view(support.principal, created.login.lower())
+    assert (view.login, view.nom, view.mail) == (created.login, "Dupré", "elise@example.org")
+    assert not view.account_valid and view.validity_deadline is not None and not view.locked
+    before = len(ecandidat.mails(to="elise@example.org"))
+    svc.resend_activation(support.principal, created.login)
+    assert len(ecandidat.mails(to="elise@example.org")) == before + 1
+    svc.correct_mail(support.principal, created.login, "elise.dupre@example.org")
+    assert svc.candidate_admin_view(support.principal, created.login).mail == "elise.dupre@example.org"
+    assert ecandidat.mails(to="elise.dupre@example.org")
+    svc.unlock_account(support.principal, created.login)
+    svc.force_password_reset(support.principal, created.login)
+    svc.delete_unvalidated(support.principal, created.login)
+    with pytest.raises(DomainError):
+        svc.candidate_admin_view(support.principal, created.login)
+    actions = [(r.action, r.actor, r.target_login) for r in audit_rows(ecandidat) if r.actor == "sophie"
+               and r.target_login]
+    assert [a for a, _, _ in actions] == ["account.activation_resend", "account.mail_correct",
+                                          "account.unlock", "account.password_reset_forced",
+                                          "account.delete_unvalidated"]
+    assert {t for _, _, t in actions} == {created.login}
+
+
+def test_validated_account_cannot_be_deleted_and_lock_shows(ecandidat):
+    svc = ecandidat.services.staff
+    support = ecandidat.seed_staff("support").principal
+    cand = ecandidat.seed_candidate()
+    for _ in range(ecandidat.settings.max_failed_logins):
+        with pytest.raises(DomainError):
+            ecandidat.services.accounts.authenticate(cand.login, "Mauvais-2026!")
+    view = svc.candidate_admin_view(support, cand.login)
+    assert view.locked and view.account_valid
+    with pytest.raises(DomainError, match="jamais validé"):
+        svc.delete_unvalidated(support, cand.login)
+    svc.unlock_account(support, cand.login)
+    assert not svc.candidate_admin_view(support, cand.login).locked
