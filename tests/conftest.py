@@ -194,3 +194,68 @@ def ecandidat_pg(pg_migrated_url: str, tmp_path: Path):
     harness = make_harness(tmp_path / "home", database_url=pg_migrated_url)
     yield harness
     harness.services.close()
+
+
+# ------------------------------------------------------------------ SMTP
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps what it received."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self):
+        from email import policy
+        from email.parser import BytesParser
+
+        return [BytesParser(policy=policy.default).parsebytes(e.content) for e in self.envelopes]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """A real aiosmtpd server on loopback; `start()` and `stop()` it as a test needs."""
+
+    def __init__(self, handler: RecordingHandler | None = None, **smtp_parameters) -> None:
+        self.port = free_port()
+        self.handler = handler or RecordingHandler()
+        self.parameters = smtp_parameters
+        self.controller = None
+
+    def start(self) -> "SmtpServer":
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.parameters)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    """A factory: `smtp_server(**aiosmtpd SMTP parameters)` -> SmtpServer (not started)."""
+    servers: list[SmtpServer] = []
+
+    def make(handler: RecordingHandler | None = None, **parameters) -> SmtpServer:
+        server = SmtpServer(handler, **parameters)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

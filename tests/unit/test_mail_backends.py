@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import mailbox
-import socket
 import ssl
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -13,7 +12,6 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from ecandidat_tui.config import load_settings
@@ -106,67 +104,6 @@ def test_make_backend_follows_settings(tmp_path):
 # ------------------------------------------------------------------ SMTP
 
 
-class RecordingHandler:
-    """An aiosmtpd handler that keeps what it received."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages(self):
-        return [BytesParser(policy=policy.default).parsebytes(e.content) for e in self.envelopes]
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
-    if ok:
-        return AuthResult(success=True)
-    # A careless server that echoes what it was given: the backend must scrub it.
-    shown = auth_data.password.decode() if isinstance(auth_data, LoginPassword) else "?"
-    return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad credentials {shown}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class SmtpServer:
-    def __init__(self, **smtp_parameters) -> None:
-        self.port = free_port()
-        self.handler = RecordingHandler()
-        self.parameters = smtp_parameters
-        self.controller: Controller | None = None
-
-    def start(self) -> "SmtpServer":
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.parameters)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp_server():
-    servers: list[SmtpServer] = []
-
-    def make(**parameters) -> SmtpServer:
-        server = SmtpServer(**parameters)
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
-
-
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (EC key: fast to make)."""
@@ -193,6 +130,15 @@ def tls_files(tmp_path_factory) -> tuple[Path, Path]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    if ok:
+        return AuthResult(success=True)
+    # A careless server that echoes what it was given: the backend must scrub it.
+    shown = auth_data.password.decode() if isinstance(auth_data, LoginPassword) else "?"
+    return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad credentials {shown}")
 
 
 def _server_tls(tls_files) -> ssl.SSLContext:
@@ -266,8 +212,9 @@ def test_smtp_ssl(smtp_server, tls_files):
     assert len(server.handler.envelopes) == 1
 
 
-def test_smtp_server_down_is_a_delivery_error():
-    backend = SmtpBackend("127.0.0.1", free_port(), security="none", user=USER, password=PASSWORD, timeout=2)
+def test_smtp_server_down_is_a_delivery_error(smtp_server):
+    down = smtp_server()  # a free port, nothing listening
+    backend = SmtpBackend("127.0.0.1", down.port, security="none", user=USER, password=PASSWORD, timeout=2)
     with pytest.raises(MailDeliveryError) as info:
         backend.send(_message())
     assert "127.0.0.1" in str(info.value)
@@ -276,13 +223,11 @@ def test_smtp_server_down_is_a_delivery_error():
 
 
 def test_smtp_refused_recipient_is_permanent(smtp_server):
-    class Refusing(RecordingHandler):
+    class Refusing:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             return "550 5.1.1 no such user"
 
-    server = smtp_server()
-    server.handler = Refusing()
-    server.start()
+    server = smtp_server(handler=Refusing()).start()
     with pytest.raises(MailDeliveryError) as info:
         SmtpBackend("127.0.0.1", server.port, security="none", timeout=5).send(_message())
     assert info.value.permanent is True
