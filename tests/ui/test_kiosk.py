@@ -1,0 +1,203 @@
+"""Kiosk mode: inactivity warning and wipe, the locked quit, no suspend."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from ecandidat_tui.app import CandidateApp, CandidateSession
+from ecandidat_tui.screens.assistance import AssistanceScreen
+from ecandidat_tui.screens.connexion import ConnexionScreen
+from ecandidat_tui.screens.kiosk import IdleWarningScreen, UnlockScreen
+from ecandidat_tui.services.security import hash_secret
+from ecandidat_tui.testing import make_harness
+
+UNLOCK_CODE = "Staff-Kiosk-42"
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path):
+    """A kiosk installation with a 1 s timeout and a 1 s warning."""
+    harness = make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=1, idle_warning_seconds=1,
+                           kiosk_unlock_hash=hash_secret(UNLOCK_CODE))
+    yield harness
+    harness.services.close()
+
+
+async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run (its timers are the thing under test) until `condition()`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.05)
+
+
+async def log_in(app: CandidateApp, pilot, cand) -> None:
+    app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_inactivity_warns_then_logs_out_and_wipes_everything(kiosk):
+    cand = kiosk.seed_candidate(nom="Gockel", prenom="Charlotte")
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        first_connexion = app.screen
+        await log_in(app, pilot, cand)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, AssistanceScreen)
+
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        assert app.candidate is not None  # warned first, not yet logged out
+        assert "déconnecté dans 1 seconde" in str(app.screen.query_one("#idle-countdown", Static).content)
+
+        await wait_until(pilot, lambda: app.candidate is None)
+        await pilot.pause()
+        # The next person finds a fresh Connexion screen and nothing else.
+        assert [type(s) for s in app.screen_stack[1:]] == [ConnexionScreen]
+        assert app.screen is not first_connexion
+        assert all(i.value == "" for i in app.screen.query(Input))
+        texts = " ".join(str(s.content) for s in app.screen.query(Static))
+        assert "GOCKEL" not in texts.upper() and cand.login not in texts
+        # F2/F10 need a session again.
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnexionScreen)
+
+
+async def test_any_key_cancels_the_countdown(kiosk):
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(app, pilot, cand)
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        await pilot.press("x")
+        await pilot.pause()
+        assert not isinstance(app.screen, IdleWarningScreen)
+        assert app.candidate is not None
+        # The timer starts again from that key: well before a second timeout, still logged in.
+        await pilot.pause(0.5)
+        assert app.candidate is not None
+
+
+async def test_a_click_cancels_the_countdown(kiosk):
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(app, pilot, cand)
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        await pilot.click("#idle-continue")
+        await pilot.pause()
+        assert not isinstance(app.screen, IdleWarningScreen)
+        assert app.candidate is not None
+
+
+async def test_half_typed_login_is_wiped_but_an_empty_screen_is_left_alone(kiosk):
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        empty_connexion = app.screen
+        await pilot.pause(1.5)  # longer than the timeout: nothing to protect, no warning
+        assert app.screen is empty_connexion
+
+        await pilot.click("#login-user")
+        await pilot.press(*"E2YQLXU")
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen) and app.screen is not empty_connexion)
+        assert app.screen.query_one("#login-user", Input).value == ""
+
+
+async def test_quitting_needs_the_staff_code(kiosk):
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+
+        await pilot.press(*"wrong-code", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert "incorrect" in str(app.screen.query_one("#unlock-code-error", Static).content)
+        assert app.screen.query_one("#unlock-code", Input).value == ""
+        assert app.return_code is None
+
+        await pilot.click("#unlock-cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnexionScreen)
+
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press(*UNLOCK_CODE)
+        await pilot.click("#unlock-submit")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_without_a_configured_code_the_kiosk_cannot_be_quit(tmp_path):
+    harness = make_harness(tmp_path / "home", kiosk=True, kiosk_unlock_hash="")
+    try:
+        app = harness.app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.screen.query_one("#unlock-submit").disabled
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, ConnexionScreen)
+            assert app.return_code is None
+    finally:
+        harness.services.close()
+
+
+async def test_outside_kiosk_mode_ctrl_q_quits_at_once(ecandidat):
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("kiosk_mode, expected_signals", [(True, []), (False, ["SIGTSTP"])])
+async def test_suspend_is_off_in_kiosk_mode(tmp_path, monkeypatch, kiosk_mode, expected_signals):
+    import signal
+
+    import textual.app as textual_app
+
+    sent: list[str] = []
+    monkeypatch.setattr(textual_app.os, "kill", lambda pid, sig: sent.append(signal.Signals(sig).name))
+    harness = make_harness(tmp_path / "home", kiosk=kiosk_mode)
+    try:
+        app = harness.app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            # The headless driver cannot suspend; pretend this one can.
+            monkeypatch.setattr(type(app._driver), "can_suspend", property(lambda self: True))
+            app.action_suspend_process()
+            await pilot.pause()
+        assert sent == expected_signals
+    finally:
+        harness.services.close()
+
+
+async def test_palette_in_kiosk_mode_cannot_quit(kiosk):
+    app = kiosk.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quit")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        from textual.command import CommandList
+
+        assert app.screen.query_one(CommandList).option_count == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code is None
