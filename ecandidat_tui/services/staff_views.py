@@ -1,0 +1,196 @@
+"""The staff console's read models: plain frozen dataclasses, no store imports.
+
+Screens import these (and the constants) without pulling SQL in;
+`services.staff` returns them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ..domain import Decision, Role, StatutDossier, StatutPiece
+
+SEARCH_CAP = 200
+SEARCH_MIN_CHARS = 2
+CSV_DELIMITER = ";"  # what a French spreadsheet expects by default
+
+
+# ------------------------------------------------------------ read models
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """Who is using the console (returned by `authenticate_staff`)."""
+
+    login: str
+    role: Role
+    centres: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+@dataclass(frozen=True)
+class StaffUserView:
+    login: str
+    role: str
+    disabled: bool
+    centres: tuple[str, ...]
+    created_at: datetime
+    last_login_at: datetime | None
+    locked: bool
+
+
+@dataclass(frozen=True)
+class CandidateHit:
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    numero_etudiant: str | None
+    ine: str | None
+    account_valid: bool
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[CandidateHit, ...]
+    truncated: bool  # more matches exist than the cap
+
+
+@dataclass(frozen=True)
+class CandidateAdminView:
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    created_at: datetime
+    validity_deadline: datetime | None
+    mail_validated: bool
+    account_valid: bool
+    must_change_password: bool
+    from_directory: bool
+    numero_etudiant: str | None
+    ine: str | None
+    locked: bool
+    locked_until: datetime | None
+    failed_attempts: int
+    last_login_at: datetime | None
+    candidatures: int
+    version: int
+
+
+@dataclass(frozen=True)
+class CandidatureSummary:
+    id: int
+    login: str
+    formation_code: str
+    formation_titre: str
+    centre_code: str
+    statut: StatutDossier
+    decision: Decision | None
+    decision_rang: int | None
+    decision_validated: bool
+    created_at: datetime
+    transmitted_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class PieceReview:
+    id: int
+    code: str
+    libelle: str
+    conditional: bool
+    statut: StatutPiece
+    file_name: str | None
+    blob_sha256: str | None
+    mime: str | None
+    size: int | None
+    commentaire: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class StaffRecap:
+    candidature: CandidatureSummary
+    nom: str
+    prenom: str
+    mail: str
+    decision_commentaire: str | None
+    commentaire: str | None
+    confirmation: str | None
+    date_limite_retour: date
+    date_jury: date | None
+    date_publication: date | None
+    date_confirmation: date | None
+    pieces: tuple[PieceReview, ...]
+
+
+@dataclass(frozen=True)
+class PieceFile:
+    file_name: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FormationRow:
+    id: int
+    code: str
+    titre: str
+    centre_code: str
+    candidatures: int
+
+
+@dataclass(frozen=True)
+class FormationCandidatureRow:
+    candidature_id: int
+    login: str
+    nom: str
+    prenom: str
+    mail: str
+    ine: str | None
+    date_naissance: date | None
+    bac_annee: int | None
+    bac_serie: str | None
+    bac_mention: str | None
+    statut: StatutDossier
+    decision: Decision | None
+    decision_rang: int | None
+    decision_validated: bool
+    created_at: datetime
+    transmitted_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None  # exact action, or a prefix ending with "*"
+    target_login: str | None = None
+    candidature_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_kind: str
+    actor: str
+    action: str
+    target_login: str | None
+    candidature_id: int | None
+    details: str
