@@ -1,0 +1,360 @@
+"""Offre de formation: the tree centre de candidature → formation, a filter
+box that narrows it as the person types, and the detail of the highlighted
+formation.
+
+Two modes:
+
+- `browse` (header menu, Assistance): look only; no `Candidater` button.
+- `apply` (`Nouvelle candidature`): Entrée on a formation, a click on it or
+  the `Candidater` button asks "Voulez-vous candidater à la formation … ?";
+  on Oui the screen dismisses with the formation id (the caller creates the
+  candidature). Fermer / Échap dismiss with None.
+
+The whole catalog is read once in a thread worker (two queries). Filtering
+is in memory over precomputed accent-free keys; with an empty filter the
+centres are collapsed and their formations are added only when a centre is
+expanded, and a filtered tree shows at most `MAX_SHOWN` formations, so the
+tree stays small with 10,000 formations.
+
+Ids: catalog-title, catalog-filter, catalog-count, catalog-tree,
+catalog-detail, catalog-apply (apply mode), catalog-close.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static, Tree
+from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
+
+from ..widgets.confirm import ConfirmModal
+from ..widgets.header import NavHeader
+
+MAX_SHOWN = 200          # formations shown at most for a filter
+MAX_PER_CENTRE = 500     # formations added at most when expanding one centre
+NARROW_WIDTH = 110       # below this, the detail goes under the tree
+
+STATE_SHORT = {"open": "Ouverte", "closed": "Fermée", "future": "À venir"}
+STATE_MARK = {"open": ("● ", "bold green"), "closed": ("○ ", "dim"), "future": ("◔ ", "yellow")}
+LEGEND = "● ouverte  ○ close  ◔ à venir"
+STATE_TEXT = {
+    "open": "Candidatures ouvertes",
+    "closed": "Candidatures closes",
+    "future": "Candidatures pas encore ouvertes",
+}
+
+
+def _fmt(day: Any) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def formation_label(f: Any) -> Text:
+    """`● Licence Informatique  Du 01/03/2026 au 30/04/2026  Dématérialisé  Ouverte`."""
+    mark, style = STATE_MARK.get(f.state, ("  ", ""))
+    return Text.assemble(
+        (mark, style), f.titre,
+        (f"  {f.dates_label}", "dim"), (f"  {f.mode_label}", "dim"),
+        (f"  {STATE_SHORT.get(f.state, f.state)}", style),
+    )
+
+
+def centre_label(centre: Any, total: int | None = None) -> Text:
+    shown = len(centre.formations)
+    count = f"{shown}/{total}" if total is not None and total != shown else str(shown)
+    return Text.assemble((centre.libelle, "bold"), (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
+
+
+class OffreFormationScreen(Screen[int | None]):
+    """The Offre de formation; dismisses with a formation id in apply mode after Oui."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Fermer", id="catalog-close-key"),
+        Binding("ctrl+f", "focus_filter", "Rechercher", id="catalog-search-key"),
+        Binding("down", "focus_tree", "Liste", show=False),
+    ]
+
+    def __init__(self, mode: str = "browse", *, id: str | None = "offre-formation") -> None:
+        if mode not in ("browse", "apply"):
+            raise ValueError(f"mode must be 'browse' or 'apply', not {mode!r}")
+        super().__init__(id=id)
+        self.mode = mode
+        self.catalog: Any = None          # CatalogTree, once loaded
+        self.shown: Any = None            # the filtered CatalogTree on screen
+        self._query: str | None = None    # the filter the tree shows
+        self._refilter_pending = False
+        self._populated: set[int] = set()  # ids of centre nodes whose children were added
+        self._current: Any = None          # FormationSummary under the cursor
+        self._details: dict[int, Any] = {}
+
+    # -------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        if getattr(self.app, "candidate", None) is not None:
+            yield NavHeader()
+        with Vertical(id="catalog-body"):
+            yield Static("Offre de formation", id="catalog-title", classes="screen-title")
+            if self.mode == "apply":
+                yield Static("Sélectionnez la formation à laquelle vous souhaitez déposer votre candidature.",
+                             id="catalog-hint")
+            yield Input(placeholder="Rechercher : intitulé, code ou mots-clés", id="catalog-filter")
+            yield Static("Chargement de l'offre de formation…", id="catalog-count")
+            with Container(id="catalog-panes"):
+                tree: Tree[Any] = Tree("Offre de formation", id="catalog-tree")
+                tree.show_root = False
+                tree.guide_depth = 2
+                yield tree
+                with VerticalScroll(id="catalog-detail-scroll"):
+                    yield Static("", id="catalog-detail")
+            with Horizontal(id="catalog-buttons"):
+                if self.mode == "apply":
+                    yield Button("Candidater", id="catalog-apply", variant="success", disabled=True,
+                                 compact=True)
+                yield Button("Fermer", id="catalog-close", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_layout()
+        self.query_one("#catalog-filter", Input).focus()
+        self._load_catalog()
+
+    def on_resize(self) -> None:
+        self._update_layout()
+
+    def _update_layout(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    # ------------------------------------------------------------- loading
+
+    @work(thread=True, exclusive=True, group="catalog-load", exit_on_error=False)
+    def _load_catalog(self) -> None:
+        catalog = self.app.services.catalog.catalog_tree()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._catalog_loaded, catalog)
+
+    def _catalog_loaded(self, catalog: Any) -> None:
+        self.catalog = catalog
+        self._query = None
+        self._refilter()
+
+    @work(thread=True, exclusive=True, group="catalog-detail", exit_on_error=False)
+    def _load_detail(self, formation_id: int) -> None:
+        detail = self.app.services.catalog.formation_detail(formation_id)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._detail_loaded, detail)
+
+    def _detail_loaded(self, detail: Any) -> None:
+        self._details[detail.id] = detail
+        if self._current is not None and self._current.id == detail.id:
+            self._show_detail(detail)
+
+    # -------------------------------------------------------------- filter
+
+    @on(Input.Changed, "#catalog-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        # Coalesce: keys typed faster than the tree redraws trigger one rebuild.
+        if not self._refilter_pending:
+            self._refilter_pending = True
+            self.call_later(self._refilter)
+
+    @on(Input.Submitted, "#catalog-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._refilter()
+        self.query_one("#catalog-tree", Tree).focus()
+
+    def _refilter(self) -> None:
+        self._refilter_pending = False
+        if self.catalog is None:
+            return
+        query = self.query_one("#catalog-filter", Input).value
+        if " ".join(query.split()).casefold() == self._query:
+            return
+        self._query = " ".join(query.split()).casefold()
+        self.shown = self.catalog.filter(query)
+        self._rebuild_tree()
+
+    def _rebuild_tree(self) -> None:
+        tree = self.query_one("#catalog-tree", Tree)
+        tree.clear()
+        self._populated.clear()
+        shown = self.shown
+        total = shown.formation_count
+        count = self.query_one("#catalog-count", Static)
+        first_formation: TreeNode | None = None
+        if not self._query:
+            for centre in shown.centres:
+                tree.root.add(centre_label(centre), data=centre, allow_expand=bool(centre.formations))
+            count.update(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
+                         f"{LEGEND}")
+        elif total == 0:
+            count.update(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
+        else:
+            budget = MAX_SHOWN
+            for centre in shown.centres:
+                if budget <= 0:
+                    break
+                node = tree.root.add(centre_label(centre), data=centre, expand=True)
+                self._populated.add(node.id)
+                for f in centre.formations[:budget]:
+                    leaf = node.add_leaf(formation_label(f), data=f)
+                    first_formation = first_formation or leaf
+                budget -= min(len(centre.formations), budget)
+            if total > MAX_SHOWN:
+                count.update(f"{total} formations, affinez la recherche "
+                             f"(les {MAX_SHOWN} premières sont affichées).")
+            else:
+                count.update(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
+                             f"{LEGEND}")
+        target = first_formation or (tree.root.children[0] if tree.root.children else None)
+        tree.move_cursor(None)
+        if target is not None:
+            # The first formation is the first child of the first (expanded) centre.
+            tree.move_cursor_to_line(1 if first_formation is not None else 0)
+        self._highlight(target)
+
+    @on(Tree.NodeExpanded, "#catalog-tree")
+    def _centre_expanded(self, event: Tree.NodeExpanded) -> None:
+        event.stop()
+        node = event.node
+        centre = node.data
+        if node.id in self._populated or centre is None or not hasattr(centre, "formations"):
+            return
+        self._populated.add(node.id)
+        for f in centre.formations[:MAX_PER_CENTRE]:
+            node.add_leaf(formation_label(f), data=f)
+        hidden = len(centre.formations) - MAX_PER_CENTRE
+        if hidden > 0:
+            node.add_leaf(Text(f"… {hidden} autres formations, affinez la recherche", style="italic"))
+
+    # ------------------------------------------------------------- detail
+
+    @on(Tree.NodeHighlighted, "#catalog-tree")
+    def _node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        event.stop()
+        self._highlight(event.node)
+
+    def _highlight(self, node: TreeNode | None) -> None:
+        data = node.data if node is not None else None
+        detail = self.query_one("#catalog-detail", Static)
+        is_formation = data is not None and hasattr(data, "dates_label")
+        if self.mode == "apply":
+            self.query_one("#catalog-apply", Button).disabled = not is_formation
+        if not is_formation:
+            self._current = None
+            if data is not None and hasattr(data, "formations"):
+                detail.update(Text.assemble(
+                    (data.libelle, "bold"), "\n",
+                    f"{_plural(len(data.formations), 'formation')}, dont "
+                    f"{sum(1 for f in data.formations if f.is_open)} ouverte(s) aux candidatures.\n\n",
+                    ("Entrée ou clic pour afficher les formations du centre.", "dim")))
+            else:
+                detail.update("")
+            return
+        if self._current is not None and self._current.id == data.id:
+            return
+        self._current = data
+        cached = self._details.get(data.id)
+        if cached is not None:
+            self._show_detail(cached)
+        else:
+            detail.update(Text.assemble((data.titre, "bold"), "\n", data.dates_label, "\n…"))
+            self._load_detail(data.id)
+
+    def _show_detail(self, d: Any) -> None:
+        _, style = STATE_MARK.get(d.state, ("", ""))
+        lines: list[Any] = [
+            (d.titre, "bold"), f"  ({d.code})\n",
+            f"{d.centre_libelle}\n{d.commission_libelle}\n\n",
+            (STATE_TEXT.get(d.state, d.state), style), f" · {d.mode_label}\n",
+            f"{d.dates_label}\n",
+            ("Date limite de retour : ", "bold"), f"{_fmt(d.date_limite_retour)}\n",
+        ]
+        for label, day in (("Pré-analyse", d.date_preanalyse), ("Jury", d.date_jury),
+                           ("Publication", d.date_publication), ("Confirmation", d.date_confirmation)):
+            if day:
+                lines.append(f"{label} : {_fmt(day)}\n")
+        if d.mots_cles:
+            lines.append(f"Mots-clés : {d.mots_cles}\n")
+        if d.url:
+            lines.append(f"Site : {d.url}\n")
+        lines.append(("\nAdresse de contact\n", "bold"))
+        if d.adresse:
+            lines.append(f"{d.adresse}\n")
+        if d.telephone:
+            lines.append(f"Téléphone : {d.telephone}\n")
+        if d.mail:
+            lines.append(f"Mail : {d.mail}\n")
+        lines.append((f"\nPièces justificatives ({len(d.pieces)})\n", "bold"))
+        for p in d.pieces:
+            notes = []
+            if p.conditional:
+                notes.append("conditionnelle")
+            if p.shared:
+                notes.append("commune à vos candidatures")
+            lines.append(f"• {p.libelle}")
+            lines.append((f" ({', '.join(notes)})\n" if notes else "\n", "dim"))
+        self.query_one("#catalog-detail", Static).update(Text.assemble(*lines))
+
+    # -------------------------------------------------------------- apply
+
+    @on(Tree.NodeSelected, "#catalog-tree")
+    def _node_selected(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        data = event.node.data
+        if self.mode == "apply" and data is not None and hasattr(data, "dates_label"):
+            self._ask_to_apply(data)
+
+    @on(Button.Pressed, "#catalog-apply")
+    def _apply_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self._current is None:
+            self.notify("Choisissez d'abord une formation dans la liste.", severity="warning")
+            return
+        self._ask_to_apply(self._current)
+
+    def _ask_to_apply(self, formation: Any) -> None:
+        if not formation.is_open:
+            when = ("est terminée" if formation.state == "closed" else "n'a pas encore commencé")
+            self.notify(f"La période de dépôt des candidatures pour « {formation.titre} » {when} "
+                        f"({formation.dates_label}).", severity="warning", timeout=8)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(formation.id)
+
+        self.app.push_screen(ConfirmModal(f"Voulez-vous candidater à la formation {formation.titre} ?",
+                                          default_yes=True), answered)
+
+    # ------------------------------------------------------------- close
+
+    @on(Button.Pressed, "#catalog-close")
+    def _close_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    def action_close(self) -> None:
+        if self.is_current:
+            self.dismiss(None)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#catalog-filter", Input).focus()
+
+    def action_focus_tree(self) -> None:
+        """↓ from the filter box (or the buttons) goes to the tree."""
+        self.query_one("#catalog-tree", Tree).focus()
+
+
+__all__ = ["OffreFormationScreen", "formation_label"]

@@ -1,0 +1,235 @@
+"""Offre de formation screen, driven like a person would."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from textual.widgets import Button, Input, Static, Tree
+
+from ecandidat_tui.screens.catalog import MAX_SHOWN, OffreFormationScreen
+from ecandidat_tui.store.demo import generate_catalog
+from ecandidat_tui.testing import make_harness
+from ecandidat_tui.widgets.confirm import ConfirmModal
+
+TODAY = date(2026, 3, 15)
+
+
+def _fixed_clock():
+    return datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=timezone.utc)
+
+
+async def _settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _tree(app) -> Tree:
+    return app.screen.query_one("#catalog-tree", Tree)
+
+
+def _shown_formations(app) -> list:
+    return [leaf.data for centre in _tree(app).root.children for leaf in centre.children
+            if leaf.data is not None]
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).content)
+
+
+async def _open(app, pilot, mode: str = "browse", results: list | None = None) -> None:
+    await pilot.pause()
+    app.push_screen(OffreFormationScreen(mode=mode), results.append if results is not None else None)
+    await _settle(app, pilot)
+    assert isinstance(app.screen, OffreFormationScreen)
+
+
+async def test_browse_lists_centres_and_filters_as_one_types(ecandidat):
+    catalog = ecandidat.services.catalog.catalog_tree()
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f4")  # the header destination, as from Assistance
+        await _settle(app, pilot)
+        assert isinstance(app.screen, OffreFormationScreen)
+        assert _text(app, "#catalog-title") == "Offre de formation"
+        assert not app.screen.query("#catalog-apply")
+        tree = _tree(app)
+        assert [n.data.libelle for n in tree.root.children] == [c.libelle for c in catalog.centres]
+        assert all(not n.is_expanded for n in tree.root.children)
+        assert f"{catalog.formation_count} formations" in _text(app, "#catalog-count")
+
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"ECONOMIE")
+        await _settle(app, pilot)
+        shown = _shown_formations(app)
+        assert shown and len(shown) < catalog.formation_count
+        assert {f.code for f in shown} >= {"LIC-ECO", "MAS-ECO-ENV", "LIC-DROIT-ECO"}
+        for f in shown:
+            assert "economie" in f.search_key
+
+        # narrow further: accents and case do not matter
+        await pilot.press("space", *"énergie")
+        await _settle(app, pilot)
+        assert [f.code for f in _shown_formations(app)] == ["MAS-ECO-ENV"]
+        label = str(_tree(app).root.children[0].children[0].label)
+        f = _shown_formations(app)[0]
+        assert f.titre in label and f.dates_label in label and f.mode_label in label
+        assert "Ouverte" in label or "Fermée" in label or "À venir" in label
+        # the detail of the highlighted formation, with the commission contact
+        detail = _text(app, "#catalog-detail")
+        assert "Master Économie de l'environnement et de l'énergie" in detail
+        assert "feg-scolarite@univ.example" in detail and "04 91 14 07 00" in detail
+        assert "Date limite de retour" in detail and "Pièces justificatives (10)" in detail
+
+        await pilot.press(*"zzz")
+        await _settle(app, pilot)
+        assert _shown_formations(app) == []
+        assert "Aucune formation ne correspond" in _text(app, "#catalog-count")
+
+        # clearing the filter gives back the collapsed centres
+        app.screen.query_one("#catalog-filter", Input).value = ""
+        await _settle(app, pilot)
+        assert len(_tree(app).root.children) == len(catalog.centres)
+        assert all(not n.is_expanded for n in _tree(app).root.children)
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, OffreFormationScreen)
+
+
+async def test_expanding_a_centre_shows_its_formations(ecandidat):
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        await pilot.press("down")  # from the filter to the tree
+        assert app.focused is _tree(app)
+        first = _tree(app).root.children[0]
+        assert first.children == [] or not first.is_expanded
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert first.is_expanded
+        assert [leaf.data.titre for leaf in first.children] == [f.titre for f in first.data.formations]
+        await pilot.press("down")
+        await _settle(app, pilot)
+        assert first.data.formations[0].titre in _text(app, "#catalog-detail")
+        assert "Adresse de contact" in _text(app, "#catalog-detail")
+        await pilot.click("#catalog-close")
+        await pilot.pause()
+        assert not isinstance(app.screen, OffreFormationScreen)
+
+
+async def test_apply_mode_returns_the_formation_after_oui(ecandidat):
+    results: list = []
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot, mode="apply", results=results)
+        assert app.screen.query_one("#catalog-apply", Button).disabled
+        await pilot.press(*"lic-info")
+        await _settle(app, pilot)
+        (formation,) = _shown_formations(app)
+        assert formation.code == "LIC-INFO" and formation.is_open
+        assert not app.screen.query_one("#catalog-apply", Button).disabled
+        await pilot.click("#catalog-apply")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert str(app.screen.query_one("#confirm-message", Static).content) == \
+            "Voulez-vous candidater à la formation Licence Informatique ?"
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert results == [formation.id]
+        assert not isinstance(app.screen, OffreFormationScreen)
+
+
+async def test_apply_mode_non_keeps_the_screen_and_enter_asks_too(ecandidat):
+    results: list = []
+    masters = [f for c in ecandidat.services.catalog.catalog_tree().centres for f in c.formations
+               if f.is_open and f.titre.startswith("Master Droit")]
+    chosen = masters[0]
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot, mode="apply", results=results)
+        await pilot.press(*chosen.code, "enter")  # Entrée: from the filter to the tree
+        await _settle(app, pilot)
+        assert app.focused is _tree(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert str(app.screen.query_one("#confirm-message", Static).content) == \
+            f"Voulez-vous candidater à la formation {chosen.titre} ?"
+        await pilot.click("#confirm-no")
+        await pilot.pause()
+        assert isinstance(app.screen, OffreFormationScreen) and results == []
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")  # Échap answers Non
+        await pilot.pause()
+        assert isinstance(app.screen, OffreFormationScreen) and results == []
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # focus starts on Oui
+        await pilot.pause()
+        assert results == [chosen.id]
+
+
+async def test_apply_refuses_a_closed_formation_before_asking(ecandidat):
+    results: list = []
+    closed = next(f for c in ecandidat.services.catalog.catalog_tree().centres for f in c.formations
+                  if f.state == "closed")
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await _open(app, pilot, mode="apply", results=results)
+        await pilot.press(*closed.code)
+        await _settle(app, pilot)
+        assert [f.id for f in _shown_formations(app)] == [closed.id]
+        assert "Fermée" in str(_tree(app).root.children[0].children[0].label)
+        await pilot.click("#catalog-apply")
+        await pilot.pause()
+        assert isinstance(app.screen, OffreFormationScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("est terminée" in m and closed.dates_label in m for m in messages)
+        assert results == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results == [None]
+
+
+async def test_header_when_a_candidate_is_logged_in(ecandidat):
+    from ecandidat_tui.app import CandidateSession
+
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        assert not app.screen.query("#nav-offre")
+        app.pop_screen()
+        app.candidate = CandidateSession(1, "ABCD1234", "Gockel", "Charlotte")
+        await _open(app, pilot)
+        assert str(app.screen.query_one("#candidate-name", Static).content) == "CHARLOTTE GOCKEL"
+
+
+async def test_ten_thousand_formations_load_and_filter(tmp_path):
+    h = make_harness(tmp_path / "home", demo_catalog=False)
+    h.services.ctx.clock = _fixed_clock
+    generate_catalog(h.services.db, n_formations=10_000, n_centres=60, seed=7, today=TODAY)
+    target = h.services.catalog.catalog_tree().centres[42].formations[3]
+    try:
+        app = h.app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _open(app, pilot)
+            tree = _tree(app)
+            assert len(tree.root.children) == 60
+            assert "10000 formations dans 60 centres" in _text(app, "#catalog-count")
+            await pilot.press(*"master")
+            await _settle(app, pilot)
+            shown = _shown_formations(app)
+            assert len(shown) == MAX_SHOWN
+            assert all("master" in f.search_key for f in shown)
+            assert "affinez la recherche" in _text(app, "#catalog-count")
+            app.screen.query_one("#catalog-filter", Input).value = ""
+            await pilot.click("#catalog-filter")
+            await pilot.press(*target.code)
+            await _settle(app, pilot)
+            assert [f.id for f in _shown_formations(app)] == [target.id]
+            assert target.titre in _text(app, "#catalog-detail")
+    finally:
+        h.services.close()
