@@ -116,7 +116,7 @@ def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     for row in rows:
-        print(f"{row.id:>6}  {row.status:<8} {row.created_at:%Y-%m-%d %H:%M}  {row.to_addr:<35} {row.subject}")
+        print(f"{row.id:>6}  {row.status:<8} {row.created_at.astimezone():%Y-%m-%d %H:%M}  {row.to_addr:<35} {row.subject}")
     if not rows:
         print("No mail.")
     return 0

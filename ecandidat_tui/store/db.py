@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -33,6 +34,9 @@ def _normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = _normalise_url(url)
     if url.startswith("sqlite"):
+        if make_url(url).database in (None, "", ":memory:"):
+            # One shared connection, or every session would see its own empty database.
+            kwargs.setdefault("poolclass", StaticPool)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},

@@ -274,3 +274,42 @@ def test_postgresql_url_without_driver_uses_psycopg(pg_migrated_url):
             assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == HEAD_REVISION
     finally:
         db.dispose()
+
+
+def test_a_fleet_starting_at_once_migrates_once(db_url):
+    """Several terminals start on an empty database together: all end at head, none fails."""
+    dbs = [Database(db_url) for _ in range(3)]
+    results: list[object] = []
+    start = threading.Barrier(len(dbs))
+
+    def boot(db: Database) -> None:
+        try:
+            start.wait()
+            results.append(ensure_schema(db))
+        except BaseException as exc:  # noqa: BLE001
+            results.append(exc)
+
+    threads = [threading.Thread(target=boot, args=(db,)) for db in dbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert all(isinstance(r, bool) for r in results), results
+        assert True in results
+        assert {current_revision(db) for db in dbs} == {HEAD_REVISION}
+    finally:
+        for db in dbs:
+            db.dispose()
+
+
+def test_in_memory_sqlite_is_one_database():
+    db = Database("sqlite://")
+    try:
+        ensure_schema(db)
+        with db.session() as s:
+            s.add(_account(1))
+        with db.read_session() as s:
+            assert len(s.exec(select(Account)).all()) == 1
+    finally:
+        db.dispose()
