@@ -125,13 +125,15 @@ def _convert(key: str, raw: Any, source: str) -> Any:
                 return False
             raise ValueError
         if kind == "int":
-            if isinstance(raw, bool):
+            if isinstance(raw, (bool, float)):
                 raise ValueError
             value = int(raw)
             if value < 0:
                 raise ValueError
             return value
         if kind == "float":
+            if isinstance(raw, bool):
+                raise ValueError
             value = float(raw)
             if value < 0:
                 raise ValueError
@@ -140,7 +142,9 @@ def _convert(key: str, raw: Any, source: str) -> Any:
             return Path(str(raw)).expanduser()
         if kind == "list[Path]":
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
-            return [Path(str(i)).expanduser() for i in items if str(i).strip()]
+            if not all(isinstance(i, str) for i in items):
+                raise ValueError
+            return [Path(i).expanduser() for i in items if i.strip()]
         if not isinstance(raw, str):
             raise ValueError
         return raw
@@ -216,6 +220,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML (the file must be UTF-8)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     if "smtp_password" in data:

@@ -117,6 +117,9 @@ def one_line_error(home: Path, env: dict[str, str] | None = None) -> str:
         ("database_url = 'ecandidat.db'\n", "database_url"),
         ("database_url = 'postgresql+psycopg2://u@h/db'\n", "database_url"),
         ("mail_backend = 'smtp'\n", "smtp_host"),
+        ("idle_timeout_seconds = 3.5\n", "idle_timeout_seconds"),
+        ("upload_roots = [1, 2]\n", "upload_roots"),
+        ("smtp_timeout = true\n", "smtp_timeout"),
     ],
 )
 def test_bad_toml_gives_one_line_naming_the_key(tmp_path, toml, key):
@@ -145,6 +148,13 @@ def test_bad_environment_value_names_the_variable(tmp_path):
     assert "ECANDIDAT_SMTP_PORT" in message and "smtp_port" in message
     message = one_line_error(tmp_path, {"ECANDIDAT_MAIL_BACKEND": "pigeon"})
     assert message.startswith("ECANDIDAT_MAIL_BACKEND: mail_backend:")
+
+
+def test_config_that_is_not_utf8_is_one_line(tmp_path):
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "config.toml").write_bytes(b'institution = "\xff\xfe"\n')
+    assert "UTF-8" in one_line_error(home)
 
 
 def test_invalid_toml_syntax_is_one_line(tmp_path):
