@@ -1,0 +1,217 @@
+"""Choosing a file for a pièce justificative, and a folder for the dossier PDF.
+
+`PieceFileDialog` is what `Fichier [+]` opens: the allowed folders, a path
+the candidate may type, and `Parcourir…`, which opens textual-fspicker's
+`FileOpen` held inside the upload roots (`RootedFileOpen`). The picker may
+still be steered elsewhere (a typed `..`, a symlink): the service checks
+the root again, so this is comfort, not the guard.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+from textual_fspicker import FileOpen, Filters, SelectDirectory
+from textual_fspicker.parts import DirectoryNavigation
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def within_roots(path: Path, roots: list[Path]) -> bool:
+    real = _real(path)
+    return any(real == _real(r) or _real(r) in real.parents for r in roots)
+
+
+def existing_roots(roots: list[Path]) -> list[Path]:
+    return [r for r in roots if r.is_dir()]
+
+
+def _keep_inside(dialog) -> None:
+    """Bring a fspicker dialog's navigation back inside its roots."""
+    nav = dialog.query_one(DirectoryNavigation)
+    if within_roots(nav.location, dialog._roots):
+        dialog._last_good = nav.location
+    else:
+        nav.location = dialog._last_good
+        dialog._set_error("Dossier non autorisé")
+
+
+class RootedFileOpen(FileOpen):
+    """fspicker's FileOpen that starts in, and stays in, the upload roots."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self._roots = list(roots)
+        self._last_good = self._roots[0]
+        super().__init__(
+            self._roots[0], title="Choisir une pièce justificative", open_button="Choisir",
+            cancel_button="Annuler",
+            filters=Filters(("PDF, JPEG, PNG", lambda p: p.suffix.lower() in (".pdf", ".jpg", ".jpeg", ".png")),
+                            ("Tous les fichiers", lambda _p: True)),
+        )
+
+    @on(DirectoryNavigation.Changed)
+    def _stay_inside(self) -> None:
+        _keep_inside(self)
+
+    def _should_return(self, candidate: Path) -> bool:
+        if not within_roots(candidate, self._roots):
+            self._set_error("Fichier en dehors des dossiers autorisés")
+            return False
+        if not candidate.exists():
+            self._set_error("Ce fichier n'existe pas")
+            return False
+        return True
+
+
+class RootedSelectDirectory(SelectDirectory):
+    def __init__(self, roots: list[Path]) -> None:
+        self._roots = list(roots)
+        self._last_good = self._roots[0]
+        super().__init__(self._roots[0], title="Enregistrer mon dossier dans…",
+                         select_button="Choisir", cancel_button="Annuler")
+
+    @on(DirectoryNavigation.Changed)
+    def _stay_inside(self) -> None:
+        _keep_inside(self)
+
+
+class PieceFileDialog(ModalScreen[str | None]):
+    """Dismisses with the path the candidate chose (typed or browsed), or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+
+    def __init__(self, piece_libelle: str, roots: list[Path]) -> None:
+        super().__init__(id="piece-file-dialog")
+        self.piece_libelle = piece_libelle
+        self.roots = list(roots)
+
+    def compose(self) -> ComposeResult:
+        shown = ", ".join(str(r) for r in self.roots) or "(aucun)"
+        with Vertical(classes="dialog", id="file-panel"):
+            yield Static("Ajouter un fichier", classes="dialog-title")
+            yield Static(self.piece_libelle, id="file-piece", markup=False)
+            yield Static(f"Formats acceptés : PDF, JPEG, PNG. Dossiers autorisés : {shown}",
+                         id="file-help", markup=False)
+            yield Input(placeholder="Nom du fichier (dans le premier dossier) ou chemin complet",
+                        id="file-path")
+            yield Static("", id="file-path-error", classes="field-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Parcourir…", id="file-browse")
+                yield Button("Valider", id="file-ok", variant="primary")
+                yield Button("Annuler", id="file-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#file-path", Input).focus()
+
+    def _error(self, message: str) -> None:
+        self.query_one("#file-path-error", Static).update(message)
+
+    @on(Button.Pressed, "#file-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#file-path")
+    @on(Button.Pressed, "#file-ok")
+    def _submit(self) -> None:
+        value = self.query_one("#file-path", Input).value.strip()
+        if not value:
+            self._error("Indiquez un fichier ou cliquez sur Parcourir…")
+            return
+        path = Path(value).expanduser()
+        roots = existing_roots(self.roots)
+        if not path.is_absolute() and roots:
+            # A bare name is looked up in the first allowed folder (the USB key).
+            path = roots[0] / path
+        self.dismiss(str(path))
+
+    @on(Button.Pressed, "#file-browse")
+    def _browse(self) -> None:
+        roots = existing_roots(self.roots)
+        if not roots:
+            self._error("Aucun dossier autorisé n'est disponible (branchez une clé USB).")
+            return
+        self._browse_worker(roots)
+
+    @work(exclusive=True, group="file-browse")
+    async def _browse_worker(self, roots: list[Path]) -> None:
+        chosen = await self.app.push_screen_wait(RootedFileOpen(roots))
+        if chosen is not None:
+            self.query_one("#file-path", Input).value = str(chosen)
+            self.query_one("#file-ok", Button).focus()
+
+
+class DownloadDialog(ModalScreen[tuple[str, str] | None]):
+    """Télécharger mon dossier: ("save", folder) or ("mail", "") or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+
+    def __init__(self, file_name: str, roots: list[Path], *, kiosk: bool) -> None:
+        super().__init__(id="download-dialog")
+        self.file_name = file_name
+        self.roots = list(roots)
+        self.kiosk = kiosk
+
+    def compose(self) -> ComposeResult:
+        start = existing_roots(self.roots)
+        with Vertical(classes="dialog", id="download-panel"):
+            yield Static("Télécharger mon dossier", classes="dialog-title")
+            yield Static(f"Fichier : {self.file_name}", id="download-name", markup=False)
+            yield Input(str(start[0]) if start else "", placeholder="Dossier où enregistrer le PDF",
+                        id="download-folder")
+            yield Static("", id="download-folder-error", classes="field-error", markup=False)
+            if self.kiosk:
+                yield Static("Sur cette borne : enregistrez sur une clé USB, ou recevez le dossier par mail.",
+                             id="download-help")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Parcourir…", id="download-browse")
+                yield Button("Enregistrer", id="download-save", variant="primary")
+                if self.kiosk:
+                    yield Button("Recevoir par mail", id="download-mail")
+                yield Button("Annuler", id="download-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#download-save", Button).focus()
+
+    @on(Button.Pressed, "#download-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#download-mail")
+    def _mail(self) -> None:
+        self.dismiss(("mail", ""))
+
+    @on(Input.Submitted, "#download-folder")
+    @on(Button.Pressed, "#download-save")
+    def _save(self) -> None:
+        folder = self.query_one("#download-folder", Input).value.strip()
+        if not folder:
+            self.query_one("#download-folder-error", Static).update("Indiquez un dossier.")
+            return
+        self.dismiss(("save", folder))
+
+    @on(Button.Pressed, "#download-browse")
+    def _browse(self) -> None:
+        roots = existing_roots(self.roots)
+        if not roots:
+            self.query_one("#download-folder-error", Static).update(
+                "Aucun dossier disponible (branchez une clé USB).")
+            return
+        self._browse_worker(roots)
+
+    @work(exclusive=True, group="download-browse")
+    async def _browse_worker(self, roots: list[Path]) -> None:
+        chosen = await self.app.push_screen_wait(RootedSelectDirectory(roots))
+        if chosen is not None:
+            self.query_one("#download-folder", Input).value = str(chosen)
+
+
+__all__ = ["DownloadDialog", "PieceFileDialog", "RootedFileOpen", "RootedSelectDirectory", "within_roots"]

@@ -1,0 +1,466 @@
+"""Récapitulatif de votre candidature: dates, contact, the pièces grid, transmission.
+
+Every change goes through a thread worker calling services.pieces or
+services.candidatures, then the recap is read again, so what the screen
+shows (and the version it will send) is always what the store holds.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, LoadingIndicator, Static
+
+from ..services.candidatures import PieceRow, Recap, fmt_date
+from ..services.errors import ConcurrentEdit, DomainError
+from ..widgets.confirm import ConfirmModal
+from ..widgets.header import NavHeader
+from .file_picker import DownloadDialog, PieceFileDialog
+
+NON_CONCERNE_TEXT = "Si vous n'êtes pas concerné par cette pièce, cliquez ici"
+CONCERNE_TEXT = "Je suis finalement concerné par cette pièce"
+PIECE_COLUMNS = ("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle", "Commentaire")
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PiecePreviewModal(ModalScreen[None]):
+    """Name, type, size and page count or image size of a stored file."""
+
+    BINDINGS = [Binding("escape", "close", "Fermer", show=False)]
+
+    def __init__(self, libelle: str, facts) -> None:
+        super().__init__(id="piece-preview-dialog")
+        self.libelle = libelle
+        self.facts = facts
+
+    def compose(self) -> ComposeResult:
+        f = self.facts
+        with Vertical(classes="dialog", id="preview-panel"):
+            yield Static("Aperçu du fichier", classes="dialog-title")
+            yield Static(_short(self.libelle, 200), id="preview-piece", markup=False)
+            yield Static(f"Nom : {f.name}\nType : {f.type_label}\nTaille : {f.size_label}\n"
+                         f"{'Pages' if f.mime == 'application/pdf' else 'Dimensions'} : {f.details}",
+                         id="preview-facts", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Fermer", id="preview-close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#preview-close", Button).focus()
+
+    @on(Button.Pressed, "#preview-close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RecapScreen(Screen[bool]):
+    """Dismisses True when the candidature changed (created, transmitted, cancelled…)."""
+
+    TITLE = "Récapitulatif de votre candidature"
+    BINDINGS = [
+        Binding("escape", "close", "Fermer", id="recap-close", tooltip="Revenir à mes candidatures"),
+        Binding("a", "piece_add", "Ajouter un fichier", id="piece-add",
+                tooltip="Ajouter ou remplacer le fichier de la pièce choisie"),
+        Binding("s", "piece_remove", "Supprimer", id="piece-remove", tooltip="Supprimer le fichier"),
+        Binding("o", "piece_preview", "Aperçu", id="piece-preview", tooltip="Voir le fichier"),
+        Binding("n", "piece_non_concerne", "Non concerné", id="piece-non-concerne",
+                tooltip="Pièce conditionnelle : déclarer ne pas être concerné"),
+        Binding("t", "transmit", "Transmettre", id="recap-transmit", tooltip="Transmettre ma candidature"),
+    ]
+
+    def __init__(self, candidature_id: int) -> None:
+        super().__init__(id="recap-screen")
+        self.candidature_id = candidature_id
+        self.recap: Recap | None = None
+        self.changed = False
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield NavHeader()
+        yield Static("Récapitulatif de votre candidature", classes="screen-title", id="recap-title")
+        with VerticalScroll(id="recap-body"):
+            yield Static("Informations détaillées", classes="panel-title")
+            yield Static("", id="recap-informations", markup=False)
+            yield Static("Dates utiles", classes="panel-title")
+            yield Static("", id="recap-limite", classes="recap-limite", markup=False)
+            yield Static("", id="recap-dates", markup=False)
+            yield Static("Adresse de contact", classes="panel-title")
+            yield Static("", id="recap-contact", markup=False)
+            yield Static("Pièces justificatives", classes="panel-title")
+            table = DataTable(id="pieces-table", cursor_type="row", zebra_stripes=True)
+            yield table
+            yield Static("", id="piece-detail", markup=False)
+            with Horizontal(classes="button-row", id="piece-actions"):
+                yield Button("Fichier [+]", id="piece-add", disabled=True)
+                yield Button("Supprimer", id="piece-remove", disabled=True)
+                yield Button("Aperçu", id="piece-preview", disabled=True)
+            yield Button(NON_CONCERNE_TEXT, id="piece-non-concerne", disabled=True)
+            yield LoadingIndicator(id="recap-busy")
+            yield Static("", id="recap-transmit-reason", classes="field-error", markup=False)
+            with Horizontal(classes="button-row", id="recap-decision-actions"):
+                yield Button("Confirmer mon inscription", id="recap-confirm", variant="success")
+                yield Button("Me désister", id="recap-withdraw", variant="error")
+            with Horizontal(classes="button-row", id="recap-buttons"):
+                yield Button("Fermer", id="recap-close")
+                yield Button("Annuler la candidature", id="recap-cancel", variant="error", disabled=True)
+                yield Button("Transmettre ma candidature", id="recap-transmit", disabled=True)
+                yield Button("Télécharger mon dossier", id="recap-download")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#pieces-table", DataTable)
+        widths = (34, 16, 12, 14, 20)
+        for label, width in zip(PIECE_COLUMNS, widths):
+            table.add_column(label, key=label, width=width)
+        self.query_one("#recap-decision-actions").display = False
+        self._busy(True)
+        self.load()
+        table.focus()
+
+    # ----------------------------------------------------------- loading
+
+    @property
+    def account_id(self) -> int:
+        return self.app.candidate.account_id
+
+    def _busy(self, busy: bool) -> None:
+        self.query_one("#recap-busy", LoadingIndicator).display = busy
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            recap = self.app.services.candidatures.recap(self.account_id, self.candidature_id)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self.show, recap)
+
+    def show(self, recap: Recap) -> None:
+        self.recap = recap
+        self._busy(False)
+        info = (f"Formation : {recap.formation_titre} ({recap.formation_code}) — {recap.centre_libelle}\n"
+                f"Statut du dossier : {recap.statut_label} · Décision : {recap.decision_label}")
+        if recap.decision_commentaire:
+            info += f" — {recap.decision_commentaire}"
+        if recap.confirmation_label:
+            info += f" · Votre réponse : {recap.confirmation_label}"
+        if recap.commentaire:
+            info += f"\nCommentaire : {recap.commentaire}"
+        self.query_one("#recap-informations", Static).update(info)
+        self.query_one("#recap-limite", Static).update(
+            f"Date limite de retour : {fmt_date(recap.date_limite_retour)} ({recap.days_left_label})")
+        self.query_one("#recap-limite").set_class(recap.days_left < 0, "recap-limite-passee")
+        dates = [f"{label} : {fmt_date(value)}" for label, value in (
+            ("Jury", recap.date_jury), ("Publication", recap.date_publication),
+            ("Confirmation", recap.date_confirmation)) if value]
+        self.query_one("#recap-dates", Static).update(" · ".join(dates))
+        first = " — ".join(p for p in (recap.commission_libelle, recap.contact_adresse) if p)
+        second = " · ".join(p for p in (recap.contact_telephone and f"Tél. : {recap.contact_telephone}",
+                                        recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
+        self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
+
+        table = self.query_one("#pieces-table", DataTable)
+        row_index = table.cursor_row if table.row_count else 0
+        table.clear()
+        for piece in recap.pieces:
+            conditional = ""
+            if piece.conditional:
+                conditional = "☑ Non concerné" if piece.statut_label == "Non concerné" else "☐ cliquez ici (n)"
+            table.add_row(_short(piece.libelle, 34), _short(piece.file_name, 16) if piece.file_name else "[+]",
+                          piece.statut_label, conditional, _short(piece.commentaire, 20),
+                          key=str(piece.submission_id))
+        if recap.pieces:
+            table.move_cursor(row=min(row_index, len(recap.pieces) - 1))
+
+        transmit = self.query_one("#recap-transmit", Button)
+        transmit.disabled = not recap.can_transmit
+        transmit.variant = "success" if recap.can_transmit else "default"
+        reason = self.query_one("#recap-transmit-reason", Static)
+        reason.update("" if recap.can_transmit else (recap.transmit_reason or ""))
+        self.query_one("#recap-cancel", Button).disabled = not recap.can_cancel
+        self.query_one("#recap-decision-actions").display = recap.can_confirm
+        self._piece_buttons()
+
+    def _refused(self, exc: DomainError) -> None:
+        self._busy(False)
+        self.notify(exc.message, severity="error", timeout=8)
+        if isinstance(exc, ConcurrentEdit):
+            self._busy(True)
+            self.load()
+
+    # ----------------------------------------------------------- pieces
+
+    @property
+    def selected(self) -> PieceRow | None:
+        if self.recap is None or not self.recap.pieces:
+            return None
+        table = self.query_one("#pieces-table", DataTable)
+        index = table.cursor_row
+        if 0 <= index < len(self.recap.pieces):
+            return self.recap.pieces[index]
+        return None
+
+    @on(DataTable.RowHighlighted, "#pieces-table")
+    def _piece_buttons(self) -> None:
+        piece = self.selected
+        add = self.query_one("#piece-add", Button)
+        remove = self.query_one("#piece-remove", Button)
+        preview = self.query_one("#piece-preview", Button)
+        toggle = self.query_one("#piece-non-concerne", Button)
+        detail = self.query_one("#piece-detail", Static)
+        if piece is None:
+            for b in (add, remove, preview, toggle):
+                b.disabled = True
+            detail.update("")
+            return
+        add.label = "Remplacer le fichier" if piece.file_name else "Fichier [+]"
+        add.disabled = not piece.can_attach
+        remove.disabled = not piece.can_remove
+        preview.disabled = not piece.can_preview
+        toggle.display = piece.conditional
+        toggle.disabled = not piece.can_toggle_non_concerne
+        toggle.label = CONCERNE_TEXT if piece.statut_label == "Non concerné" else NON_CONCERNE_TEXT
+        lines = [piece.libelle]
+        if piece.commentaire:
+            lines.append(f"Commentaire : {piece.commentaire}")
+        if piece.shared:
+            lines.append("Pièce commune à toutes vos candidatures.")
+        if piece.lock_reason:
+            lines.append(piece.lock_reason)
+        detail.update("\n".join(lines))
+
+    def _guard(self, allowed: bool, piece: PieceRow | None) -> bool:
+        if piece is None:
+            return False
+        if not allowed:
+            self.notify(piece.lock_reason or "Action impossible pour cette pièce.", severity="warning")
+            return False
+        return True
+
+    @on(Button.Pressed, "#piece-add")
+    def action_piece_add(self) -> None:
+        piece = self.selected
+        if not self._guard(bool(piece and piece.can_attach), piece):
+            return
+        roots = list(self.app.settings.effective_upload_roots())
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._busy(True)
+                self.attach(piece, path)
+
+        self.app.push_screen(PieceFileDialog(piece.libelle, roots), chosen)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def attach(self, piece: PieceRow, path: str) -> None:
+        try:
+            result = self.app.services.pieces.attach_file(self.account_id, piece.submission_id, path, piece.version)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        message = f"Fichier « {result.file_name} » ajouté."
+        if result.shared_count:
+            message += f" Il sert aussi à {result.shared_count} autre(s) candidature(s)."
+        self.changed = True
+        self.app.call_from_thread(self.notify, message)
+        self.load()
+
+    @on(Button.Pressed, "#piece-remove")
+    def action_piece_remove(self) -> None:
+        piece = self.selected
+        if not self._guard(bool(piece and piece.can_remove), piece):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._piece_call("remove_file", piece)
+
+        self.app.push_screen(ConfirmModal(f"Supprimer le fichier « {piece.file_name} » de cette pièce ?"), answered)
+
+    @on(Button.Pressed, "#piece-non-concerne")
+    def action_piece_non_concerne(self) -> None:
+        piece = self.selected
+        if piece is None or not piece.conditional:
+            return
+        if not self._guard(piece.can_toggle_non_concerne, piece):
+            return
+        if piece.statut_label == "Non concerné":
+            self._busy(True)
+            self._piece_call("set_non_concerne", piece, False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._piece_call("set_non_concerne", piece, True)
+
+        self.app.push_screen(ConfirmModal(
+            f"Je déclare sur l'honneur ne pas être concerné par la pièce « {_short(piece.libelle, 120)} ».",
+            title="Déclaration sur l'honneur", yes="Je le déclare", no="Annuler"), answered)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _piece_call(self, method: str, piece: PieceRow, *args) -> None:
+        try:
+            getattr(self.app.services.pieces, method)(self.account_id, piece.submission_id, piece.version, *args)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.changed = True
+        self.load()
+
+    @on(Button.Pressed, "#piece-preview")
+    def action_piece_preview(self) -> None:
+        piece = self.selected
+        if piece is None or not piece.can_preview:
+            return
+        self.preview(piece)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def preview(self, piece: PieceRow) -> None:
+        try:
+            facts = self.app.services.pieces.preview(self.account_id, piece.submission_id)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self.app.push_screen, PiecePreviewModal(piece.libelle, facts))
+
+    # ------------------------------------------------------ candidature
+
+    @on(Button.Pressed, "#recap-close")
+    def action_close(self) -> None:
+        self.dismiss(self.changed)
+
+    @on(Button.Pressed, "#recap-transmit")
+    def action_transmit(self) -> None:
+        recap = self.recap
+        if recap is None:
+            return
+        if not recap.can_transmit:
+            self.notify(recap.transmit_reason or "Transmission impossible.", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._transmit(recap.version)
+
+        self.app.push_screen(ConfirmModal(
+            "Attention : une fois votre candidature transmise, vous ne pourrez plus la modifier "
+            "(sauf si la commission la déclare incomplète). Voulez-vous transmettre votre candidature ?",
+            title="Transmettre ma candidature", yes="Transmettre", yes_variant="success"), answered)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _transmit(self, version: int) -> None:
+        try:
+            recap = self.app.services.candidatures.transmit_candidature(self.account_id, self.candidature_id, version)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.changed = True
+        self.app.call_from_thread(self.notify, "Votre candidature a été transmise : statut Réceptionné. "
+                                  "Un courriel de confirmation vous a été envoyé.")
+        self.app.call_from_thread(self.show, recap)
+
+    @on(Button.Pressed, "#recap-cancel")
+    def _cancel(self) -> None:
+        recap = self.recap
+        if recap is None or not recap.can_cancel:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._cancel_worker(recap.version)
+
+        self.app.push_screen(ConfirmModal(
+            f"Annuler votre candidature à « {recap.formation_titre} » ? Cette action est irréversible : "
+            "les fichiers propres à cette candidature seront supprimés.",
+            title="Annuler la candidature", yes="Annuler la candidature", no="Ne pas annuler",
+            yes_variant="error"), answered)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _cancel_worker(self, version: int) -> None:
+        try:
+            self.app.services.candidatures.cancel_candidature(self.account_id, self.candidature_id, version)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self.notify, "Votre candidature a été annulée.")
+        self.app.call_from_thread(self.dismiss, True)
+
+    @on(Button.Pressed, "#recap-confirm")
+    def _confirm(self) -> None:
+        self._answer("confirm_candidature", "Confirmez-vous votre inscription à cette formation ?")
+
+    @on(Button.Pressed, "#recap-withdraw")
+    def _withdraw(self) -> None:
+        self._answer("withdraw_candidature", "Voulez-vous vous désister de cette formation ? C'est définitif.")
+
+    def _answer(self, method: str, question: str) -> None:
+        recap = self.recap
+        if recap is None or not recap.can_confirm:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._answer_worker(method, recap.version)
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _answer_worker(self, method: str, version: int) -> None:
+        try:
+            recap = getattr(self.app.services.candidatures, method)(self.account_id, self.candidature_id, version)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.changed = True
+        self.app.call_from_thread(self.notify, f"Réponse enregistrée : {recap.confirmation_label}.")
+        self.app.call_from_thread(self.show, recap)
+
+    # ---------------------------------------------------------- download
+
+    @on(Button.Pressed, "#recap-download")
+    def _download(self) -> None:
+        recap = self.recap
+        if recap is None:
+            return
+        from ..services.dossier_pdf import dossier_file_name
+
+        name = dossier_file_name(recap.login, recap.nom, recap.prenom, recap.formation_code)
+        settings = self.app.settings
+        roots = list(settings.effective_upload_roots())
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self._busy(True)
+                self._download_worker(*answer)
+
+        self.app.push_screen(DownloadDialog(name, roots, kiosk=settings.kiosk), chosen)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _download_worker(self, how: str, folder: str) -> None:
+        pdf = self.app.services.dossier_pdf
+        try:
+            if how == "mail":
+                to = pdf.mail_to_candidate(self.account_id, self.candidature_id)
+                message = f"Votre dossier vous a été envoyé par courriel ({to})."
+            else:
+                path = pdf.save_to(self.account_id, self.candidature_id, folder)
+                message = f"Dossier enregistré : {path}"
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self._busy, False)
+        self.app.call_from_thread(self.notify, message, timeout=10)
+
+
+__all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS"]
