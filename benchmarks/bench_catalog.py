@@ -1,0 +1,203 @@
+"""Offre de formation with 10,000 formations in 60 centres (store.demo.generate_catalog).
+
+Driven headless through Textual's Pilot, on SQLite, like a person:
+
+- open: push `OffreFormationScreen(mode="browse")` until the first frame
+  composed after the tree holds the centres (the worker read the catalog,
+  the tree was built, the screen painted). Target ≤ 300 ms (median).
+  Reference: pushing a screen with one Static and an Input, same app.
+- keystroke: one key sent as the terminal driver sends it, into
+  `#catalog-filter`, until the first frame composed after the screen's
+  `shown` tree was replaced by the filtered one. Target p95 ≤ 30 ms.
+  Reference: one key into a bare Input until the frame that shows it.
+
+Frames are timed by wrapping `Screen._compositor_refresh` (headless, the
+frame is composed but not written to a terminal); Textual paints at most
+60 times a second, so up to ~17 ms of every figure is waiting for the next
+frame. Pilot's `press()`/`pause()` are not used for timing: they sleep
+until the process looks idle (≥ 20 ms).
+
+Also reported, to split the cost: the service call `catalog_tree()` alone
+and `CatalogTree.filter()` alone. Smoke: 500 formations, few repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from .envs import services_for
+from .harness import Figure, check
+
+# Typed one key at a time; each prefix is a filter the person sees.
+WORDS = ("informatique", "master droit", "licence bio", "gestion alter", "histoire", "math")
+
+
+def _build(home: Path, n_formations: int):
+    from ecandidat_tui.store.demo import generate_catalog
+
+    services = services_for(home)
+    generate_catalog(services.db, n_formations=n_formations, n_centres=60, seed=0)
+    return services
+
+
+class _Frames:
+    """Times of the frames the screens compose (headless: composed, not written)."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def install(self):
+        from textual.screen import Screen
+
+        original = Screen._compositor_refresh
+        frames = self
+
+        def _compositor_refresh(screen) -> None:
+            original(screen)
+            frames.last = time.perf_counter()
+
+        Screen._compositor_refresh = _compositor_refresh
+        return lambda: setattr(Screen, "_compositor_refresh", original)
+
+
+async def _until_painted(frames: _Frames, done, timeout: float = 30.0) -> float:
+    """Wait until `done()` holds and a frame was composed after that; returns that frame's time."""
+    deadline = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen never showed the result")
+        await asyncio.sleep(0.0005)
+    changed = time.perf_counter()
+    while frames.last < changed:
+        if time.perf_counter() > deadline:
+            raise TimeoutError("no frame after the change")
+        await asyncio.sleep(0.0005)
+    return frames.last
+
+
+def _type(app, ch: str) -> None:
+    """One key as the terminal driver delivers it."""
+    from textual import events
+
+    key = events.Key("space" if ch == " " else ch, ch)
+    key.set_sender(app)
+    app._driver.send_message(key)
+
+
+async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[float]]:
+    from textual.screen import Screen
+    from textual.widgets import Input, Static, Tree
+
+    from ecandidat_tui.app import CandidateApp
+    from ecandidat_tui.screens.catalog import OffreFormationScreen
+
+    class Plain(Screen):
+        def compose(self):
+            yield Static("Offre de formation")
+            yield Input(id="plain-input")
+
+    frames = _Frames()
+    uninstall = frames.install()
+    samples: dict[str, list[float]] = {"open": [], "open_ref": [], "key": [], "key_ref": []}
+    app = CandidateApp(services.settings, services=services)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            for i in range(repeat_open + 1):
+                # reference: a screen with one Static and an Input
+                t0 = time.perf_counter()
+                plain = Plain()
+                app.push_screen(plain)
+                ref_ms = (await _until_painted(frames, lambda: plain.is_current and plain.is_mounted) - t0) * 1000
+                app.pop_screen()
+                await pilot.pause()
+                # the catalog
+                t0 = time.perf_counter()
+                screen = OffreFormationScreen(mode="browse")
+                app.push_screen(screen)
+                open_ms = (await _until_painted(frames, lambda: screen.is_mounted and bool(
+                    screen.query_one("#catalog-tree", Tree).root.children)) - t0) * 1000
+                if i:  # the first round warms imports and caches
+                    samples["open"].append(open_ms)
+                    samples["open_ref"].append(ref_ms)
+                await pilot.pause()
+                if i < repeat_open:
+                    app.pop_screen()
+                    await pilot.pause()
+            # keystrokes in the filter (the catalog screen is on top)
+            screen = app.screen
+            filt = screen.query_one("#catalog-filter", Input)
+            filt.focus()
+            count = 0
+            while count < keystrokes:
+                for word in WORDS:
+                    filt.value = ""
+                    await pilot.pause()
+                    for ch in word:
+                        before = screen.shown
+                        t0 = time.perf_counter()
+                        _type(app, ch)
+                        if ch == " ":  # a space alone does not change the words
+                            await _until_painted(frames, lambda: filt.value.endswith(" "))
+                            continue
+                        shown_at = await _until_painted(frames, lambda: screen.shown is not before)
+                        samples["key"].append((shown_at - t0) * 1000)
+                        count += 1
+            # reference: one key in a bare Input on a plain screen
+            plain = Plain()
+            app.push_screen(plain)
+            await pilot.pause()
+            bare = plain.query_one("#plain-input", Input)
+            bare.focus()
+            await pilot.pause()
+            for n in range(min(keystrokes, 100)):
+                length = len(bare.value)
+                t0 = time.perf_counter()
+                _type(app, "abcdefghij"[n % 10])
+                shown_at = await _until_painted(frames, lambda: len(bare.value) > length)
+                samples["key_ref"].append((shown_at - t0) * 1000)
+    finally:
+        uninstall()
+    return samples
+
+
+def run(smoke: bool = False) -> list[Figure]:
+    n_formations = 500 if smoke else 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        services = _build(Path(tmp), n_formations)
+        try:
+            catalog = services.catalog
+            service_ms = []
+            for _ in range(3 if smoke else 10):
+                t0 = time.perf_counter()
+                tree = catalog.catalog_tree()
+                service_ms.append((time.perf_counter() - t0) * 1000)
+            filter_ms = []
+            for word in WORDS:
+                for k in range(1, len(word) + 1):
+                    t0 = time.perf_counter()
+                    tree.filter(word[:k])
+                    filter_ms.append((time.perf_counter() - t0) * 1000)
+            samples = asyncio.run(_drive(services, 3 if smoke else 12, 20 if smoke else 150))
+        finally:
+            services.close()
+    size = f"{n_formations:,} formations, 60 centres"
+    open_ref = Figure("catalog: push a one-Static screen (reference)", "ms", samples["open_ref"])
+    opened = Figure("catalog: open Offre de formation", "ms", samples["open"],
+                    reference="one-Static screen", note=size)
+    opened.ratio = round(opened.median / open_ref.median, 2)
+    key_ref = Figure("catalog: one key in a bare Input (reference)", "ms", samples["key_ref"])
+    key = Figure("catalog: one keystroke in the filter until the tree shows it", "ms", samples["key"],
+                 reference="bare Input key", note=size)
+    key.ratio = round(key.median / key_ref.median, 2)
+    return [
+        open_ref,
+        check(opened, max_ms=300),
+        Figure("catalog: catalog_tree() service call alone", "ms", service_ms, note=size),
+        key_ref,
+        check(key, max_ms=30, on="p95"),
+        Figure("catalog: CatalogTree.filter() alone", "ms", filter_ms, note=size),
+    ]
