@@ -336,9 +336,11 @@ def _database_problem(exc: BaseException, url: str) -> str | None:
     """
     if "sqlalchemy" not in sys.modules:
         return None
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
-    if not isinstance(exc, (OperationalError, InterfaceError)):
+    # A plain DatabaseError is e.g. SQLite's "file is not a database"; its
+    # subclasses (IntegrityError, ProgrammingError, …) are bugs: traceback.
+    if not (isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError):
         return None
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]

@@ -288,10 +288,15 @@ def _keyring_password(user: str) -> str:
 
 
 def ensure_dirs(settings: Settings) -> None:
-    for path in (settings.data_dir, settings.log_dir):
-        path.mkdir(parents=True, exist_ok=True)
+    """Create the data, log and database folders; ConfigError (one line) when impossible."""
+    folders = [settings.data_dir, settings.log_dir]
     if settings.db_path is not None:
-        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+        folders.append(settings.db_path.parent)
+    for path in folders:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot create this folder ({exc.strerror or exc})") from None
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

@@ -180,3 +180,22 @@ def test_smtp_down_then_up_delivers_exactly_once(home, migrated_url, smtp_server
     code, out, _ = run(capsys, "mail", "show", mail_id)
     assert "Status: sent (attempts: 2)" in out and "Last error" not in out
     assert SMTP_PASSWORD not in caplog.text
+
+
+def test_a_file_that_is_not_a_database_is_one_line(home, tmp_path, monkeypatch, capsys):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not a database at all, just text " * 100)
+    monkeypatch.setenv("ECANDIDAT_DATABASE_URL", f"sqlite:///{bogus}")
+    code, out, err = run(capsys, "mail", "list")
+    assert (code, out) == (cli.EXIT_FAILURE, "")
+    assert err == "ecandidat: database error: file is not a database\n"
+
+
+def test_a_home_that_cannot_be_created_is_one_line(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("ECANDIDAT_HOME", str(blocker / "home"))
+    code, out, err = run(capsys, "db", "upgrade")
+    assert (code, out) == (cli.EXIT_USAGE, "")
+    assert err.startswith("ecandidat: configuration error: ") and "cannot create this folder" in err
+    assert err.count("\n") == 1
