@@ -313,3 +313,50 @@ def test_in_memory_sqlite_is_one_database():
             assert len(s.exec(select(Account)).all()) == 1
     finally:
         db.dispose()
+
+
+@pytest.mark.pg
+def test_update_versioned_under_a_real_race_on_postgresql(pg_migrated_url):
+    """Two terminals write the same row at once: the one that waited on the lock is refused."""
+    db = Database(pg_migrated_url)
+    try:
+        with db.session() as s:
+            account = _account(1)
+            s.add(account)
+            s.flush()
+            account_id = account.id
+        first_wrote = threading.Event()
+        outcome: list[object] = []
+
+        def second_terminal() -> None:
+            first_wrote.wait()
+            try:
+                with db.session() as s:  # blocks on the row lock until the first commits
+                    outcome.append(update_versioned(s, Account, account_id, 1, nom="Durand"))
+            except StaleVersion as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=second_terminal)
+        thread.start()
+        with db.session() as s:
+            assert update_versioned(s, Account, account_id, 1, nom="Martin") == 2
+            first_wrote.set()
+            # Still inside the first transaction: the second terminal is now waiting.
+            with db.engine.connect() as probe:
+                waiting = 0
+                for _ in range(200):
+                    waiting = probe.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND datname = current_database()").scalar()
+                    probe.rollback()  # pg_stat_activity is a snapshot per transaction
+                    if waiting:
+                        break
+                    threading.Event().wait(0.01)
+                assert waiting == 1
+        thread.join(timeout=10)
+        assert len(outcome) == 1 and isinstance(outcome[0], StaleVersion)
+        with db.read_session() as s:
+            row = s.get(Account, account_id)
+            assert (row.nom, row.version) == ("Martin", 2)
+    finally:
+        db.dispose()
