@@ -10,12 +10,7 @@ Driven headless through Textual's Pilot, on SQLite, like a person:
   `#catalog-filter`, until the first frame composed after the screen's
   `shown` tree was replaced by the filtered one. Target p95 ≤ 30 ms.
   Reference: one key into a bare Input until the frame that shows it.
-
-Frames are timed by wrapping `Screen._compositor_refresh` (headless, the
-frame is composed but not written to a terminal); Textual paints at most
-60 times a second, so up to ~17 ms of every figure is waiting for the next
-frame. Pilot's `press()`/`pause()` are not used for timing: they sleep
-until the process looks idle (≥ 20 ms).
+  (Timed to the composed frame: see benchmarks/frames.py.)
 
 Also reported, to split the cost: the service call `catalog_tree()` alone
 and `CatalogTree.filter()` alone. Smoke: 500 formations, few repeats.
@@ -29,6 +24,7 @@ import time
 from pathlib import Path
 
 from .envs import services_for
+from .frames import Frames, send_key, until_painted
 from .harness import Figure, check
 
 # Typed one key at a time; each prefix is a filter the person sees.
@@ -43,50 +39,6 @@ def _build(home: Path, n_formations: int):
     return services
 
 
-class _Frames:
-    """Times of the frames the screens compose (headless: composed, not written)."""
-
-    def __init__(self) -> None:
-        self.last = 0.0
-
-    def install(self):
-        from textual.screen import Screen
-
-        original = Screen._compositor_refresh
-        frames = self
-
-        def _compositor_refresh(screen) -> None:
-            original(screen)
-            frames.last = time.perf_counter()
-
-        Screen._compositor_refresh = _compositor_refresh
-        return lambda: setattr(Screen, "_compositor_refresh", original)
-
-
-async def _until_painted(frames: _Frames, done, timeout: float = 30.0) -> float:
-    """Wait until `done()` holds and a frame was composed after that; returns that frame's time."""
-    deadline = time.perf_counter() + timeout
-    while not done():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the screen never showed the result")
-        await asyncio.sleep(0.0005)
-    changed = time.perf_counter()
-    while frames.last < changed:
-        if time.perf_counter() > deadline:
-            raise TimeoutError("no frame after the change")
-        await asyncio.sleep(0.0005)
-    return frames.last
-
-
-def _type(app, ch: str) -> None:
-    """One key as the terminal driver delivers it."""
-    from textual import events
-
-    key = events.Key("space" if ch == " " else ch, ch)
-    key.set_sender(app)
-    app._driver.send_message(key)
-
-
 async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[float]]:
     from textual.screen import Screen
     from textual.widgets import Input, Static, Tree
@@ -99,7 +51,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
             yield Static("Offre de formation")
             yield Input(id="plain-input")
 
-    frames = _Frames()
+    frames = Frames()
     uninstall = frames.install()
     samples: dict[str, list[float]] = {"open": [], "open_ref": [], "key": [], "key_ref": []}
     app = CandidateApp(services.settings, services=services)
@@ -111,14 +63,14 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                 t0 = time.perf_counter()
                 plain = Plain()
                 app.push_screen(plain)
-                ref_ms = (await _until_painted(frames, lambda: plain.is_current and plain.is_mounted) - t0) * 1000
+                ref_ms = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted) - t0) * 1000
                 app.pop_screen()
                 await pilot.pause()
                 # the catalog
                 t0 = time.perf_counter()
                 screen = OffreFormationScreen(mode="browse")
                 app.push_screen(screen)
-                open_ms = (await _until_painted(frames, lambda: screen.is_mounted and bool(
+                open_ms = (await until_painted(frames, lambda: screen.is_mounted and bool(
                     screen.query_one("#catalog-tree", Tree).root.children)) - t0) * 1000
                 if i:  # the first round warms imports and caches
                     samples["open"].append(open_ms)
@@ -139,11 +91,11 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                     for ch in word:
                         before = screen.shown
                         t0 = time.perf_counter()
-                        _type(app, ch)
+                        send_key(app, ch)
                         if ch == " ":  # a space alone does not change the words
-                            await _until_painted(frames, lambda: filt.value.endswith(" "))
+                            await until_painted(frames, lambda: filt.value.endswith(" "))
                             continue
-                        shown_at = await _until_painted(frames, lambda: screen.shown is not before)
+                        shown_at = await until_painted(frames, lambda: screen.shown is not before)
                         samples["key"].append((shown_at - t0) * 1000)
                         count += 1
             # reference: one key in a bare Input on a plain screen
@@ -156,8 +108,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
             for n in range(min(keystrokes, 100)):
                 length = len(bare.value)
                 t0 = time.perf_counter()
-                _type(app, "abcdefghij"[n % 10])
-                shown_at = await _until_painted(frames, lambda: len(bare.value) > length)
+                send_key(app, "abcdefghij"[n % 10])
+                shown_at = await until_painted(frames, lambda: len(bare.value) > length)
                 samples["key_ref"].append((shown_at - t0) * 1000)
     finally:
         uninstall()
