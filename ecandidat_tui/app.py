@@ -69,12 +69,18 @@ class Destination:
     key: str
     help: str
     needs_candidate: bool
+    footer: str = ""  # a shorter label for the footer, which must fit 80 columns
+
+    @property
+    def footer_label(self) -> str:
+        return self.footer or self.label
 
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("accueil", "Accueil", "f2", "Ce qu'il vous reste à faire", True),
     Destination("assistance", "Assistance", "f3", "FAQ, catalogue des formations, boîte à outils, aide", False),
-    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False),
+    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False,
+                footer="Formations"),
     Destination("deconnexion", "Déconnexion", "f10", "Fermer votre session sur ce poste", True),
 )
 NAV_ACTIONS = {d.action: d for d in DESTINATIONS}
@@ -111,8 +117,10 @@ class CandidateApp(ErrorReportingMixin, App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {NavigationCommands}
     UNREPORTED_WORKER_GROUPS = ("startup", "mail")  # they notify or retry on their own
+    # Screens narrower than 100 columns get `-narrow`: app.tcss tightens the footer there.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        *(Binding(d.key, d.action, d.label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
+        *(Binding(d.key, d.action, d.footer_label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),
         Binding("ctrl+p", "command_palette", "Menu", id="command-palette", show=False, priority=True,
                 tooltip="Aller à une page (Accueil, Assistance, Offre de formation, Déconnexion)"),

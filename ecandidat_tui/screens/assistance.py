@@ -16,7 +16,7 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Static
 
@@ -58,6 +58,12 @@ def load_content(name: str, settings: Settings) -> str:
 
 
 class AssistanceScreen(Screen):
+    ENTRIES = (
+        ("assistance-faq", "Consulter la FAQ", "Les questions les plus fréquentes des candidats."),
+        ("assistance-catalogue", "Catalogue des Formations", "Toutes les formations, leurs dates, leurs modalités."),
+        ("assistance-outils", "Boîte à outils", "Formats de fichiers, pièces justificatives, astuces du poste."),
+        ("assistance-aide", "Aide", "La procédure pas à pas et qui contacter."),
+    )
     BINDINGS = [
         Binding("escape", "app.mon_compte", "Fermer", id="assistance-close", tooltip="Revenir à l'écran précédent"),
     ]
@@ -68,14 +74,10 @@ class AssistanceScreen(Screen):
             yield Static("Assistance", classes="screen-title")
             yield Static("Une question ? Un problème technique ? Commencez ici.", id="assistance-intro")
             with Vertical(id="assistance-menu"):
-                yield Button("Consulter la FAQ", id="assistance-faq")
-                yield Static("Les questions les plus fréquentes des candidats.", classes="menu-help")
-                yield Button("Catalogue des Formations", id="assistance-catalogue")
-                yield Static("Toutes les formations, leurs dates et leurs modalités.", classes="menu-help")
-                yield Button("Boîte à outils", id="assistance-outils")
-                yield Static("Formats de fichiers, scanner ses pièces, astuces du poste.", classes="menu-help")
-                yield Button("Aide", id="assistance-aide")
-                yield Static("La procédure pas à pas et qui contacter.", classes="menu-help")
+                for button_id, label, help_text in self.ENTRIES:
+                    with Horizontal(classes="menu-entry"):
+                        yield Button(label, id=button_id)
+                        yield Static(help_text, classes="menu-help")
         yield Footer()
 
     def on_mount(self) -> None:
