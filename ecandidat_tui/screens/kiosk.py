@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Callable
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -27,10 +28,11 @@ from textual.widgets import Button, Input, Label, Static
 class IdleWarningScreen(ModalScreen[bool]):
     """Countdown before the automatic déconnexion; dismisses True when it runs out."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(id="idle-warning")
         self.seconds = max(float(seconds), 0.0)
-        self._deadline = time.monotonic() + self.seconds
+        self._clock = clock  # replaceable so a snapshot shows a fixed countdown
+        self._deadline = clock() + self.seconds
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idle-panel", classes="dialog"):
@@ -52,7 +54,7 @@ class IdleWarningScreen(ModalScreen[bool]):
         self.set_interval(0.1, self._tick)
 
     def _tick(self) -> None:
-        remaining = self._deadline - time.monotonic()
+        remaining = self._deadline - self._clock()
         if remaining <= 0:
             if self.is_current:
                 self.dismiss(True)

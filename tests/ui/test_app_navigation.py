@@ -221,3 +221,66 @@ async def test_logout_leaves_no_candidate_input_behind(ecandidat):
         await pilot.press("f10")
         await pilot.pause()
         assert all(i.value == "" for i in app.screen.query(Input))
+
+
+def _recap(ecandidat, cand):
+    from ecandidat_tui.screens.recap import RecapScreen
+
+    ecandidat.seed_profile(cand)
+    formation_id = ecandidat.seed_open_formation(titre="Licence Nav", pieces=("CV",))
+    candidature_id = ecandidat.seed_candidature(cand.account_id, formation_id)
+    return lambda: RecapScreen(candidature_id)
+
+
+def _catalog(ecandidat, cand):
+    from ecandidat_tui.screens.catalog import OffreFormationScreen
+
+    return lambda: OffreFormationScreen(mode="browse")
+
+
+# name -> (harness, candidate) -> a factory of that screen (seeding done once)
+SCREENS = {
+    "accueil": lambda h, c: AccueilScreen,
+    "assistance": lambda h, c: AssistanceScreen,
+    "faq": lambda h, c: (lambda: ContentScreen("faq")),
+    "catalog": _catalog,
+    "recap": _recap,
+}
+
+
+@pytest.mark.parametrize("screen_name", list(SCREENS))
+@pytest.mark.parametrize("how", ["keys", "mouse"])
+async def test_every_logged_in_screen_reaches_every_destination(ecandidat, screen_name, how):
+    if screen_name == "catalog" and not HAS_CATALOG:
+        pytest.skip("no catalog screen yet")
+    if screen_name == "recap" and importlib.util.find_spec("ecandidat_tui.screens.recap") is None:
+        pytest.skip("no recap screen yet")
+    cand = ecandidat.seed_candidate()
+    screen_factory = SCREENS[screen_name](ecandidat, cand)
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(app, pilot, cand)
+        for key, button, expected in [("f2", "#nav-accueil", AccueilScreen),
+                                      ("f3", "#nav-assistance", AssistanceScreen)]:
+            app.push_screen(screen_factory())
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.query_one("#candidate-name")  # the header is there
+            if how == "keys":
+                await pilot.press(key)
+            else:
+                await pilot.click(button)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, expected), (screen_name, key)
+            assert stack_types(app) == [MonCompteScreen, expected]
+        app.push_screen(screen_factory())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if how == "keys":
+            await pilot.press("f10")
+        else:
+            await pilot.click("#nav-deconnexion")
+        await pilot.pause()
+        assert app.candidate is None
+        assert stack_types(app) == [ConnexionScreen]
