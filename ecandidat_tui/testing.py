@@ -80,6 +80,7 @@ class Harness:
     def staff_app(self, **kwargs: Any):
         from .staff_app import StaffApp
 
+        kwargs.setdefault("strict_errors", True)
         return StaffApp(self.settings, services=self.services, **kwargs)
 
     # ----------------------------------------------------------- mail

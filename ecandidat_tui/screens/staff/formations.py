@@ -1,0 +1,128 @@
+"""Formations (gestionnaires: their centres; admins: all), their candidatures
+filtered by status and decision, and the CSV export (UTF-8 with BOM, `;`)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+
+from ...domain import Decision, StatutDossier
+from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
+from .common import StaffScreen, fmt_datetime, compact_button, compact_input
+from .dossiers import DossierReviewScreen
+
+
+class FormationListScreen(StaffScreen):
+    def compose(self) -> ComposeResult:
+        yield Static("eCandidat — console du personnel", id="app-title")
+        yield self.staff_header()
+        yield Static("Formations", classes="screen-title")
+        yield Static("Chargement…", id="staff-formations-status")
+        table = DataTable(id="staff-formations", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Code", "Formation", "Centre", "Candidatures")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.call_staff(lambda staff: staff.list_formations(self.app.principal), self.show)
+
+    def show(self, rows: list[FormationRow]) -> None:
+        table = self.query_one("#staff-formations", DataTable)
+        table.clear()
+        for f in rows:
+            table.add_row(f.code, f.titre, f.centre_code, str(f.candidatures), key=f.code)
+        self.query_one("#staff-formations-status", Static).update(
+            f"{len(rows)} formation(s). Entrée : voir les candidatures.")
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.push_screen(FormationCandidaturesScreen(str(event.row_key.value)))
+
+
+STATUT_OPTIONS = [(s.label, s.value) for s in StatutDossier]
+DECISION_FILTERS = [("Sans décision", "aucune"), *((d.label, d.value) for d in Decision)]
+
+
+class FormationCandidaturesScreen(StaffScreen):
+    def __init__(self, formation_code: str) -> None:
+        super().__init__()
+        self.formation_code = formation_code
+
+    def compose(self) -> ComposeResult:
+        yield Static("eCandidat — console du personnel", id="app-title")
+        yield self.staff_header()
+        yield Static(f"Candidatures — {self.formation_code}", classes="screen-title")
+        with Horizontal(classes="staff-filters"):
+            yield Select(STATUT_OPTIONS, id="staff-filter-statut", prompt="Tous les statuts")
+            yield Select(DECISION_FILTERS, id="staff-filter-decision", prompt="Toutes les décisions")
+        yield Static("Chargement…", id="staff-formation-status")
+        table = DataTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Login", "Nom", "Prénom", "Statut", "Décision", "Transmis le")
+        yield table
+        with Horizontal(classes="staff-buttons"):
+            yield compact_input(id="staff-export-path", value=str(self.app.settings.home or "."),
+                        placeholder="Fichier .csv ou dossier")
+            yield compact_button("Exporter en CSV", id="staff-export", variant="primary")
+        yield Static("", id="staff-export-path-error", classes="field-error")
+        yield Footer()
+
+    def filters(self) -> tuple[str | None, str | None]:
+        statut = self.query_one("#staff-filter-statut", Select).value
+        decision = self.query_one("#staff-filter-decision", Select).value
+        return (None if statut is Select.NULL else statut, None if decision is Select.NULL else decision)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    def reload(self) -> None:
+        statut, decision = self.filters()
+        self.call_staff(lambda staff: staff.formation_candidatures(
+            self.app.principal, self.formation_code, statut, decision), self.show)
+
+    def show(self, rows: list[FormationCandidatureRow]) -> None:
+        table = self.query_one("#staff-formation-candidatures", DataTable)
+        table.clear()
+        for r in rows:
+            decision = r.decision.label if r.decision else "—"
+            if r.decision_rang:
+                decision += f" ({r.decision_rang})"
+            table.add_row(r.login, r.nom, r.prenom, r.statut.label, decision, fmt_datetime(r.transmitted_at),
+                          key=str(r.candidature_id))
+        self.query_one("#staff-formation-status", Static).update(f"{len(rows)} candidature(s).")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.push_screen(DossierReviewScreen(int(event.row_key.value)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "staff-export-path":
+            event.stop()
+            self.export()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "staff-export":
+            event.stop()
+            self.export()
+
+    def export(self) -> None:
+        self.clear_errors()
+        statut, decision = self.filters()
+        path = self.query_one("#staff-export-path", Input).value
+        self.call_staff(lambda staff: staff.export_formation_csv(
+            self.app.principal, self.formation_code, path, statut, decision), self.exported,
+            field="staff-export-path")
+
+    def exported(self, result: ExportResult) -> None:
+        self.query_one("#staff-export-path-error", Static).update("")
+        self.query_one("#staff-formation-status", Static).update(
+            f"{result.rows} candidature(s) exportée(s) dans {result.path}")
+        self.notify(f"Export enregistré : {result.path}")

@@ -1,0 +1,56 @@
+"""Staff login: identifiant and mot de passe; lockout after repeated failures."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from .common import StaffScreen
+
+
+class StaffLoginScreen(StaffScreen):
+    BINDINGS = []  # nothing to go back to
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")
+        with VerticalScroll(id="staff-login-body"):
+            with Vertical(id="staff-login-panel", classes="panel"):
+                yield Static("Connexion du personnel", classes="panel-title")
+                yield Label("Identifiant *")
+                yield Input(id="staff-login")
+                yield Static("", id="staff-login-error", classes="field-error")
+                yield Label("Mot de passe *")
+                yield Input(id="staff-password", password=True)
+                yield Static("", id="staff-password-error", classes="field-error")
+                yield Button("Connexion", id="staff-login-submit", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#staff-login", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "staff-login":
+            self.query_one("#staff-password", Input).focus()
+        else:
+            self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "staff-login-submit":
+            event.stop()
+            self.submit()
+
+    def submit(self) -> None:
+        self.clear_errors()
+        login = self.query_one("#staff-login", Input).value
+        password = self.query_one("#staff-password", Input).value
+        if not login.strip():
+            self.query_one("#staff-login-error", Static).update("Saisissez votre identifiant.")
+            return
+        self.call_staff(lambda staff: staff.authenticate_staff(login, password), self.logged_in,
+                        field="staff-password")
+
+    def logged_in(self, principal) -> None:
+        self.query_one("#staff-password", Input).value = ""
+        self.app.start_session(principal)

@@ -1,0 +1,95 @@
+"""Find a candidate: the table follows what the person types (2 characters minimum)."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.worker import get_current_worker
+
+from ...services.errors import DomainError
+from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult
+from .common import StaffScreen
+
+
+class StaffSearchScreen(StaffScreen):
+    BINDINGS = [Binding("ctrl+f", "focus_search", "Rechercher", id="staff-focus-search")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("eCandidat — console du personnel", id="app-title")
+        yield self.staff_header()
+        yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
+        yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
+        yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
+        table = DataTable(id="staff-results", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Login", "Nom", "Prénom", "Adresse mail", "INE / N° étudiant")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#staff-search", Input).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#staff-search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "staff-search":
+            return
+        text = event.value.strip()
+        if len(text) < SEARCH_MIN_CHARS:
+            self.workers.cancel_group(self, "staff-search")
+            self.query_one("#staff-results", DataTable).clear()
+            self.query_one("#staff-search-status", Static).update(
+                f"Saisissez au moins {SEARCH_MIN_CHARS} caractères.")
+            return
+        self.run_search(text)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "staff-search":
+            event.stop()
+            table = self.query_one("#staff-results", DataTable)
+            if table.row_count:
+                table.focus()
+
+    @work(thread=True, exclusive=True, group="staff-search", exit_on_error=False)
+    def run_search(self, text: str) -> None:
+        worker = get_current_worker()
+        try:
+            result = self.app.services.staff.search_candidates(self.app.principal, text)
+        except DomainError as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.query_one("#staff-search-status", Static).update, exc.message)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_results, text, result)
+
+    def show_results(self, text: str, result: SearchResult) -> None:
+        if self.query_one("#staff-search", Input).value.strip() != text:
+            return  # the person typed on: a newer search is on its way
+        table = self.query_one("#staff-results", DataTable)
+        table.clear()
+        for hit in result.hits:
+            ident = " / ".join(v for v in (hit.ine, hit.numero_etudiant) if v) or "—"
+            table.add_row(hit.login, hit.nom, hit.prenom, hit.mail, ident, key=hit.login)
+        count = len(result.hits)
+        status = "Aucun candidat trouvé." if not count else f"{count} candidat(s)."
+        if result.truncated:
+            status = f"Les {count} premiers résultats : précisez la recherche."
+        self.query_one("#staff-search-status", Static).update(status)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "staff-results":
+            return
+        event.stop()
+        self.open_candidate(str(event.row_key.value))
+
+    def open_candidate(self, login: str) -> None:
+        if self.app.principal.role == "gestionnaire":
+            from .dossiers import CandidaturesScreen
+
+            self.app.push_screen(CandidaturesScreen(login))
+        else:
+            from .candidate import CandidateAdminScreen
+
+            self.app.push_screen(CandidateAdminScreen(login))

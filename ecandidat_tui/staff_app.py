@@ -1,0 +1,173 @@
+"""StaffApp: the support console (`ecandidat staff`, typically an SSH ForceCommand).
+
+Same services and database as the kiosks. The staff login screen paints
+first while the services are prepared in a thread worker; after login the
+search screen is the base of the session. Global keys (shown in the footer):
+F5 Formations (gestionnaires, admins), F6 Journal (admins), F10 Déconnexion,
+Échap goes back one screen, Ctrl+Q quits. Roles are enforced by
+`StaffService`; the app only hides what a role cannot use.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from .config import Settings
+from .screens.errors import ErrorReportingMixin, configure_logging
+from .services.staff_views import StaffPrincipal
+from .theme import register_themes
+
+if TYPE_CHECKING:
+    from .services import Services
+    from .watchdog import TerminalWatchdog
+
+ServicesFactory = Callable[[Settings], "Services"]
+
+
+class StaffApp(ErrorReportingMixin, App[int]):
+    TITLE = "eCandidat — console du personnel"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    UNREPORTED_WORKER_GROUPS = ("startup", "mail")
+    BINDINGS = [
+        Binding("f5", "formations", "Formations", id="staff-nav-formations",
+                tooltip="Candidatures par formation et export CSV"),
+        Binding("f6", "audit", "Journal", id="staff-nav-audit", tooltip="Journal des actions (administrateurs)"),
+        Binding("f10", "deconnexion", "Déconnexion", id="staff-nav-deconnexion",
+                tooltip="Fermer votre session"),
+        Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings, services: "Services | None" = None,
+                 services_factory: ServicesFactory | None = None, *, strict_errors: bool = False) -> None:
+        super().__init__()
+        self._init_error_reporting(strict_errors)
+        configure_logging(settings.log_file)
+        self.settings = settings
+        self.principal: StaffPrincipal | None = None
+        self._services = services
+        self._services_factory = services_factory
+        self._services_error: BaseException | None = None
+        self._services_ready = threading.Event()
+        self._watchdog: TerminalWatchdog | None = None
+        if services is not None:
+            self._services_ready.set()
+
+    # ------------------------------------------------------------ services
+
+    @property
+    def services(self) -> "Services":
+        """The services; call from a thread worker (it waits for start-up)."""
+        self._services_ready.wait()
+        if self._services is None:
+            raise RuntimeError("services failed to start") from self._services_error
+        return self._services
+
+    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
+    def _prepare_services(self) -> None:
+        try:
+            assert self._services_factory is not None
+            self._services = self._services_factory(self.settings)
+        except BaseException as exc:
+            self._services_error = exc
+            self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
+                                  severity="error", timeout=30)
+            raise
+        finally:
+            self._services_ready.set()
+
+    @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
+    def dispatch_mail(self) -> None:
+        """Deliver the mails staff actions wrote (decisions, Incomplet…)."""
+        self.services.dispatcher.dispatch_pending()
+
+    # ------------------------------------------------------------- screens
+
+    def on_mount(self) -> None:
+        register_themes(self)
+        from .screens.staff.login import StaffLoginScreen
+
+        self.push_screen(StaffLoginScreen())
+        if self._services is None and self._services_factory is not None:
+            self.set_timer(0.1, self._prepare_services)
+        self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
+        if not self.is_headless:
+            from .watchdog import TerminalWatchdog
+
+            self._watchdog = TerminalWatchdog(self)
+            self._watchdog.start()
+
+    def on_unmount(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
+
+    def start_session(self, principal: StaffPrincipal) -> None:
+        from .screens.staff.search import StaffSearchScreen
+
+        self.principal = principal
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(StaffSearchScreen())
+
+    def open_screen(self, screen) -> None:
+        self.push_screen(screen)
+
+    # ---------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("formations", "audit", "deconnexion"):
+            if self.principal is None or isinstance(self.screen, ModalScreen):
+                return False
+            if action == "formations":
+                return self.principal.role in ("gestionnaire", "admin")
+            if action == "audit":
+                return self.principal.role == "admin"
+        return True
+
+    def _back_to_search(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_formations(self) -> None:
+        from .screens.staff.formations import FormationListScreen
+
+        self._back_to_search()
+        self.push_screen(FormationListScreen())
+
+    def action_audit(self) -> None:
+        from .screens.staff.audit import AuditScreen
+
+        self._back_to_search()
+        self.push_screen(AuditScreen())
+
+    def action_deconnexion(self) -> None:
+        self.logout()
+
+    def logout(self) -> None:
+        from .screens.staff.login import StaffLoginScreen
+
+        self.principal = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.clear_notifications()
+        self.push_screen(StaffLoginScreen())
+
+
+def _build_services(settings: Settings) -> "Services":
+    from .services import build_services
+
+    return build_services(settings)
+
+
+def run_staff_app(settings: Settings) -> int:
+    app = StaffApp(settings, services_factory=_build_services)
+    result = app.run()
+    if app._services is not None:
+        app._services.close()
+    return result or 0
