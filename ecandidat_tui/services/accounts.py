@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -329,7 +330,10 @@ class AccountService:
         return until is not None and until > now
 
     def _record_failure(self, account_id: int) -> str:
-        """Count one failed login in its own transaction; the message to show."""
+        """Count one failed login in its own transaction; the message to show.
+
+        The count is incremented in SQL, so two terminals failing at once both count.
+        """
         now = self.ctx.now()
         with self.ctx.db.session() as s:
             account = s.get(Account, account_id)
@@ -337,15 +341,18 @@ class AccountService:
                 return MSG_BAD_CREDENTIALS
             if self._is_locked(account, now):
                 return self._lock_message(self._aware(account.locked_until))
-            account.failed_attempts += 1
-            if account.failed_attempts >= self.settings.max_failed_logins:
-                account.locked_until = now + timedelta(minutes=self.settings.lockout_minutes)
-                account.failed_attempts = 0
+            s.exec(sa_update(Account).where(Account.id == account_id)
+                   .values(failed_attempts=Account.failed_attempts + 1)
+                   .execution_options(synchronize_session=False))
+            attempts = s.exec(select(Account.failed_attempts).where(Account.id == account_id)).one()
+            if attempts >= self.settings.max_failed_logins:
+                until = now + timedelta(minutes=self.settings.lockout_minutes)
+                s.exec(sa_update(Account).where(Account.id == account_id)
+                       .values(failed_attempts=0, locked_until=until)
+                       .execution_options(synchronize_session=False))
                 self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=account.login,
-                               until=account.locked_until.isoformat())
-                s.add(account)
-                return self._lock_message(account.locked_until)
-            s.add(account)
+                               until=until.isoformat())
+                return self._lock_message(until)
         return MSG_BAD_CREDENTIALS
 
     def _login_success(self, account_id: int, person: DirectoryPerson | None = None, *,

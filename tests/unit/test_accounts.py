@@ -473,3 +473,26 @@ def test_no_secret_is_stored_or_logged_in_clear(ecandidat):
     if log.exists():
         text = log.read_text()
         assert not any(secret in text for secret in secrets_)
+
+
+def test_parallel_failed_logins_all_count(ecandidat):
+    cand = ecandidat.seed_candidate()
+    barrier = threading.Barrier(5)
+    messages: list[str] = []
+
+    def fail():
+        barrier.wait()
+        try:
+            ecandidat.services.accounts.authenticate(cand.login, "wrong")
+        except DomainError as exc:
+            messages.append(exc.message)
+
+    threads = [threading.Thread(target=fail) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(messages) == 5 and any("Compte bloqué" in m for m in messages)
+    with pytest.raises(DomainError) as locked:
+        ecandidat.services.accounts.authenticate(cand.login, cand.password)
+    assert "Compte bloqué" in locked.value.message
