@@ -46,9 +46,7 @@ def new_account(ecandidat, mail="jane@example.org", validate=True):
 async def test_connexion_shows_both_panels_and_the_links(ecandidat):
     app = ecandidat.app()
     async with app.run_test(size=(80, 24)) as pilot:
-      await pilot.pause()  # let the first layout settle
-       await pilot.pause()  # first layout settled
-        await pilot.pause()
+        await pilot.pause()  # let the first layout settle
         screen = app.screen
         assert isinstance(screen, ConnexionScreen)
         titles = [str(w.content) for w in screen.query(".panel-title")]
@@ -182,7 +180,7 @@ async def test_deconnexion_leaves_nothing_of_the_candidate(ecandidat):
         assert app.candidate is not None
         first_connexion = [s for s in app.screen_stack if isinstance(s, ConnexionScreen)]
         assert first_connexion == []  # the screen where the login was typed is gone
-        app.action_deconnexion()
+        await pilot.press("f10")  # Déconnexion
         await pilot.pause()
         assert app.candidate is None
         assert isinstance(app.screen, ConnexionScreen)
