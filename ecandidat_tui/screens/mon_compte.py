@@ -25,11 +25,11 @@ from ..services.profile import (
     AdresseView, BaccalaureatView, Completeness, CursusExterneRow, CursusInterneRow,
     ExperienceRow, InformationsView, StageRow, view_values,
 )
+from ..widgets.confirm import ConfirmModal
 from ..widgets.header import NavHeader
 from .candidatures_tab import CandidaturesPanel
 from .profile_forms import (
-    AdresseForm, BaccalaureatForm, CursusExterneForm, ExperienceForm, InformationsForm,
-    ProfileConfirm, StageForm,
+    AdresseForm, BaccalaureatForm, CursusExterneForm, ExperienceForm, InformationsForm, StageForm,
 )
 
 NOTICE_REQUIRED = ("Sans ces informations, il vous sera impossible de faire un vœu de "
@@ -358,18 +358,17 @@ class MonCompteScreen(Screen):
         self._account_modal("password")
 
     def _account_modal(self, which: str) -> None:
-        """The accounts area owns these modals; import them only when asked for."""
-        try:
-            from . import account_modals  # type: ignore[attr-defined]
-        except ImportError:
-            self.notify("Cette action n'est pas encore disponible.", severity="warning")
+        """The accounts area owns these modals (imported only when asked for)."""
+        from .account_modals import ChangeMailModal, ChangePasswordModal
+
+        account_id = self.account_id
+        if account_id is None:
             return
-        factory = getattr(account_modals, "ChangeMailScreen" if which == "mail"
-                          else "ChangePasswordScreen", None)
-        if factory is None:
-            self.notify("Cette action n'est pas encore disponible.", severity="warning")
-            return
-        self.app.push_screen(factory(), lambda _result=None: self.action_reload())
+        if which == "mail":
+            mail = self.data.informations.mail if self.data else None
+            self.app.push_screen(ChangeMailModal(account_id, mail))
+        else:
+            self.app.push_screen(ChangePasswordModal(account_id))
 
     # ------------------------------------------------- the three lists
 
@@ -411,8 +410,9 @@ class MonCompteScreen(Screen):
                 if yes:
                     self._delete(prefix, account_id, row.id, row.version)
 
-            self.app.push_screen(ProfileConfirm(f"Voulez-vous vraiment supprimer {what} ?",
-                                                yes="Supprimer", no="Annuler"), answered)
+            self.app.push_screen(ConfirmModal(f"Voulez-vous vraiment supprimer {what} ?",
+                                              title="Suppression", yes="Supprimer", no="Annuler",
+                                              yes_variant="error"), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile-delete")
     def _delete(self, prefix: str, account_id: int, row_id: int, version: int) -> None:

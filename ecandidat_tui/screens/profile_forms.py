@@ -1,5 +1,5 @@
 """The modal forms of Mon compte: Informations perso., Adresse, Baccalauréat,
-Cursus Externe, Stages, Expériences pro., and the small confirmation modal.
+Cursus Externe, Stages, Expériences pro.
 
 Each form is a `ModalScreen[bool]` (True when something was saved). Field
 ids are `<prefix>-<column with dashes>` (`info-date-naissance`,
@@ -23,6 +23,7 @@ from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from ..services import reference
 from ..services.errors import DomainError, ValidationFailed
+from ..widgets.confirm import ConfirmModal
 from ..widgets.fields import Field, LongTextField, SearchSelect, TextField, set_errors
 
 FRANCE = reference.FRANCE
@@ -34,35 +35,6 @@ def _items(list_name: str) -> list[tuple[str, str]]:
 
 def _departements() -> list[tuple[str, str]]:
     return [(i.code, f"{i.code} - {i.nom}") for i in reference.departements()]
-
-
-class ProfileConfirm(ModalScreen[bool]):
-    """Yes / no question (used before discarding a form and before a delete)."""
-
-    BINDINGS = [Binding("escape", "no", "Non", show=False)]
-
-    def __init__(self, question: str, yes: str = "Oui", no: str = "Non") -> None:
-        super().__init__(classes="profile-confirm-screen")
-        self.question = question
-        self.yes, self.no = yes, no
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="profile-confirm", classes="profile-dialog"):
-            yield Static(self.question, id="profile-confirm-question")
-            with Horizontal(classes="form-buttons"):
-                yield Button(self.no, id="profile-confirm-no")
-                yield Button(self.yes, id="profile-confirm-yes", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#profile-confirm-no", Button).focus()
-
-    @on(Button.Pressed, "#profile-confirm-yes")
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#profile-confirm-no")
-    def action_no(self) -> None:
-        self.dismiss(False)
 
 
 class ProfileForm(ModalScreen[bool]):
@@ -187,8 +159,10 @@ class ProfileForm(ModalScreen[bool]):
             if discard:
                 self.dismiss(False)
 
-        self.app.push_screen(ProfileConfirm("Abandonner les modifications non enregistrées ?",
-                                            yes="Abandonner", no="Continuer la saisie"), answered)
+        self.app.push_screen(ConfirmModal("Abandonner les modifications non enregistrées ?",
+                                          title="Modifications non enregistrées",
+                                          yes="Abandonner", no="Continuer la saisie",
+                                          yes_variant="error"), answered)
 
     # ------------------------------------------------------------ save
 
@@ -399,5 +373,5 @@ class ExperienceForm(ProfileForm):
 
 __all__ = [
     "AdresseForm", "BaccalaureatForm", "CursusExterneForm", "ExperienceForm", "InformationsForm",
-    "ProfileConfirm", "ProfileForm", "StageForm",
+    "ProfileForm", "StageForm",
 ]

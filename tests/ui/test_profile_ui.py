@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.screens.mon_compte import MonCompteScreen
-from ecandidat_tui.screens.profile_forms import ProfileConfirm, ProfileForm
+from ecandidat_tui.screens.profile_forms import ProfileForm
+from ecandidat_tui.widgets.confirm import ConfirmModal
 from ecandidat_tui.store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
     Formation, InformationsPerso, Stage,
@@ -346,13 +347,13 @@ async def test_escape_with_changes_asks_before_discarding(harness, account):
         await fill(pilot, "adresse-commune", "Aix")
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, ProfileConfirm)
-        await pilot.click("#profile-confirm-no")     # keep typing
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#confirm-no")     # keep typing
         await pilot.pause()
         assert app.screen.query_one("#adresse-commune").value == "Aix"
         await pilot.click("#adresse-cancel")
         await pilot.pause()
-        await pilot.click("#profile-confirm-yes")
+        await pilot.click("#confirm-yes")
         await pilot.pause()
         assert isinstance(app.screen, MonCompteScreen)
         assert stored(harness, Adresse, account) is None
@@ -445,13 +446,13 @@ async def test_stages_add_edit_delete(harness, account):
         assert (stage.organisme, stage.version) == ("Mairie de Marseille", 2)
         await pilot.click("#stages-delete")
         await pilot.pause()
-        assert isinstance(app.screen, ProfileConfirm)
-        await pilot.click("#profile-confirm-no")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#confirm-no")
         await pilot.pause()
         assert len(rows(harness, Stage)) == 1
         await pilot.click("#stages-delete")
         await pilot.pause()
-        await pilot.click("#profile-confirm-yes")
+        await pilot.click("#confirm-yes")
         await settle(app, pilot)
         assert rows(harness, Stage) == []
         assert app.screen.query_one("#stages-empty").display
@@ -505,3 +506,19 @@ async def test_completeness_names_each_missing_piece_and_jumps_there(harness, ac
         app.screen.show_missing(["INE"])
         await pilot.pause()
         assert app.screen.query_one("#profile-tabs").active == "tab-info"
+
+
+async def test_contact_actions_open_the_account_modals(harness, account):
+    from ecandidat_tui.screens.account_modals import ChangeMailModal, ChangePasswordModal
+
+    app = harness.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_mon_compte(app, pilot, account)
+        await pilot.click("#info-change-mail")
+        await pilot.pause()
+        assert isinstance(app.screen, ChangeMailModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#info-change-password")
+        await pilot.pause()
+        assert isinstance(app.screen, ChangePasswordModal)
