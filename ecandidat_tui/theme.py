@@ -1,4 +1,9 @@
-"""The institution's Textual themes: the default one and a high-contrast one."""
+"""The institution's Textual themes: the default one and a high-contrast one.
+
+`settings.theme` picks any registered theme by name (`ansi-dark` or
+`ansi-light` for terminals with 16 colours only; `textual-ansi` is accepted
+as an alias); `settings.high_contrast` selects `ecandidat-contraste`.
+"""
 
 from __future__ import annotations
 
@@ -36,13 +41,24 @@ ECANDIDAT_CONTRAST = Theme(
 )
 
 
+# Poor terminals: Textual's ANSI themes use the terminal's own 16 colours.
+# Older names people find in Textual's docs map to the current one.
+THEME_ALIASES = {"ansi": "ansi-dark", "textual-ansi": "ansi-dark"}
+
+
+def theme_name(requested: str, high_contrast: bool, available: set[str] | dict) -> str:
+    """The theme the settings ask for: high contrast wins, unknown names fall back."""
+    if high_contrast:
+        return ECANDIDAT_CONTRAST.name
+    name = THEME_ALIASES.get(requested, requested)
+    return name if name in available else ECANDIDAT.name
+
+
 def register_themes(app: App) -> None:
     app.register_theme(ECANDIDAT)
     app.register_theme(ECANDIDAT_CONTRAST)
     settings = getattr(app, "settings", None)
-    if settings is not None and settings.high_contrast:
-        app.theme = ECANDIDAT_CONTRAST.name
-    elif settings is not None and settings.theme in app.available_themes:
-        app.theme = settings.theme
-    else:
+    if settings is None:
         app.theme = ECANDIDAT.name
+        return
+    app.theme = theme_name(settings.theme, settings.high_contrast, app.available_themes)
