@@ -532,7 +532,7 @@ class NewPasswordScreen(_PasswordForm, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat", id="app-title")
-        with VerticalScroll(id="newpw-body", classes="account-form"):
+        with VerticalScroll(id="newpw-body"):
             yield Static("Choisissez votre mot de passe", classes="screen-title")
             yield Static(f"Bienvenue {self.result.prenom} {self.result.nom}. Pour votre première "
                          "connexion, remplacez le mot de passe reçu par mail par votre propre mot de passe.",
