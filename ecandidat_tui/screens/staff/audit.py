@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from ...services.staff_views import AuditEntry, AuditFilters
-from .common import StaffScreen, fmt_datetime, compact_button, compact_input
+from .common import StaffScreen, fmt_datetime, compact_button
 
 
 class AuditScreen(StaffScreen):
@@ -16,9 +16,9 @@ class AuditScreen(StaffScreen):
         yield self.staff_header()
         yield Static("Journal des actions", classes="screen-title")
         with Horizontal(classes="staff-filters"):
-            yield compact_input(id="staff-audit-actor", placeholder="Acteur")
-            yield compact_input(id="staff-audit-action", placeholder="Action (préfixe*)")
-            yield compact_input(id="staff-audit-target", placeholder="Candidat (login)")
+            yield Input(id="staff-audit-actor", placeholder="Acteur")
+            yield Input(id="staff-audit-action", placeholder="Action (préfixe*)")
+            yield Input(id="staff-audit-target", placeholder="Candidat (login)")
             yield compact_button("Filtrer", id="staff-audit-apply", variant="primary")
         yield Static("Chargement…", id="staff-audit-status")
         table = DataTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from ...services.staff_views import CandidateAdminView
 from ...widgets.confirm import ConfirmModal
-from .common import StaffScreen, fmt_datetime, oui_non, compact_button, compact_input
+from .common import StaffScreen, fmt_datetime, oui_non, compact_button
 
 # button id -> (StaffService method, confirmation question, done message)
 ACTIONS = {
@@ -35,7 +35,7 @@ class CandidateAdminScreen(StaffScreen):
     BINDINGS = [
         *StaffScreen.BINDINGS,
         Binding("f7", "dossiers", "Candidatures", id="staff-open-dossiers-key"),
-        Binding("ctrl+r", "reload", "Actualiser", id="staff-reload"),
+        Binding("ctrl+r", "reload", "Actualiser", id="staff-reload", show=False),
     ]
 
     def __init__(self, login: str) -> None:
@@ -46,16 +46,16 @@ class CandidateAdminScreen(StaffScreen):
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
         yield self.staff_header()
-        with VerticalScroll(id="staff-candidate-body"):
+        with VerticalScroll(id="staff-candidate-body", can_focus=False):
             yield Static(f"Candidat {self.login}", classes="screen-title")
             yield Static("Chargement…", id="staff-candidate-info", markup=False)
             yield Label("Nouvelle adresse mail (correction)")
-            yield compact_input(id="staff-new-mail", placeholder="adresse@exemple.fr")
+            yield Input(id="staff-new-mail", placeholder="adresse@exemple.fr")
             yield Static("", id="staff-new-mail-error", classes="field-error")
             with Grid(id="staff-candidate-actions", classes="staff-actions"):
                 yield compact_button("Renvoyer l'activation", id="staff-resend-activation")
                 yield compact_button("Déverrouiller", id="staff-unlock")
-                yield compact_button("Réinitialiser le mot de passe", id="staff-force-reset")
+                yield compact_button("Réinitialiser le MDP", id="staff-force-reset")
                 yield compact_button("Corriger l'adresse mail", id="staff-correct-mail")
                 yield compact_button("Supprimer le compte", id="staff-delete-account", variant="error")
                 yield compact_button("Candidatures", id="staff-open-dossiers", variant="primary")
@@ -107,7 +107,7 @@ class CandidateAdminScreen(StaffScreen):
         method, question, done = ACTIONS[button_id]
         new_mail = self.query_one("#staff-new-mail", Input).value.strip()
         if button_id == "staff-correct-mail" and not new_mail:
-            self.query_one("#staff-new-mail-error", Static).update("Saisissez la nouvelle adresse mail.")
+            self.set_error("staff-new-mail", "Saisissez la nouvelle adresse mail.")
             return
         message = question.format(login=self.view.login, mail=self.view.mail, new_mail=new_mail)
 
@@ -141,6 +141,6 @@ class CandidateAdminScreen(StaffScreen):
     def show_error(self, exc, field=None) -> None:
         # AccountService names the mail field "mail": show it under our input
         if exc.field == "mail":
-            self.query_one("#staff-new-mail-error", Static).update(exc.message)
+            self.set_error("staff-new-mail", exc.message)
             return
         super().show_error(exc, field)

@@ -63,18 +63,30 @@ class StaffScreen(Screen):
         """Another staff member wrote first: say so; screens reload what they show."""
         self.notify(exc.message, severity="warning", timeout=8)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # nothing under the session's base screen
+            return len(self.app.screen_stack) > 2
+        return True
+
     def clear_errors(self) -> None:
         for widget in self.query(".field-error"):
             widget.update("")
+            widget.remove_class("-shown")
+
+    def set_error(self, field: str, message: str) -> bool:
+        """Show `message` under the field `field` (Static `#<field>-error`); False if there is none."""
+        try:
+            widget = self.query_one(f"#{field}-error", Static)
+        except NoMatches:
+            return False
+        widget.update(message)
+        widget.set_class(bool(message), "-shown")
+        return True
 
     def show_error(self, exc: DomainError, field: str | None = None) -> None:
         target = exc.field or field
-        if target:
-            try:
-                self.query_one(f"#{target}-error", Static).update(exc.message)
-                return
-            except NoMatches:
-                pass
+        if target and self.set_error(target, exc.message):
+            return
         self.notify(exc.message, severity="error", timeout=8)
 
 
@@ -84,8 +96,3 @@ def compact_button(*args: Any, **kwargs: Any):
 
     return Button(*args, compact=True, **kwargs)
 
-
-def compact_input(*args: Any, **kwargs: Any):
-    from textual.widgets import Input
-
-    return Input(*args, compact=True, **kwargs)

@@ -17,7 +17,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 from ...domain import Decision, StatutDossier, StatutPiece
 from ...services.staff_views import CandidatureSummary, StaffRecap
 from ...widgets.confirm import ConfirmModal
-from .common import StaffScreen, fmt_date, fmt_datetime, compact_button, compact_input
+from .common import StaffScreen, fmt_date, fmt_datetime, compact_button
 
 
 def decision_text(c: CandidatureSummary) -> str:
@@ -79,7 +79,7 @@ class DossierReviewScreen(StaffScreen):
         *StaffScreen.BINDINGS,
         Binding("space", "toggle_piece", "Sélectionner", id="staff-toggle-piece"),
         Binding("ctrl+a", "select_all", "Tout sélectionner", id="staff-select-all"),
-        Binding("ctrl+r", "reload", "Actualiser", id="staff-reload"),
+        Binding("ctrl+r", "reload", "Actualiser", id="staff-reload", show=False),
     ]
 
     def __init__(self, candidature_id: int) -> None:
@@ -91,7 +91,7 @@ class DossierReviewScreen(StaffScreen):
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
         yield self.staff_header()
-        with VerticalScroll(id="staff-review-body"):
+        with VerticalScroll(id="staff-review-body", can_focus=False):
             yield Static("Chargement…", id="staff-recap-info", markup=False)
             yield Static("Pièces justificatives (Espace : sélectionner)", classes="section-title")
             table = DataTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
@@ -103,13 +103,13 @@ class DossierReviewScreen(StaffScreen):
             yield table
             yield Static("", id="staff-pieces-error", classes="field-error")
             yield Static("", id="staff-piece-details", markup=False)
-            yield compact_input(id="staff-piece-comment", placeholder="Commentaire (obligatoire pour un refus)")
+            yield Input(id="staff-piece-comment", placeholder="Commentaire (obligatoire pour un refus)")
             yield Static("", id="staff-piece-comment-error", classes="field-error")
             with Horizontal(classes="staff-buttons"):
                 yield compact_button("Validée", id="staff-piece-validee", variant="success")
                 yield compact_button("Refusée", id="staff-piece-refusee", variant="error")
             with Horizontal(classes="staff-buttons"):
-                yield compact_input(id="staff-save-folder", value=str(self.app.settings.home or "."))
+                yield Input(id="staff-save-folder", value=str(self.app.settings.home or "."))
                 yield compact_button("Enregistrer le fichier", id="staff-piece-save")
             yield Static("", id="staff-save-folder-error", classes="field-error")
             yield Static("Statut du dossier", classes="section-title")
@@ -121,9 +121,9 @@ class DossierReviewScreen(StaffScreen):
             yield Select(DECISION_OPTIONS, id="staff-decision", prompt="Choisir une décision")
             yield Static("", id="staff-decision-error", classes="field-error")
             yield Label("Rang (liste complémentaire)")
-            yield compact_input(id="staff-decision-rang", type="integer")
+            yield Input(id="staff-decision-rang", type="integer")
             yield Static("", id="staff-decision-rang-error", classes="field-error")
-            yield compact_input(id="staff-decision-comment", placeholder="Commentaire de la décision")
+            yield Input(id="staff-decision-comment", placeholder="Commentaire de la décision")
             yield Static("", id="staff-decision-comment-error", classes="field-error")
             with Horizontal(classes="staff-buttons"):
                 yield compact_button("Enregistrer la décision", id="staff-decision-record", variant="primary")
@@ -173,6 +173,8 @@ class DossierReviewScreen(StaffScreen):
         if recap.pieces:
             table.move_cursor(row=min(cursor, len(recap.pieces) - 1))
         self.show_piece_details()
+        if self.focused is None:
+            table.focus()
         if c.decision is not None:
             self.query_one("#staff-decision", Select).value = c.decision.value
         if c.decision_rang:
@@ -268,7 +270,7 @@ class DossierReviewScreen(StaffScreen):
             rang_text = self.query_one("#staff-decision-rang", Input).value.strip()
             comment = self.query_one("#staff-decision-comment", Input).value
             if decision is Select.NULL:
-                self.query_one("#staff-decision-error", Static).update("Choisissez une décision.")
+                self.set_error("staff-decision", "Choisissez une décision.")
                 return
             rang = int(rang_text) if rang_text.isdigit() else None
             self.call_staff(lambda staff: staff.record_decision(principal, cid, version, decision, rang, comment),

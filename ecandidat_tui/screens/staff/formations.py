@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
 from ...domain import Decision, StatutDossier
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
-from .common import StaffScreen, fmt_datetime, compact_button, compact_input
+from .common import StaffScreen, fmt_datetime, compact_button
 from .dossiers import DossierReviewScreen
 
 
@@ -62,7 +62,7 @@ class FormationCandidaturesScreen(StaffScreen):
         table.add_columns("Login", "Nom", "Prénom", "Statut", "Décision", "Transmis le")
         yield table
         with Horizontal(classes="staff-buttons"):
-            yield compact_input(id="staff-export-path", value=str(self.app.settings.home or "."),
+            yield Input(id="staff-export-path", value=str(self.app.settings.home or "."),
                         placeholder="Fichier .csv ou dossier")
             yield compact_button("Exporter en CSV", id="staff-export", variant="primary")
         yield Static("", id="staff-export-path-error", classes="field-error")
@@ -122,7 +122,7 @@ class FormationCandidaturesScreen(StaffScreen):
             field="staff-export-path")
 
     def exported(self, result: ExportResult) -> None:
-        self.query_one("#staff-export-path-error", Static).update("")
+        self.set_error("staff-export-path", "")
         self.query_one("#staff-formation-status", Static).update(
             f"{result.rows} candidature(s) exportée(s) dans {result.path}")
         self.notify(f"Export enregistré : {result.path}")

@@ -10,11 +10,12 @@ from .common import StaffScreen
 
 
 class StaffLoginScreen(StaffScreen):
-    BINDINGS = []  # nothing to go back to
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"  # nothing to go back to
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")
-        with VerticalScroll(id="staff-login-body"):
+        with VerticalScroll(id="staff-login-body", can_focus=False):
             with Vertical(id="staff-login-panel", classes="panel"):
                 yield Static("Connexion du personnel", classes="panel-title")
                 yield Label("Identifiant *")
@@ -46,7 +47,7 @@ class StaffLoginScreen(StaffScreen):
         login = self.query_one("#staff-login", Input).value
         password = self.query_one("#staff-password", Input).value
         if not login.strip():
-            self.query_one("#staff-login-error", Static).update("Saisissez votre identifiant.")
+            self.set_error("staff-login", "Saisissez votre identifiant.")
             return
         self.call_staff(lambda staff: staff.authenticate_staff(login, password), self.logged_in,
                         field="staff-password")
