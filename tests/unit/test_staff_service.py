@@ -502,3 +502,32 @@ def test_validated_account_cannot_be_deleted_and_lock_shows(ecandidat):
         svc.delete_unvalidated(support, cand.login)
     svc.unlock_account(support, cand.login)
     assert not svc.candidate_admin_view(support, cand.login).locked
+
+
+# ------------------------------------------------------------ command line
+
+
+def test_cli_staff_user_add_list_disable(tmp_path, monkeypatch, capsys):
+    import io
+
+    from ecandidat_tui import cli
+    from ecandidat_tui.services import build_services
+    from ecandidat_tui.config import load_settings
+
+    monkeypatch.setenv("ECANDIDAT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ECANDIDAT_MAIL_BACKEND", "memory")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n"))
+    assert cli.main(["staff-user", "add", "bob", "--role", "support"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("court\ncourt\n"))
+    assert cli.main(["staff-user", "add", "eve", "--role", "support"]) != 0
+    assert "mot de passe" in capsys.readouterr().err.lower()
+    assert cli.main(["staff-user", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "bob" in out and "support" in out and "active" in out and "eve" not in out
+    assert cli.main(["staff-user", "disable", "bob"]) == 0
+    services = build_services(load_settings())
+    try:
+        with pytest.raises(Forbidden):
+            services.staff.authenticate_staff("bob", STAFF_PASSWORD)
+    finally:
+        services.close()
