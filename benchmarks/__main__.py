@@ -30,17 +30,26 @@ def machine() -> dict:
     }
 
 
+def _cell(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split()).replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _value(value: float, unit: str) -> str:
+    return f"{value:g}" if not unit else f"{value:.1f} {unit}"
+
+
 def to_markdown(figures, smoke: bool) -> str:
     lines = ["| benchmark | median | p95 | runs | ratio | target | met | note |",
              "| --- | ---: | ---: | ---: | ---: | --- | :---: | --- |"]
     for f in figures:
         if f.skipped:
-            lines.append(f"| {f.name} | — | — | 0 | | {f.target} | | {f.note} |")
+            lines.append(f"| {f.name} | — | — | 0 | | {f.target} | | {_cell(f.note)} |")
             continue
         ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
         met = "" if smoke or f.ok is None else ("yes" if f.ok else "**no**")
-        lines.append(f"| {f.name} | {f.median:.1f} {f.unit} | {f.p95:.1f} {f.unit} | {len(f.samples)} | {ratio} "
-                     f"| {f.target} | {met} | {f.note} |")
+        lines.append(f"| {f.name} | {_value(f.median, f.unit)} | {_value(f.p95, f.unit)} | {len(f.samples)} "
+                     f"| {ratio} | {f.target} | {met} | {_cell(f.note)} |")
     return "\n".join(lines) + "\n"
 
 

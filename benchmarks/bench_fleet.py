@@ -8,6 +8,13 @@ compte, Offre de formation), fill the profile, apply to 3 open formations,
 attach every pièce (small generated PDF / PNG), transmit. The processes
 import and connect first, then start on one signal.
 
+Files: each candidate's own PDF and photo, except the "Formulaire
+complémentaire", which in the full run is the same blank form for every
+candidate (identical bytes, as when everybody sends back the form they
+downloaded): the blob store must deduplicate it under concurrency. The
+smoke run gives every candidate its own files (it checks the harness, not
+that race).
+
 - PostgreSQL: N = 30 processes (smoke: 2).
 - SQLite in WAL mode: 8 processes (smoke: 2); any "database is locked"
   reaching a step is counted and must be zero.
@@ -100,7 +107,7 @@ def _fleet(engine: str, url: str | None, n: int, tmp: Path, smoke: bool) -> list
         procs = []
         for i in range(n):
             cfg = {"home": str(tmp / f"{engine}-kiosk-{i}"), "database_url": db_url, "index": i, "run": run,
-                   "formation_ids": formation_sets[i], "fast_hash": smoke, "pilot": True,
+                   "formation_ids": formation_sets[i], "fast_hash": smoke, "pilot": True, "shared_form": not smoke,
                    "ine_base": 1_000_000 + (os.getpid() % 1000) * 10_000}
             procs.append(subprocess.Popen([sys.executable, "-m", "benchmarks.fleet_worker", json.dumps(cfg)],
                                           cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -44,17 +44,16 @@ def main() -> int:
     home = Path(cfg["home"])
     services = services_for(home, cfg["database_url"], demo_catalog=False)
     index = cfg["index"]
-    # Files of the pièces, in this kiosk's upload root (what the picker allows).
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=12)
-    pdf.add_page()
-    pdf.cell(text=f"Pièce justificative du candidat {index}")
-    pdf_path = home / "uploads" / "piece.pdf"
-    pdf_path.write_bytes(bytes(pdf.output()))
-    png_path = home / "uploads" / "photo.png"
-    _write_png(png_path)
+    # Files of the pièces, in this kiosk's upload root (what the picker allows):
+    # this candidate's own PDF and photo, and (when `shared_form`) the blank
+    # "Formulaire complémentaire" every candidate downloads and sends back
+    # unchanged: identical bytes from every kiosk, so one blob, stored by
+    # whichever kiosk comes first (deduplication under concurrency).
+    uploads = home / "uploads"
+    pdf_path = _write_pdf(uploads / "piece.pdf", f"Pièce justificative du candidat {index}")
+    form_path = (_write_pdf(uploads / "formulaire.pdf", "Formulaire complémentaire (vierge)")
+                 if cfg.get("shared_form") else pdf_path)
+    png_path = _write_png(uploads / "photo.png", shade=index % 200)
     if cfg.get("pilot"):
         import ecandidat_tui.app  # noqa: F401 - imported before the start, like a kiosk already running
         import ecandidat_tui.screens.catalog  # noqa: F401
@@ -123,7 +122,7 @@ def main() -> int:
             for cid in ids:
                 for p in candidatures.recap(account_id, cid).pieces:
                     if p.can_attach and p.file_name is None:
-                        path = png_path if p.code == "PHOTO" else pdf_path
+                        path = {"PHOTO": png_path, "FORM_COMPL": form_path}.get(p.code, pdf_path)
                         pieces.attach_file(account_id, p.submission_id, str(path), p.version)
                         attached += 1
             result["attached"] = attached
@@ -143,16 +142,31 @@ def main() -> int:
     return 0
 
 
-def _write_png(path: Path, width: int = 35, height: int = 45) -> None:
+def _write_pdf(path: Path, text: str) -> Path:
+    from datetime import datetime, timezone
+
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 5, tzinfo=timezone.utc))  # same text, same bytes
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.cell(text=text)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def _write_png(path: Path, shade: int = 128, width: int = 35, height: int = 45) -> Path:
     import struct
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    raw = b"".join(b"\x00" + bytes([shade]) * width for _ in range(height))
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
 
 
 def _pilot_session(services, login: str, password: str) -> None:

@@ -4,25 +4,69 @@ argv[1] is `bare` (a Textual app with one Static: the reference),
 `connexion` (the Connexion screen painted and accepting keys) or `ready`
 (the same, plus the database opened and migrated). It prints the seconds
 since BENCH_T0, the parent's clock just before it spawned this process.
+
+"Painted" is the first frame the screen composes (headless: composed, not
+written) once the screen is mounted and, for Connexion, the login field has
+the focus, so a key goes somewhere. It is taken from a wrapper around
+`Screen._compositor_refresh`, not from Pilot's `pause()`: that waits until
+the process looks idle, and the services worker loading SQLAlchemy in the
+background after the first paint would count as start-up.
 """
 
 import os
 import sys
+import threading
 import time
 
 T0 = float(os.environ["BENCH_T0"])
 MODE = sys.argv[1]
 
+from textual.screen import Screen  # noqa: E402 - the import is part of what is timed
 
-async def _report_when_ready(pilot) -> None:
-    await pilot.pause()
+_painted = threading.Event()
+_reported = threading.Event()
+_original = Screen._compositor_refresh
+
+
+def _report(app) -> None:
+    if not _reported.is_set():
+        _reported.set()
+        print(f"{time.time() - T0:.6f}", flush=True)
+        app.exit()
+
+
+def _is_ready_to_paint(screen) -> bool:
+    app = screen.app
+    if MODE == "bare":
+        return screen.is_mounted
+    return (type(screen).__name__ == "ConnexionScreen" and screen.is_mounted
+            and app.focused is not None and app.focused.id == "login-user")
+
+
+def _compositor_refresh(screen) -> None:
+    _original(screen)
+    if _painted.is_set() or not _is_ready_to_paint(screen):
+        return
+    _painted.set()
+    app = screen.app
     if MODE == "ready":
-        import asyncio
+        if app._services_ready.is_set():
+            _report(app)
+    else:
+        _report(app)
 
-        await asyncio.get_running_loop().run_in_executor(None, lambda: pilot.app.services)
-        await pilot.pause()
-    print(f"{time.time() - T0:.6f}", flush=True)
-    pilot.app.exit()
+
+Screen._compositor_refresh = _compositor_refresh
+
+
+def _when_services_ready(app) -> None:
+    app._services_ready.wait()
+    if app._services is None:
+        print("services failed", file=sys.stderr, flush=True)
+        app.call_from_thread(app.exit, 1)
+        return
+    _painted.wait()
+    app.call_from_thread(_report, app)
 
 
 if MODE == "bare":
@@ -33,11 +77,14 @@ if MODE == "bare":
         def compose(self):
             yield Static("Connexion")
 
-    Bare().run(headless=True, auto_pilot=_report_when_ready)
+    Bare().run(headless=True)
 else:
     from ecandidat_tui.app import CandidateApp, _build_services
     from ecandidat_tui.config import load_settings
 
-    CandidateApp(load_settings(), services_factory=_build_services).run(
-        headless=True, auto_pilot=_report_when_ready
-    )
+    app = CandidateApp(load_settings(), services_factory=_build_services)
+    if MODE == "ready":
+        threading.Thread(target=_when_services_ready, args=(app,), daemon=True).start()
+    app.run(headless=True)
+    if app._services is not None:
+        app._services.close()
