@@ -37,9 +37,10 @@ from textual.worker import get_current_worker
 from ..widgets.confirm import ConfirmModal
 from ..widgets.header import NavHeader
 
-MAX_SHOWN = 200          # formations shown at most for a filter
+MAX_SHOWN = 100          # formations shown at most for a filter
 MAX_PER_CENTRE = 500     # formations added at most when expanding one centre
 NARROW_WIDTH = 110       # below this, the detail goes under the tree
+CATALOG_MAX_AGE = 30.0   # seconds a catalog read by a previous opening may be reused
 
 STATE_SHORT = {"open": "Ouverte", "closed": "Fermée", "future": "À venir"}
 STATE_MARK = {"open": ("● ", "bold green"), "closed": ("○ ", "dim"), "future": ("◔ ", "yellow")}
@@ -96,6 +97,7 @@ class OffreFormationScreen(Screen[int | None]):
         self._populated: set[int] = set()  # ids of centre nodes whose children were added
         self._current: Any = None          # FormationSummary under the cursor
         self._details: dict[int, Any] = {}
+        self._labels: dict[int, Text] = {}  # formation id -> its tree label, built once
 
     # -------------------------------------------------------------- layout
 
@@ -138,7 +140,7 @@ class OffreFormationScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="catalog-load", exit_on_error=False)
     def _load_catalog(self) -> None:
-        catalog = self.app.services.catalog.catalog_tree()
+        catalog = self.app.services.catalog.catalog_tree(max_age=CATALOG_MAX_AGE)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._catalog_loaded, catalog)
 
@@ -179,11 +181,20 @@ class OffreFormationScreen(Screen[int | None]):
         if self.catalog is None:
             return
         query = self.query_one("#catalog-filter", Input).value
-        if " ".join(query.split()).casefold() == self._query:
+        normalised = " ".join(query.split()).casefold()
+        if normalised == self._query:
             return
-        self._query = " ".join(query.split()).casefold()
-        self.shown = self.catalog.filter(query)
+        # Typing more letters only narrows: filter what is shown, not the whole catalog.
+        narrowing = bool(self._query) and normalised.startswith(self._query) and self.shown is not None
+        self._query = normalised
+        self.shown = (self.shown if narrowing else self.catalog).filter(query)
         self._rebuild_tree()
+
+    def _label(self, formation: Any) -> Text:
+        label = self._labels.get(formation.id)
+        if label is None:
+            label = self._labels[formation.id] = formation_label(formation)
+        return label
 
     def _rebuild_tree(self) -> None:
         tree = self.query_one("#catalog-tree", Tree)
@@ -208,7 +219,7 @@ class OffreFormationScreen(Screen[int | None]):
                 node = tree.root.add(centre_label(centre), data=centre, expand=True)
                 self._populated.add(node.id)
                 for f in centre.formations[:budget]:
-                    leaf = node.add_leaf(formation_label(f), data=f)
+                    leaf = node.add_leaf(self._label(f), data=f)
                     first_formation = first_formation or leaf
                 budget -= min(len(centre.formations), budget)
             if total > MAX_SHOWN:
@@ -233,7 +244,7 @@ class OffreFormationScreen(Screen[int | None]):
             return
         self._populated.add(node.id)
         for f in centre.formations[:MAX_PER_CENTRE]:
-            node.add_leaf(formation_label(f), data=f)
+            node.add_leaf(self._label(f), data=f)
         hidden = len(centre.formations) - MAX_PER_CENTRE
         if hidden > 0:
             node.add_leaf(Text(f"… {hidden} autres formations, affinez la recherche", style="italic"))
