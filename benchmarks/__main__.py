@@ -64,6 +64,9 @@ def main(argv=None) -> int:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         print(f"running {name}…", file=sys.stderr, flush=True)
         figures.extend(module.run(smoke=args.smoke))
+    if args.smoke:  # tiny sizes: the targets mean nothing, only that every benchmark ran
+        for figure in figures:
+            figure.ok = None
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"machine": machine(), "smoke": args.smoke, "figures": [f.as_dict() for f in figures]}
     (args.out / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
