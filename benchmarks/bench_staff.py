@@ -11,6 +11,10 @@ principal, exactly as the support console calls it:
 Reference, in the same run: the same service round trip's floor, a
 `read_session()` that loads one account by primary key. The ratio says how
 much the search costs over the cheapest possible read.
+Every SELECT that one search of each kind runs is also
+EXPLAINed on the generated data with fresh statistics (no planner switches,
+unlike tests/unit/test_staff_search.py, which forces index use on a small
+table): the figure counts the statements whose plan scans a whole table.
 Smoke: 2,000 candidates; PostgreSQL skipped when no server answers.
 """
 
@@ -24,6 +28,40 @@ from pathlib import Path
 from .envs import PG_SKIP_NOTE, admin_principal, pg_server, scratch_pg, services_for
 from .generate import generate_population
 from .harness import Figure, check, skipped, timed_ms
+
+
+def _plans(services, principal, texts: list[str]) -> tuple[int, list[str]]:
+    """(statements explained, the ones that scan a whole account-side table)."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and ("account" in statement
+                                                               or "informations_perso" in statement):
+            statements.append((statement, parameters))
+
+    engine = services.db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for text in texts:
+            services.staff.search_candidates(principal, text)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    scans = []
+    with engine.connect() as conn:
+        for statement, params in statements:
+            if services.db.is_sqlite:
+                plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()]
+                bad = [line for line in plan if line.startswith("SCAN") and ("account" in line
+                                                                         or "informations_perso" in line)]
+            else:
+                plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params).all()]
+                bad = [line for line in plan if "Seq Scan on account" in line
+                       or "Seq Scan on informations_perso" in line]
+            if bad:
+                scans.append(f"{' '.join(statement.split())[-220:]} -> {bad[0].strip()}")
+    return len(statements), scans
 
 
 def _figures(engine: str, url: str | None, home: Path, smoke: bool) -> list[Figure]:
@@ -80,6 +118,13 @@ def _figures(engine: str, url: str | None, home: Path, smoke: bool) -> list[Figu
                          note=f"{pop.candidates:,} candidates, {pop.candidatures:,} candidatures")
             fig.ratio = round(fig.median / ref.median, 2)
             figures.append(check(fig, max_ms=limit, on="p95"))
+        explained, scans = _plans(services, principal, [pop.logins_sample[0], pop.mails_sample[0],
+                                                        pop.noms_sample[0][:4], pop.noms_sample[1]])
+        plans = Figure(f"staff search [{engine}]: statements whose plan scans a whole table", "",
+                       [float(len(scans))], target="0",
+                       note="; ".join(scans[:2]) or f"all {explained} statements use an index (EXPLAIN)")
+        plans.ok = not scans
+        figures.append(plans)
         figures.append(Figure(f"staff search [{engine}]: generating the population", "s", [pop.seconds],
                               note=f"{pop.candidates:,} candidates + {pop.candidatures:,} candidatures, bulk"))
         return figures

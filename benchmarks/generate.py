@@ -2,8 +2,8 @@
 
     generate_population(db, n_candidates=200_000, candidatures_per_candidate=2, seed=0)
 
-writes `n_candidates` validated accounts and about twice as many
-candidatures (spread over the formations already in the database; a
+writes `n_candidates` validated accounts (90 % with their informations
+personnelles and an INE) and about twice as many candidatures (spread over the formations already in the database; a
 10,000-formation catalog is generated first when there is none). Same
 seed, same rows: names, logins and mails are drawn from a `random.Random`.
 
@@ -33,7 +33,8 @@ from ecandidat_tui.domain import StatutDossier
 from ecandidat_tui.services.account_rules import name_key
 from ecandidat_tui.services.security import LOGIN_ALPHABET, LOGIN_LENGTH
 from ecandidat_tui.store.db import Database
-from ecandidat_tui.store.models import Account, Candidature, Formation, IssuedLogin
+from ecandidat_tui.services.ine import bea_key
+from ecandidat_tui.store.models import Account, Candidature, Formation, InformationsPerso, IssuedLogin
 
 NOMS = (
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
@@ -140,6 +141,28 @@ def candidate_rows(n: int, seed: int, start: datetime, first_id: int,
             "version": 1,
         })
     return rows, sorted(taken)
+
+
+def informations_rows(accounts: Sequence[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Informations personnelles for 90 % of the accounts, each with its own valid INE-BEA."""
+    from datetime import date
+
+    rng = random.Random(seed + 3)
+    rows = []
+    for a in accounts:
+        if rng.random() >= 0.9:
+            continue
+        digits = f"{(seed * 7_919 + a['id']) % 10**10:010d}"
+        rows.append({
+            "account_id": a["id"], "nationalite": "FRA", "ine": digits + bea_key(digits),
+            "civilite": rng.choice(("M.", "Mme")), "nom_naissance": a["nom"], "nom_usage": None,
+            "prenom": a["prenom"], "autre_prenom": None,
+            "date_naissance": date(2000 + rng.randrange(8), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+            "pays_naissance": "FRA", "departement_naissance": "13", "commune_naissance": "Marseille",
+            "ville_naissance": None, "telephone": None, "portable": "06 12 34 56 78",
+            "locked_fields": "", "version": 1,
+        })
+    return rows
 
 
 def candidature_rows(account_ids: Sequence[int], formation_ids: Sequence[int], per_candidate: int,
@@ -258,6 +281,7 @@ def generate_population(db: Database, n_candidates: int = 200_000, candidatures_
     bulk_insert(db, Account.__table__, accounts)
     bulk_insert(db, IssuedLogin.__table__, [{"login": a["login"], "issued_at": a["created_at"]} for a in accounts])
     _fix_sequence(db, Account.__table__)
+    bulk_insert(db, InformationsPerso.__table__, informations_rows(accounts, seed))
     cands = candidature_rows([a["id"] for a in accounts], formation_ids, candidatures_per_candidate, seed, start)
     bulk_insert(db, Candidature.__table__, cands)
     _analyze(db)
