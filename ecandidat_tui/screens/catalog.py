@@ -37,10 +37,11 @@ from textual.worker import get_current_worker
 from ..widgets.confirm import ConfirmModal
 from ..widgets.header import NavHeader
 
-MAX_SHOWN = 100          # formations shown at most for a filter
+MAX_SHOWN = 60           # formations shown at most for a filter
 MAX_PER_CENTRE = 500     # formations added at most when expanding one centre
 NARROW_WIDTH = 110       # below this, the detail goes under the tree
 CATALOG_MAX_AGE = 30.0   # seconds a catalog read by a previous opening may be reused
+DETAIL_DELAY = 0.12      # seconds the cursor rests on a formation before its detail is read
 
 STATE_SHORT = {"open": "Ouverte", "closed": "Fermée", "future": "À venir"}
 STATE_MARK = {"open": ("● ", "bold green"), "closed": ("○ ", "dim"), "future": ("◔ ", "yellow")}
@@ -76,6 +77,27 @@ def centre_label(centre: Any, total: int | None = None) -> Text:
     return Text.assemble((centre.libelle, "bold"), (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
 
 
+class CatalogTreeWidget(Tree[Any]):
+    """A Tree whose labels are single-line Rich Text: cheaper to lay out."""
+
+    def process_label(self, label: Any) -> Text:
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[Any]) -> int:
+        return node._label.cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)
+
+    def _invalidate(self) -> None:
+        # The tree's own size is fixed by the layout (1fr): adding nodes needs
+        # a repaint of the tree, not a new layout of the whole screen (which
+        # would re-measure the long detail pane on every keystroke).
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self.refresh()
+
+
 class OffreFormationScreen(Screen[int | None]):
     """The Offre de formation; dismisses with a formation id in apply mode after Oui."""
 
@@ -98,6 +120,9 @@ class OffreFormationScreen(Screen[int | None]):
         self._current: Any = None          # FormationSummary under the cursor
         self._details: dict[int, Any] = {}
         self._labels: dict[int, Text] = {}  # formation id -> its tree label, built once
+        self._detail_timer: Any = None
+        self._highlighted: Any = None      # data of the node under the cursor
+        self._detail_pending = False       # the detail pane does not show it yet
 
     # -------------------------------------------------------------- layout
 
@@ -112,7 +137,7 @@ class OffreFormationScreen(Screen[int | None]):
             yield Input(placeholder="Rechercher : intitulé, code ou mots-clés", id="catalog-filter")
             yield Static("Chargement de l'offre de formation…", id="catalog-count")
             with Container(id="catalog-panes"):
-                tree: Tree[Any] = Tree("Offre de formation", id="catalog-tree")
+                tree = CatalogTreeWidget("Offre de formation", id="catalog-tree")
                 tree.show_root = False
                 tree.guide_depth = 2
                 yield tree
@@ -151,14 +176,34 @@ class OffreFormationScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="catalog-detail", exit_on_error=False)
     def _load_detail(self, formation_id: int) -> None:
-        detail = self.app.services.catalog.formation_detail(formation_id)
+        if self._current is None or self._current.id != formation_id:
+            return
+        try:
+            detail = self.app.services.catalog.formation_detail(formation_id)
+        except Exception as exc:  # NotFound (deleted meanwhile), database down…
+            message = getattr(exc, "message", None) or "Le détail de cette formation est indisponible."
+            self.app.call_from_thread(self._detail_failed, formation_id, message)
+            if getattr(exc, "message", None) is None:
+                raise  # unexpected: reported by the app with a reference
+            return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._detail_loaded, detail)
+
+    def _detail_failed(self, formation_id: int, message: str) -> None:
+        if self._current is not None and self._current.id == formation_id:
+            self._detail_pending = False
+            self.query_one("#catalog-detail", Static).update(Text(message, style="italic"))
+
+    @property
+    def detail_pending(self) -> bool:
+        """True until the detail pane shows the node under the cursor (for tests)."""
+        return self._detail_pending
 
     def _detail_loaded(self, detail: Any) -> None:
         self._details[detail.id] = detail
         if self._current is not None and self._current.id == detail.id:
             self._show_detail(detail)
+            self._detail_pending = False
 
     # -------------------------------------------------------------- filter
 
@@ -190,6 +235,10 @@ class OffreFormationScreen(Screen[int | None]):
         self.shown = (self.shown if narrowing else self.catalog).filter(query)
         self._rebuild_tree()
 
+    def _set_count(self, text: str) -> None:
+        # One line, fixed height: no need to lay the screen out again.
+        self.query_one("#catalog-count", Static).update(text, layout=False)
+
     def _label(self, formation: Any) -> Text:
         label = self._labels.get(formation.id)
         if label is None:
@@ -202,15 +251,14 @@ class OffreFormationScreen(Screen[int | None]):
         self._populated.clear()
         shown = self.shown
         total = shown.formation_count
-        count = self.query_one("#catalog-count", Static)
         first_formation: TreeNode | None = None
         if not self._query:
             for centre in shown.centres:
                 tree.root.add(centre_label(centre), data=centre, allow_expand=bool(centre.formations))
-            count.update(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
+            self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
                          f"{LEGEND}")
         elif total == 0:
-            count.update(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
+            self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
         else:
             budget = MAX_SHOWN
             for centre in shown.centres:
@@ -223,10 +271,10 @@ class OffreFormationScreen(Screen[int | None]):
                     first_formation = first_formation or leaf
                 budget -= min(len(centre.formations), budget)
             if total > MAX_SHOWN:
-                count.update(f"{total} formations, affinez la recherche "
+                self._set_count(f"{total} formations, affinez la recherche "
                              f"(les {MAX_SHOWN} premières sont affichées).")
             else:
-                count.update(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
+                self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
                              f"{LEGEND}")
         target = first_formation or (tree.root.children[0] if tree.root.children else None)
         tree.move_cursor(None)
@@ -258,12 +306,24 @@ class OffreFormationScreen(Screen[int | None]):
 
     def _highlight(self, node: TreeNode | None) -> None:
         data = node.data if node is not None else None
-        detail = self.query_one("#catalog-detail", Static)
         is_formation = data is not None and hasattr(data, "dates_label")
         if self.mode == "apply":
             self.query_one("#catalog-apply", Button).disabled = not is_formation
-        if not is_formation:
-            self._current = None
+        if data is self._highlighted and not self._detail_pending:
+            return
+        self._highlighted = data
+        self._current = data if is_formation else None
+        # Typing or holding ↓ moves the cursor many times: the detail pane
+        # follows once the cursor rests, so a keystroke only redraws the tree.
+        self._detail_pending = True
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._refresh_detail)
+
+    def _refresh_detail(self) -> None:
+        data = self._highlighted
+        detail = self.query_one("#catalog-detail", Static)
+        if data is None or not hasattr(data, "dates_label"):
             if data is not None and hasattr(data, "formations"):
                 detail.update(Text.assemble(
                     (data.libelle, "bold"), "\n",
@@ -272,15 +332,15 @@ class OffreFormationScreen(Screen[int | None]):
                     ("Entrée ou clic pour afficher les formations du centre.", "dim")))
             else:
                 detail.update("")
+            self._detail_pending = False
             return
-        if self._current is not None and self._current.id == data.id:
-            return
-        self._current = data
         cached = self._details.get(data.id)
         if cached is not None:
             self._show_detail(cached)
+            self._detail_pending = False
         else:
-            detail.update(Text.assemble((data.titre, "bold"), "\n", data.dates_label, "\n…"))
+            detail.update(Text.assemble((data.titre, "bold"), f"  ({data.code})\n",
+                                        f"{data.dates_label} · {data.mode_label}\n…"))
             self._load_detail(data.id)
 
     def _show_detail(self, d: Any) -> None:

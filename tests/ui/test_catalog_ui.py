@@ -19,10 +19,16 @@ def _fixed_clock():
 
 
 async def _settle(app, pilot) -> None:
+    """Workers done, and the highlighted formation's detail read (it waits for the cursor to rest)."""
     await app.workers.wait_for_complete()
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(100):
+        if not getattr(app.screen, "detail_pending", False):
+            break
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
     await pilot.pause()
+    assert not getattr(app.screen, "detail_pending", False)
 
 
 def _tree(app) -> Tree:
