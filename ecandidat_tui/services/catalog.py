@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import ModeFormation
@@ -672,71 +672,107 @@ class CatalogService:
             raise CatalogImportError([f"the database refused the import: {exc.orig}"]) from exc
 
     def _apply(self, s, doc: _Parsed) -> ImportReport:
+        """Upsert a validated document in the caller's transaction.
+
+        Existing rows are read once per table (no query per line), new rows
+        are flushed together, and piece links are written in bulk.
+        """
         report = ImportReport()
 
-        def upsert(model, lookup: dict, values: dict) -> tuple[Any, str]:
-            row = s.execute(select(model).filter_by(**lookup)).scalar_one_or_none()
-            if row is None:
-                row = model(**lookup, **values)
-                s.add(row)
-                s.flush()
-                return row, "created"
+        def update(row: Any, values: dict[str, Any]) -> str:
             changed = False
             for k, val in values.items():
                 if getattr(row, k) != val:
                     setattr(row, k, val)
                     changed = True
-            return row, "updated" if changed else "unchanged"
+            return "updated" if changed else "unchanged"
 
         # Piece types: those defined in the document, plus the standard ones referenced.
         referenced = {p for f in doc.formations.values() for p in f["pieces"]}
         standard = {p["code"]: p for p in STANDARD_PIECES}
-        piece_ids: dict[str, int] = dict(s.execute(select(PieceType.code, PieceType.id)).all())
+        pieces = {row.code: row for row in s.execute(select(PieceType)).scalars()}
+        new_rows: list[Any] = []
         for code, values in doc.pieces.items():
-            row, outcome = upsert(PieceType, {"code": code}, values)
-            piece_ids[code] = row.id
-            report._count(outcome)
+            if code in pieces:
+                report._count(update(pieces[code], values))
+            else:
+                pieces[code] = PieceType(code=code, **values)
+                new_rows.append(pieces[code])
+                report._count("created")
             report.pieces += 1
         for code in sorted((referenced - set(doc.pieces)) & set(standard)):
             # A standard piece type is created on demand, never overwritten.
-            if code not in piece_ids:
-                row = PieceType(**standard[code])
-                s.add(row)
-                s.flush()
-                piece_ids[code] = row.id
-                report._count("created")
-            else:
+            if code in pieces:
                 report._count("unchanged")
+            else:
+                pieces[code] = PieceType(**standard[code])
+                new_rows.append(pieces[code])
+                report._count("created")
             report.pieces += 1
 
-        centre_ids: dict[str, int] = {}
+        centres = {row.code: row for row in s.execute(select(Centre)).scalars()}
         for code, values in doc.centres.items():
-            row, outcome = upsert(Centre, {"code": code}, values)
-            centre_ids[code] = row.id
-            report._count(outcome)
+            if code in centres:
+                report._count(update(centres[code], values))
+            else:
+                centres[code] = Centre(code=code, **values)
+                new_rows.append(centres[code])
+                report._count("created")
             report.centres += 1
-        commission_ids: dict[tuple[str, str], int] = {}
+        s.add_all(new_rows)
+        s.flush()  # ids of new piece types and centres
+
+        new_rows = []
+        commissions = {(row.centre_id, row.code): row for row in s.execute(select(Commission)).scalars()}
         for (c_code, k_code), values in doc.commissions.items():
-            row, outcome = upsert(Commission, {"centre_id": centre_ids[c_code], "code": k_code}, values)
-            commission_ids[(c_code, k_code)] = row.id
-            report._count(outcome)
+            key = (centres[c_code].id, k_code)
+            if key in commissions:
+                report._count(update(commissions[key], values))
+            else:
+                commissions[key] = Commission(centre_id=key[0], code=k_code, **values)
+                new_rows.append(commissions[key])
+                report._count("created")
             report.commissions += 1
+        s.add_all(new_rows)
+        s.flush()  # ids of new commissions
+
+        formations = {row.code: row for row in s.execute(select(Formation)).scalars()}
+        links: dict[int, set[int]] = {}
+        for fid, pid in s.execute(select(FormationPiece.formation_id, FormationPiece.piece_type_id)):
+            links.setdefault(fid, set()).add(pid)
+        outcomes: dict[str, str] = {}
+        new_rows = []
         for code, values in doc.formations.items():
             cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)}
-            cols["commission_id"] = commission_ids[(values["centre_code"], values["commission_code"])]
-            row, outcome = upsert(Formation, {"code": code}, cols)
-            wanted = {piece_ids[p] for p in values["pieces"]}
-            current = set(s.execute(select(FormationPiece.piece_type_id)
-                                    .where(FormationPiece.formation_id == row.id)).scalars())
+            cols["commission_id"] = commissions[(centres[values["centre_code"]].id, values["commission_code"])].id
+            if code in formations:
+                outcomes[code] = update(formations[code], cols)
+            else:
+                formations[code] = Formation(code=code, **cols)
+                new_rows.append(formations[code])
+                outcomes[code] = "created"
+        s.add_all(new_rows)
+        s.flush()  # ids of new formations
+
+        to_add: list[dict[str, int]] = []
+        to_remove: list[tuple[int, int]] = []
+        for code, values in doc.formations.items():
+            fid = formations[code].id
+            wanted = {pieces[p].id for p in values["pieces"]}
+            current = links.get(fid, set())
+            outcome = outcomes[code]
             if wanted != current:
-                for pid in current - wanted:
-                    s.delete(s.get(FormationPiece, (row.id, pid)))
-                for pid in wanted - current:
-                    s.add(FormationPiece(formation_id=row.id, piece_type_id=pid))
+                to_remove.extend((fid, pid) for pid in current - wanted)
+                to_add.extend({"formation_id": fid, "piece_type_id": pid} for pid in sorted(wanted - current))
                 if outcome == "unchanged":
                     outcome = "updated"
             report._count(outcome)
             report.formations += 1
+        for fid, pid in to_remove:
+            s.execute(delete(FormationPiece).where(FormationPiece.formation_id == fid,
+                                                   FormationPiece.piece_type_id == pid))
+        for start in range(0, len(to_add), 10_000):
+            s.execute(insert(FormationPiece), to_add[start:start + 10_000])
         s.flush()
         return report
 
