@@ -159,7 +159,7 @@ class OffreFormationScreen(Screen[int | None]):
         self._update_layout()
 
     def _update_layout(self) -> None:
-        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(self.size.width < NARROW_WIDTH, "-stacked")
 
     # ------------------------------------------------------------- loading
 

@@ -239,3 +239,47 @@ async def test_ten_thousand_formations_load_and_filter(tmp_path):
             assert target.titre in _text(app, "#catalog-detail")
     finally:
         h.services.close()
+
+
+async def test_confirm_modal_defaults_to_non(ecandidat):
+    answers: list = []
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(ConfirmModal("Supprimer ce fichier ?", title="Suppression", yes="Supprimer"),
+                        answers.append)
+        await pilot.pause()
+        assert str(app.screen.query_one("#confirm-message", Static).content) == "Supprimer ce fichier ?"
+        assert str(app.screen.query_one("#confirm-yes", Button).label) == "Supprimer"
+        assert app.focused is app.screen.query_one("#confirm-no", Button)
+        await pilot.press("enter")  # a stray Entrée answers Non
+        await pilot.pause()
+        app.push_screen(ConfirmModal("Continuer ?"), answers.append)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(ConfirmModal("Continuer ?"), answers.append)
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert answers == [False, False, True]
+
+
+async def test_a_click_on_a_formation_asks_in_apply_mode(ecandidat):
+    results: list = []
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot, mode="apply", results=results)
+        await pilot.press(*"lic-math")
+        await _settle(app, pilot)
+        (formation,) = _shown_formations(app)
+        tree = _tree(app)
+        assert app.focused is not tree  # the filter has the focus; the click moves it
+        # line 0 is the centre, line 1 the formation (below the border's top line)
+        await pilot.click("#catalog-tree", offset=(6, tree.styles.gutter.top + 1))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert formation.titre in str(app.screen.query_one("#confirm-message", Static).content)
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert results == [formation.id]
