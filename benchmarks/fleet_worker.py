@@ -132,6 +132,7 @@ def main() -> int:
                 candidatures.transmit_candidature(account_id, cid, recap.version)
         result["step"] = None
         result["login"] = created.login
+        result["mail"] = mail
         result["candidatures"] = ids
     except Exception as exc:  # noqa: BLE001 - every failure is a figure
         result["error"] = f"{type(exc).__name__}: {exc}"
