@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, LoadingIndicator, Static
 
@@ -101,19 +101,26 @@ class RecapScreen(Screen[bool]):
                 yield Button("Supprimer", id="piece-remove", disabled=True)
                 yield Button("Aperçu", id="piece-preview", disabled=True)
             yield Button(NON_CONCERNE_TEXT, id="piece-non-concerne", disabled=True)
+        # Always on screen, even at 80x24: the dossier's own actions.
+        with Vertical(id="recap-bottom"):
             yield LoadingIndicator(id="recap-busy")
             yield Static("", id="recap-transmit-reason", classes="field-error", markup=False)
-            with Horizontal(classes="button-row", id="recap-decision-actions"):
-                yield Button("Confirmer mon inscription", id="recap-confirm", variant="success")
-                yield Button("Me désister", id="recap-withdraw", variant="error")
-            with Horizontal(classes="button-row", id="recap-buttons"):
-                yield Button("Fermer", id="recap-close")
-                yield Button("Annuler la candidature", id="recap-cancel", variant="error", disabled=True)
-                yield Button("Transmettre ma candidature", id="recap-transmit", disabled=True)
-                yield Button("Télécharger mon dossier", id="recap-download")
+            with Horizontal(id="recap-decision-actions"):
+                yield Button("Confirmer mon inscription", id="recap-confirm", variant="success", compact=True)
+                yield Button("Me désister", id="recap-withdraw", variant="error", compact=True)
+            with Grid(id="recap-buttons"):
+                yield Button("Fermer", id="recap-close", compact=True)
+                yield Button("Annuler la candidature", id="recap-cancel", variant="error", disabled=True,
+                             compact=True)
+                yield Button("Transmettre ma candidature", id="recap-transmit", disabled=True, compact=True)
+                yield Button("Télécharger mon dossier", id="recap-download", compact=True)
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
         table = self.query_one("#pieces-table", DataTable)
         widths = (34, 16, 12, 14, 20)
         for label, width in zip(PIECE_COLUMNS, widths):
@@ -142,6 +149,7 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self.show, recap)
 
     def show(self, recap: Recap) -> None:
+        first_show = self.recap is None
         self.recap = recap
         self._busy(False)
         info = (f"Formation : {recap.formation_titre} ({recap.formation_code}) — {recap.centre_libelle}\n"
@@ -177,6 +185,9 @@ class RecapScreen(Screen[bool]):
                           key=str(piece.submission_id))
         if recap.pieces:
             table.move_cursor(row=min(row_index, len(recap.pieces) - 1))
+        if first_show:
+            # At 80x24 the sections fill the view: bring the grid (which has the focus) in.
+            self.call_after_refresh(table.scroll_visible, animate=False)
 
         transmit = self.query_one("#recap-transmit", Button)
         transmit.disabled = not recap.can_transmit

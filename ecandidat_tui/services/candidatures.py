@@ -173,7 +173,7 @@ def transmit_problems(cand: Candidature, formation: Formation, pieces: list[tupl
     return None, ()
 
 
-def _short(text: str, limit: int = 60) -> str:
+def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -1,0 +1,242 @@
+"""Candidatures tab and recap: gate, picker, refusals, concurrency, cancel, download, decision."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from ecandidat_tui.app import CandidateSession
+from ecandidat_tui.domain import Decision, StatutDossier
+from ecandidat_tui.screens.file_picker import RootedFileOpen
+from ecandidat_tui.screens.recap import RecapScreen
+from ecandidat_tui.store.models import Candidature, FileBlob, PieceSubmission
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def login(app, cand):
+    app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+
+
+async def open_recap(app, pilot, cand, cid):
+    login(app, cand)
+    await settle(app, pilot)
+    app.screen.show_tab("tab-candidatures")
+    await settle(app, pilot)
+    table = app.screen.query_one("#candidatures-table")
+    table.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, RecapScreen) and app.screen.candidature_id == cid
+
+
+async def goto(app, pilot, code):
+    table = app.screen.query_one("#pieces-table")
+    table.focus()
+    target = [p.code for p in app.screen.recap.pieces].index(code)
+    while table.cursor_row < target:
+        await pilot.press("down")
+    await pilot.pause()
+
+
+def blobs(h):
+    with h.services.db.read_session() as s:
+        return sorted(b.sha256 for b in s.exec(select(FileBlob)).all())
+
+
+def ready(h):
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    return cand
+
+
+async def test_gate_refuses_and_jumps_to_the_missing_tab(ecandidat):
+    cand = ecandidat.insert_candidate()
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        login(app, cand)
+        await settle(app, pilot)
+        app.screen.show_tab("tab-candidatures")
+        await settle(app, pilot)
+        await pilot.click("#candidature-new")
+        await settle(app, pilot)
+        error = str(app.screen.query_one("#candidature-gate-error").content)
+        assert "Informations perso." in error and "Adresse" in error and "Baccalauréat" in error
+        assert app.screen.id != "offre-formation"
+        await pilot.press("enter")  # the focus is on "Compléter mon profil"
+        await settle(app, pilot)
+        assert app.screen.query_one("#profile-tabs").active == "tab-info"
+
+
+async def test_refused_upload_is_shown_and_store_unchanged(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    fake = h.upload_path("faux.pdf")
+    fake.write_text("pas un pdf")
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await goto(app, pilot, "LETTRE")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"faux.pdf", "enter")
+        await settle(app, pilot)
+        assert any("ni un PDF" in n.message for n in app._notifications)
+        assert app.screen.recap.pieces[[p.code for p in app.screen.recap.pieces].index("LETTRE")].statut_label == "En attente"
+    assert blobs(h) == []
+
+
+async def test_picker_browses_inside_the_root_only(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    photo = h.make_png("photo.png", 35, 45)
+    root = h.settings.effective_upload_roots()[0]
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await goto(app, pilot, "PHOTO")
+        await pilot.click("#piece-add")
+        await pilot.pause()
+        await pilot.click("#file-browse")
+        # Not settle(): the browse worker waits for the picker to be answered.
+        await pilot.pause()
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, RootedFileOpen)
+        from textual_fspicker.parts import DirectoryNavigation
+
+        nav = picker.query_one(DirectoryNavigation)
+        assert nav.location == root
+        nav.location = root.parent  # e.g. ".." chosen in the list
+        await pilot.pause()
+        await pilot.pause()
+        assert nav.location == root
+        picker.query_one("Input").focus()
+        await pilot.press(*"photo.png", "enter")
+        await settle(app, pilot)
+        assert app.screen.id == "piece-file-dialog"
+        assert app.screen.query_one("#file-path").value == str(photo)
+        await pilot.click("#file-ok")
+        await settle(app, pilot)
+        row = next(p for p in app.screen.recap.pieces if p.code == "PHOTO")
+        assert (row.statut_label, row.file_name) == ("Transmise", "photo.png")
+        # Preview: name, type, size and the image size.
+        await pilot.click("#piece-preview")
+        await settle(app, pilot)
+        facts = str(app.screen.query_one("#preview-facts").content)
+        assert "photo.png" in facts and "Image PNG" in facts and "35 × 45" in facts
+        await pilot.press("escape")
+        await pilot.pause()
+        # Remove it again (confirmation first).
+        await pilot.click("#piece-remove")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+        row = next(p for p in app.screen.recap.pieces if p.code == "PHOTO")
+        assert row.statut_label == "En attente" and row.file_name is None
+    assert blobs(h) == []
+
+
+async def test_other_terminal_changed_the_piece_first(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await goto(app, pilot, "LETTRE")
+        # Meanwhile, another kiosk logged in as the same candidate attaches a letter.
+        row = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "LETTRE")
+        h.services.pieces.attach_file(cand.account_id, row.submission_id, h.make_pdf("autre.pdf"), row.version)
+        h.make_pdf("mienne.pdf", text="mienne")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"mienne.pdf", "enter")
+        await settle(app, pilot)
+        assert any("modifiées depuis un autre poste" in n.message for n in app._notifications)
+        row = next(p for p in app.screen.recap.pieces if p.code == "LETTRE")
+        assert row.file_name == "autre.pdf"  # the screen reloaded what the store holds
+
+
+async def test_cancel_candidature(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await pilot.click("#recap-cancel")
+        await pilot.pause()
+        assert "irréversible" in str(app.screen.query_one("#confirm-message").content)
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, RecapScreen)
+        assert app.screen.query_one("#candidatures-empty").display
+    with h.services.db.read_session() as s:
+        assert s.get(Candidature, cid) is None
+    assert h.last_mail(to=cand.mail, subject="Annulation")
+
+
+async def test_download_saves_the_pdf(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    root = h.settings.effective_upload_roots()[0]
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await pilot.click("#recap-download")
+        await pilot.pause()
+        assert app.screen.query_one("#download-folder").value == str(root)
+        assert not app.screen.query("#download-mail")  # mail only at a kiosk
+        await pilot.click("#download-save")
+        await settle(app, pilot)
+    saved = list(root.glob(f"dossier-{cand.login}_*.pdf"))
+    assert len(saved) == 1 and saved[0].read_bytes().startswith(b"%PDF-")
+
+
+async def test_kiosk_download_by_mail(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    h.settings.kiosk = True
+    h.settings.kiosk_roots = [h.home / "usb"]
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await pilot.click("#recap-download")
+        await pilot.pause()
+        await pilot.click("#download-mail")
+        await settle(app, pilot)
+    mail = h.last_mail(to=cand.mail, subject="Votre dossier de candidature")
+    assert mail.attachments[0].filename.startswith(f"dossier-{cand.login}_")
+
+
+async def test_favorable_decision_confirmed(ecandidat):
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    with h.services.db.session() as s:
+        c = s.get(Candidature, cid)
+        c.statut, c.decision, c.decision_validated = StatutDossier.COMPLET, Decision.FAVORABLE, True
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        assert "Décision : Favorable" in str(app.screen.query_one("#recap-informations").content)
+        assert app.screen.query_one("#recap-decision-actions").display
+        await pilot.click("#recap-confirm")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+        assert "Votre réponse : Confirmation" in str(app.screen.query_one("#recap-informations").content)
+        assert not app.screen.query_one("#recap-decision-actions").display
+    assert h.last_mail(to=cand.mail, subject="Confirmation de votre inscription")
+    with h.services.db.read_session() as s:
+        assert s.get(Candidature, cid).confirmation == "confirmee"
+        assert all(p.statut == "piece_en_attente" for p in
+                   s.exec(select(PieceSubmission).where(PieceSubmission.candidature_id == cid)).all())
