@@ -36,6 +36,7 @@ from ..store.models import (
     InformationsPerso, PieceSubmission, PieceType, StaffUser,
 )
 from .account_rules import name_key
+from .candidatures import bump_candidature
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
 from .security import hash_secret, password_problems, verify_secret
@@ -499,6 +500,8 @@ class StaffService:
                 self._audit(s, current, "piece_validee" if statut == StatutPiece.VALIDEE else "piece_refusee",
                             target_login=login, candidature_id=c.id, piece_id=piece_id,
                             commentaire=commentaire)
+            # The dossier's version moves too, so a recap the candidate read before is stale.
+            bump_candidature(s, c.id, now)
             s.flush()
             s.expire_all()
             return self._recap(s, current, c.id)

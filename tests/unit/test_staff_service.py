@@ -531,3 +531,16 @@ def test_cli_staff_user_add_list_disable(tmp_path, monkeypatch, capsys):
             services.staff.authenticate_staff("bob", STAFF_PASSWORD)
     finally:
         services.close()
+
+
+def test_reviewing_a_piece_moves_the_dossier_version(ecandidat):
+    """A recap the candidate read before a staff review is stale: its transmit is refused."""
+    svc = ecandidat.services.staff
+    cand, dossier, staff = setup_dossier(ecandidat)
+    gest = staff["gest"].principal
+    before = svc.staff_recap(gest, dossier.candidature_id)
+    piece = before.pieces[0]
+    after = svc.review_pieces(gest, dossier.candidature_id, [(piece.id, piece.version)], StatutPiece.VALIDEE)
+    assert after.candidature.version == before.candidature.version + 1
+    with pytest.raises(ConcurrentEdit):
+        svc.set_dossier_status(gest, dossier.candidature_id, before.candidature.version, StatutDossier.COMPLET)
