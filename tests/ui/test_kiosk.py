@@ -105,10 +105,14 @@ async def test_half_typed_login_is_wiped_but_an_empty_screen_is_left_alone(kiosk
         await pilot.pause(1.5)  # longer than the timeout: nothing to protect, no warning
         assert app.screen is empty_connexion
 
+        pushed = []  # the warning lives 1 s: record it rather than hope a poll lands inside it
+        push_screen = app.push_screen
+        app.push_screen = lambda screen, *a, **k: (pushed.append(type(screen)), push_screen(screen, *a, **k))[1]
         await pilot.click("#login-user")
         await pilot.press(*"E2YQLXU")
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen) and app.screen is not empty_connexion)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen) and app.screen is not empty_connexion,
+                         timeout=15.0)
+        assert IdleWarningScreen in pushed
         assert app.screen.query_one("#login-user", Input).value == ""
 
 
