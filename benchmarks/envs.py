@@ -10,58 +10,11 @@ skipped with a note (smoke runs in CI without PostgreSQL stay green).
 from __future__ import annotations
 
 import os
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-class PgServer:
-    def __init__(self, url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.url = make_url(url).set(drivername="postgresql+psycopg")
-
-    def conninfo(self, database: str | None = None) -> str:
-        url = self.url.set(drivername="postgresql")
-        if database is not None:
-            url = url.set(database=database)
-        return url.render_as_string(hide_password=False)
-
-    def sqlalchemy_url(self, database: str) -> str:
-        return self.url.set(database=database).render_as_string(hide_password=False)
-
-    def _admin(self):
-        import psycopg
-
-        return psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=3)
-
-    def check(self) -> None:
-        with self._admin() as conn:
-            conn.execute("SELECT 1")
-
-    def create(self, stem: str) -> str:
-        name = f"ecandidat_bench_{stem}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        return name
-
-    def drop(self, name: str) -> None:
-        with self._admin() as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                         " WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    def max_connections(self) -> int:
-        with self._admin() as conn:
-            return int(conn.execute("SHOW max_connections").fetchone()[0])
-
-    def version(self) -> str:
-        with self._admin() as conn:
-            return conn.execute("SHOW server_version").fetchone()[0]
-
+from ecandidat_tui.testing import DEFAULT_PG_URL, PgServer
 
 _PG_CHECKED: list[PgServer | None] = []
 PG_SKIP_NOTE = "skipped: no PostgreSQL answers at ECANDIDAT_TEST_PG_URL"
