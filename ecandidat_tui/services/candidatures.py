@@ -20,9 +20,10 @@ from sqlmodel import Session, select
 from ..domain import Confirmation, Decision, MailKind, ModeFormation, StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
-    Account, Candidature, Centre, Commission, FileBlob, Formation, FormationPiece, OutboxMail,
+    Account, Candidature, Centre, Commission, Formation, FormationPiece, OutboxMail,
     PieceSubmission, PieceType,
 )
+from .blobs import delete_blob_if_unused
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound
 
@@ -196,7 +197,8 @@ def collect_orphan_blobs(session: Session, shas: set[str]) -> None:
         mailed = session.exec(select(func.count()).select_from(OutboxMail)
                               .where(OutboxMail.attachment_sha256 == sha)).one()
         if not used and not mailed:
-            session.execute(delete(FileBlob).where(FileBlob.sha256 == sha))
+            # Another kiosk may be attaching the same bytes right now: keep the blob then.
+            delete_blob_if_unused(session, sha)
 
 
 # --------------------------------------------------------------------- service

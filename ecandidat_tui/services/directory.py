@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ..store.models import DirectoryStudent
@@ -117,6 +118,10 @@ def _person(row: DirectoryStudent) -> DirectoryPerson:
     )
 
 
+class _ConcurrentImport(DomainError):
+    """Another import inserted the same students while this one ran."""
+
+
 class LocalDirectoryBackend:
     """The `directory_student` table as a directory."""
 
@@ -198,7 +203,10 @@ class DirectoryService:
             if s.exec(select(DirectoryStudent.numero_etudiant).limit(1)).first() is not None:
                 return 0
         text = resources.files("ecandidat_tui").joinpath("data", "demo_directory.json").read_text(encoding="utf-8")
-        return self._store(_records_from_json(text, "demo_directory.json"))
+        try:
+            return self._store(_records_from_json(text, "demo_directory.json"))
+        except _ConcurrentImport:
+            return 0  # another kiosk loaded the demo students at the same moment
 
     def _store(self, records: list[tuple[str, dict[str, Any]]]) -> int:
         rows = [_validated_row(where, record) for where, record in records]
@@ -211,6 +219,16 @@ class DirectoryService:
                 raise DomainError(f"{where} : identifiant ENT {row.ent_login} en double")
             seen_numeros.add(row.numero_etudiant)
             seen_logins.add(row.ent_login)
+        try:
+            self._upsert(rows)
+        except IntegrityError:
+            # Two imports (or two demo loads) at once both saw a student missing and both
+            # inserted: the loser is rolled back whole and says so, never a traceback.
+            raise _ConcurrentImport("l'annuaire a été modifié en même temps par un autre import : "
+                              "relancez l'import") from None
+        return len(rows)
+
+    def _upsert(self, rows: list[DirectoryStudent]) -> None:
         with self.ctx.db.session() as s:
             for row in rows:
                 other = s.exec(select(DirectoryStudent).where(
@@ -228,7 +246,6 @@ class DirectoryService:
                         setattr(existing, name, getattr(row, name))
                     s.add(existing)
                 s.flush()
-        return len(rows)
 
 
 # ------------------------------------------------------------ file formats

@@ -23,10 +23,11 @@ from sqlmodel import select
 
 from ..domain import MailKind, StatutPiece
 from ..store.models import (
-    Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro, FileBlob,
+    Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
     InformationsPerso, Stage,
 )
 from . import reference
+from .blobs import store_blob
 from .candidatures import CandidatureService, fmt_date
 from .context import ServiceContext
 from .errors import DomainError
@@ -323,10 +324,8 @@ class DossierPdfService:
         recap = self._candidatures.recap(account_id, candidature_id)
         with self.ctx.db.session() as s:
             account = s.get(Account, account_id)
-            if s.get(FileBlob, sha) is None:
-                s.add(FileBlob(sha256=sha, mime=MIME_PDF, size=len(pdf.data), data=pdf.data,
-                               created_at=self.ctx.now()))
-                s.flush()
+            # Insert-or-keep: the same PDF mailed twice at once must not collide on the key.
+            store_blob(s, sha256=sha, mime=MIME_PDF, size=len(pdf.data), data=pdf.data, now=self.ctx.now())
             self.ctx.outbox.enqueue(s, MailKind.DOSSIER_PDF, account.mail, attachment=(pdf.file_name, sha),
                                     prenom=account.prenom, nom=account.nom, formation=recap.formation_titre,
                                     code_formation=recap.formation_code, date=fmt_date(self.ctx.today()))

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from ..domain import StatutPiece
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import Account, Candidature, FileBlob, Formation, PieceSubmission, PieceType
+from .blobs import store_blob
 from .candidatures import EDITABLE_DOSSIER, bump_candidature, collect_orphan_blobs, piece_lock_reason
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound
@@ -107,10 +108,9 @@ class PieceService:
             if sub.statut == StatutPiece.NON_CONCERNE:
                 raise Forbidden("Vous avez déclaré ne pas être concerné par cette pièce : "
                                 "annulez d'abord cette déclaration.", "piece")
-            if s.get(FileBlob, checked.sha256) is None:
-                s.add(FileBlob(sha256=checked.sha256, mime=checked.mime, size=checked.size,
-                               data=checked.data, created_at=self.ctx.now()))
-                s.flush()
+            # Not "get, then add": two kiosks storing the same bytes at once would both insert.
+            store_blob(s, sha256=checked.sha256, mime=checked.mime, size=checked.size,
+                       data=checked.data, now=self.ctx.now())
             old = {sub.blob_sha256}
             values = dict(blob_sha256=checked.sha256, file_name=checked.name[:255],
                           statut=StatutPiece.TRANSMISE, commentaire=None)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import and_, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..domain import Decision, MailKind, Role, StatutDossier, StatutPiece
@@ -168,11 +169,16 @@ class StaffService:
                     raise DomainError(f"Centre de candidature inconnu : {', '.join(unknown)}", "centres")
             user = StaffUser(login=login, password_hash=hash_secret(password), role=role_value.value,
                              centre_codes=",".join(centres), created_at=self.ctx.now())
-            s.add(user)
+            try:
+                # Two admins adding the same login at once both pass the check above: the
+                # unique index decides, and the loser is told like the check would tell him.
+                s.add(user)
+                s.flush()
+            except IntegrityError:
+                raise DomainError("Ce login est déjà utilisé par un membre du personnel.", "login") from None
             self.ctx.audit(s, "staff" if actor else "cli", actor.login if actor else "cli",
                            "staff_user_added", staff_login=login, role=role_value.value,
                            centres=list(centres))
-            s.flush()
             return self._user_view(user)
 
     def _user_view(self, user: StaffUser) -> StaffUserView:
