@@ -29,6 +29,7 @@ from .errors import DomainError, NotFound, ValidationFailed
 from .security import (
     code_lookup,
     hash_secret,
+    needs_rehash,
     new_code,
     new_login,
     new_one_time_password,
@@ -356,13 +357,21 @@ class AccountService:
         return MSG_BAD_CREDENTIALS
 
     def _login_success(self, account_id: int, person: DirectoryPerson | None = None, *,
-                       via_ent: bool = False) -> LoginResult:
+                       via_ent: bool = False, verified: tuple[str, str] | None = None) -> LoginResult:
+        """`verified`: (stored hash, password) that just matched, to re-hash if it is outdated."""
         now = self.ctx.now()
+        upgraded = None
+        if verified is not None and needs_rehash(verified[0]):
+            # A hash made with older Argon2id parameters (argon2-cffi's 64 MiB default):
+            # store the password again with the current ones (services/security.py).
+            upgraded = hash_secret(verified[1])
         with self.ctx.db.session() as s:
             account = self._require_id(s, account_id)
             account.failed_attempts = 0
             account.locked_until = None
             account.last_login_at = now
+            if upgraded is not None and account.password_hash == verified[0]:
+                account.password_hash = upgraded  # unless the password changed meanwhile
             if person is None and account.numero_etudiant:
                 person = self.directory.lookup(account.numero_etudiant)
             if person is not None:
@@ -394,7 +403,7 @@ class AccountService:
             raise DomainError(self._record_failure(account_id), "login")
         if not valid:
             raise DomainError(MSG_NOT_VALIDATED, "login")
-        return self._login_success(account_id)
+        return self._login_success(account_id, verified=(password_hash, password))
 
     # ---------------------------------------------------------- ENT path
 
