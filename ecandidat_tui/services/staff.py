@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, literal_column, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -276,42 +276,44 @@ class StaffService:
             if rest.strip():
                 # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
                 lookups.append(and_(Account.nom_key == first, _prefix(Account.prenom_key, rest.strip())))
-        found: dict[int, tuple[Account, str | None]] = {}
-        more = False
+        # One statement: each lookup is its own index range scan capped at `fetch`
+        # (a LIMIT inside its branch), the branches are glued with UNION ALL, and
+        # only the columns of a hit are read for the accounts found (primary key),
+        # with their INE. Two round trips per search (the principal, then this).
+        branches = [select(literal_column(str(i)).label("branch"), Account.id.label("aid"))
+                    .where(condition).limit(fetch).subquery()
+                    for i, condition in enumerate(lookups)]
+        if re.fullmatch(r"[0-9A-Za-z]{2,11}", raw):
+            branches.append(select(literal_column(str(len(branches))).label("branch"),
+                                   InformationsPerso.account_id.label("aid"))
+                            .where(_prefix(InformationsPerso.ine, upper)).limit(fetch).subquery())
+        hits_found = union_all(*(select(b.c.branch, b.c.aid) for b in branches)).subquery("hits_found")
+        stmt = (select(hits_found.c.branch, Account.id, Account.login, Account.nom, Account.prenom,
+                       Account.mail, Account.mail_key, Account.nom_key, Account.prenom_key,
+                       Account.numero_etudiant, Account.account_valid, InformationsPerso.ine)
+                .select_from(hits_found)
+                .join(Account, Account.id == hits_found.c.aid)
+                .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id))
         with self.ctx.db.read_session() as s:
             self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
-            for condition in lookups:
-                rows = s.exec(select(Account).where(condition).limit(fetch)).all()
-                more = more or len(rows) > limit
-                for acc in rows:
-                    found.setdefault(acc.id, (acc, None))
-            if re.fullmatch(r"[0-9A-Za-z]{2,11}", raw):
-                rows = s.exec(
-                    select(Account, InformationsPerso.ine)
-                    .join(InformationsPerso, InformationsPerso.account_id == Account.id)
-                    .where(_prefix(InformationsPerso.ine, upper)).limit(fetch)
-                ).all()
-                more = more or len(rows) > limit
-                for acc, ine in rows:
-                    found[acc.id] = (acc, ine)
-            missing_ine = [aid for aid, (_, ine) in found.items() if ine is None]
-            ines: dict[int, str | None] = {}
-            for start in range(0, len(missing_ine), 500):
-                chunk = missing_ine[start:start + 500]
-                ines.update(s.exec(select(InformationsPerso.account_id, InformationsPerso.ine)
-                                   .where(InformationsPerso.account_id.in_(chunk))).all())
+            rows = s.execute(stmt).all() if branches else []
+        per_branch: dict[int, int] = {}
+        found: dict[int, Any] = {}
+        for row in rows:
+            per_branch[row.branch] = per_branch.get(row.branch, 0) + 1
+            found.setdefault(row.id, row)
+        more = any(n > limit for n in per_branch.values())
 
-        def rank(item: tuple[Account, str | None]) -> tuple:
-            acc, ine = item
-            exact = upper in (acc.login, acc.nom_key, acc.prenom_key, (acc.numero_etudiant or "").upper(),
-                              (ine or "").upper()) or raw.lower() == acc.mail_key or key == acc.nom_key
-            return (not exact, acc.nom_key, acc.prenom_key, acc.login)
+        def rank(row) -> tuple:
+            exact = upper in (row.login, row.nom_key, row.prenom_key, (row.numero_etudiant or "").upper(),
+                              (row.ine or "").upper()) or raw.lower() == row.mail_key or key == row.nom_key
+            return (not exact, row.nom_key, row.prenom_key, row.login)
 
         ordered = sorted(found.values(), key=rank)
         hits = tuple(
-            CandidateHit(acc.login, acc.nom, acc.prenom, acc.mail, acc.numero_etudiant,
-                         ine if ine is not None else ines.get(acc.id), acc.account_valid)
-            for acc, ine in ordered[:limit]
+            CandidateHit(row.login, row.nom, row.prenom, row.mail, row.numero_etudiant, row.ine,
+                         row.account_valid)
+            for row in ordered[:limit]
         )
         return SearchResult(hits, more or len(ordered) > limit)
 

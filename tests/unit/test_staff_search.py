@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -161,7 +162,8 @@ def test_search_uses_indexes(generated):
     statements = []
     for q in ["dupre", "le g", "dupont je", "B00001", "0000000120", "chloe.1", "21000"]:
         found = _captured_selects(h, q, support)
-        assert len(found) >= 3, q
+        # one statement: every lookup is a branch of a UNION ALL (each EXPLAINed below)
+        assert len(found) == 1 and found[0][0].count("UNION ALL") >= 2, q
         statements += found
     with h.services.db.engine.connect() as conn:
         if h.services.db.is_sqlite:
@@ -190,5 +192,6 @@ def test_name_search_names_its_indexes_on_sqlite(ecandidat):
     with h.services.db.engine.connect() as conn:
         plans = [" ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + st, p).all())
                  for st, p in statements]
-    assert any("USING INDEX ix_account_nom_key_prenom_key" in plan for plan in plans), plans
-    assert any("USING INDEX ix_account_prenom_key" in plan for plan in plans), plans
+    # (a COVERING index when the branch reads only the id from it)
+    assert any(re.search(r"USING (COVERING )?INDEX ix_account_nom_key_prenom_key", plan) for plan in plans), plans
+    assert any(re.search(r"USING (COVERING )?INDEX ix_account_prenom_key", plan) for plan in plans), plans
