@@ -7,12 +7,17 @@ shows (and the version it will send) is always what the store holds.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, LoadingIndicator, Static
+from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
 from ..services.errors import ConcurrentEdit, DomainError
@@ -22,6 +27,8 @@ from .file_picker import DownloadDialog, PieceFileDialog
 
 NON_CONCERNE_TEXT = "Si vous n'êtes pas concerné par cette pièce, cliquez ici"
 CONCERNE_TEXT = "Je suis finalement concerné par cette pièce"
+BUSY_DELAY = 0.15  # seconds of work before the busy indicator shows
+FIRST_READ_WAIT = 0.1  # seconds the first layout waits for the recap
 PIECE_COLUMNS = ("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle", "Commentaire")
 
 
@@ -78,6 +85,7 @@ class RecapScreen(Screen[bool]):
         self.candidature_id = candidature_id
         self.recap: Recap | None = None
         self.changed = False
+        self._busy_timer: Timer | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -102,12 +110,11 @@ class RecapScreen(Screen[bool]):
                 yield Button("Aperçu", id="piece-preview", disabled=True)
             yield Button(NON_CONCERNE_TEXT, id="piece-non-concerne", disabled=True)
         # Always on screen, even at 80x24: the dossier's own actions.
+        # The busy indicator (#recap-busy) and the decision row (#recap-decision-actions)
+        # are mounted here only when first needed: most reads take a few milliseconds,
+        # and most dossiers have no decision to answer.
         with Vertical(id="recap-bottom"):
-            yield LoadingIndicator(id="recap-busy")
             yield Static("", id="recap-transmit-reason", classes="field-error", markup=False)
-            with Horizontal(id="recap-decision-actions"):
-                yield Button("Confirmer mon inscription", id="recap-confirm", variant="success", compact=True)
-                yield Button("Me désister", id="recap-withdraw", variant="error", compact=True)
             with Grid(id="recap-buttons"):
                 yield Button("Fermer", id="recap-close", compact=True)
                 yield Button("Annuler la candidature", id="recap-cancel", variant="error", disabled=True,
@@ -117,18 +124,36 @@ class RecapScreen(Screen[bool]):
         yield Footer()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        self._fit_buttons()
 
-    def on_mount(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+    def _fit_buttons(self) -> None:
+        """The dossier actions in 2x2 below 110 columns, in one row above.
+
+        Set on the grid itself, not as a class of the screen: a screen class
+        restyles every widget of the screen (and the app's own breakpoints
+        remove and re-add the screen's `-narrow` on each resize).
+        """
+        columns = 2 if self.size.width < 110 else 4
+        grid = self.query_one("#recap-buttons", Grid)
+        if grid.styles.grid_size_columns != columns:
+            grid.styles.grid_size_columns = columns
+
+    async def on_mount(self) -> None:
+        self._fit_buttons()
         table = self.query_one("#pieces-table", DataTable)
         widths = (34, 16, 12, 14, 20)
         for label, width in zip(PIECE_COLUMNS, widths):
             table.add_column(label, key=label, width=width)
-        self.query_one("#recap-decision-actions").display = False
-        self._busy(True)
-        self.load()
         table.focus()
+        self._busy(True)
+        worker = self.load()
+        # The read takes a few milliseconds. Waiting for it here (the event loop stays
+        # free; only this screen's first layout waits) lays the screen out once, with
+        # its data, instead of once empty and again filled; and the worker thread is
+        # not slowed by competing with that first layout for the GIL.
+        deadline = time.monotonic() + FIRST_READ_WAIT
+        while worker.state in (WorkerState.PENDING, WorkerState.RUNNING) and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
 
     # ----------------------------------------------------------- loading
 
@@ -137,7 +162,39 @@ class RecapScreen(Screen[bool]):
         return self.app.candidate.account_id
 
     def _busy(self, busy: bool) -> None:
-        self.query_one("#recap-busy", LoadingIndicator).display = busy
+        """Show the busy indicator only if the work lasts longer than BUSY_DELAY.
+
+        A spinner that appears for the 2 ms of a read only costs redraws (its
+        animation repaints the screen while it is shown).
+        """
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        if busy:
+            self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
+        else:
+            for indicator in self.query("#recap-busy"):
+                indicator.display = False
+
+    def _show_busy(self) -> None:
+        self._busy_timer = None
+        found = self.query("#recap-busy")
+        if found:
+            found.first().display = True
+        else:
+            self.query_one("#recap-bottom").mount(LoadingIndicator(id="recap-busy"), before=0)
+
+    def _decision_actions(self, shown: bool) -> None:
+        found = self.query("#recap-decision-actions")
+        if found:
+            found.first().display = shown
+        elif shown:
+            self.query_one("#recap-bottom").mount(
+                Horizontal(
+                    Button("Confirmer mon inscription", id="recap-confirm", variant="success", compact=True),
+                    Button("Me désister", id="recap-withdraw", variant="error", compact=True),
+                    id="recap-decision-actions"),
+                before=self.query_one("#recap-buttons"))
 
     @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
     def load(self) -> None:
@@ -149,6 +206,11 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self.show, recap)
 
     def show(self, recap: Recap) -> None:
+        # One repaint for the texts, the 20-odd rows and the buttons, not one per change.
+        with self.app.batch_update():
+            self._show(recap)
+
+    def _show(self, recap: Recap) -> None:
         first_show = self.recap is None
         self.recap = recap
         self._busy(False)
@@ -195,7 +257,7 @@ class RecapScreen(Screen[bool]):
         reason = self.query_one("#recap-transmit-reason", Static)
         reason.update("" if recap.can_transmit else (recap.transmit_reason or ""))
         self.query_one("#recap-cancel", Button).disabled = not recap.can_cancel
-        self.query_one("#recap-decision-actions").display = recap.can_confirm
+        self._decision_actions(recap.can_confirm)
         self._piece_buttons()
 
     def _refused(self, exc: DomainError) -> None:
