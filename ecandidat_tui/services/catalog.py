@@ -16,7 +16,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -64,6 +64,10 @@ def du_au(debut: date, fin: date) -> str:
     return f"Du {format_date(debut)} au {format_date(fin)}"
 
 
+# The tree's formations share a few hundred dépôt periods: one label string each.
+_period_label = lru_cache(maxsize=4096)(du_au)
+
+
 def mode_label(mode: str) -> str:
     try:
         return ModeFormation(mode).label
@@ -86,7 +90,11 @@ STATE_LABELS = {"open": "Ouverte", "closed": "Fermée", "future": "Pas encore ou
 # --------------------------------------------------------- read models
 
 
-@dataclass(frozen=True)
+# Read models use slots: the tree holds 10,000 FormationSummary objects per
+# kiosk process, and slots keep each one without a per-instance __dict__.
+
+
+@dataclass(frozen=True, slots=True)
 class PieceTypeView:
     id: int
     code: str
@@ -96,7 +104,7 @@ class PieceTypeView:
     ordre: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FormationSummary:
     """One formation node of the Offre de formation tree."""
 
@@ -118,16 +126,16 @@ class FormationSummary:
     def is_open(self) -> bool:
         return self.state == "open"
 
-    @cached_property
+    @property
     def dates_label(self) -> str:
-        return du_au(self.date_debut_depot, self.date_fin_depot)
+        return _period_label(self.date_debut_depot, self.date_fin_depot)
 
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CentreNode:
     id: int
     code: str
@@ -145,7 +153,7 @@ def summary_matches(formation: FormationSummary, words: list[str]) -> bool:
     return all(w in key for w in words)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogTree:
     """The whole Offre de formation, read once; filtering happens in memory."""
 
@@ -182,7 +190,7 @@ class CatalogTree:
         return CatalogTree(self.today, tuple(centres))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FormationDetail:
     id: int
     code: str
@@ -809,17 +817,22 @@ class CatalogService:
                 select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
                        Commission.centre_id, Formation.commission_id, Formation.mode,
                        Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour)
-                .join(Commission, Commission.id == Formation.commission_id)).all()
-        by_centre: dict[int, list[FormationSummary]] = {}
-        labels = {m.value: m.label for m in ModeFormation}
-        for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
-            by_centre.setdefault(centre_id, []).append(FormationSummary(
-                id=fid, code=code, titre=titre, mots_cles=mots or "", centre_id=centre_id,
-                commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
-                date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
-                state=period_state(today, debut, fin),
-                search_key=fold(f"{titre} {code} {mots or ''}"),
-            ))
+                .join(Commission, Commission.id == Formation.commission_id))
+            by_centre: dict[int, list[FormationSummary]] = {}
+            labels = {m.value: m.label for m in ModeFormation}
+            # The driver returns a new object for every value; the tree keeps one
+            # per distinct date and mode (a few hundred for 10,000 formations).
+            shared: dict[Any, Any] = {}
+            one = shared.setdefault
+            for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
+                debut, fin, retour, mode = one(debut, debut), one(fin, fin), one(retour, retour), one(mode, mode)
+                by_centre.setdefault(centre_id, []).append(FormationSummary(
+                    id=fid, code=code, titre=titre, mots_cles=mots or "", centre_id=centre_id,
+                    commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
+                    date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
+                    state=period_state(today, debut, fin),
+                    search_key=fold(f"{titre} {code} {mots or ''}"),
+                ))
         nodes = []
         for cid, code, libelle, max_cand in sorted(centres, key=lambda c: fold(c[2])):
             formations = by_centre.get(cid, [])
