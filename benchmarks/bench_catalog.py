@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from .envs import services_for
-from .frames import Frames, send_key, until_painted
+from .frames import Frames, send_key, settled, until_painted
 from .harness import Figure, check
 
 # Typed one key at a time; each prefix is a filter the person sees.
@@ -65,7 +65,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                 t0 = time.perf_counter()
                 plain = Plain()
                 app.push_screen(plain)
-                ref_ms = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted) - t0) * 1000
+                ref_ms = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted
+                                              and settled(*plain.query("*"))) - t0) * 1000
                 app.pop_screen()
                 await pilot.pause()
                 # the catalog: cold (the tree read from the store, as the first
@@ -77,7 +78,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                     screen = OffreFormationScreen(mode="browse")
                     app.push_screen(screen)
                     open_ms = (await until_painted(frames, lambda: screen.is_mounted and bool(
-                        screen.query_one("#catalog-tree", Tree).root.children)) - t0) * 1000
+                        screen.query_one("#catalog-tree", Tree).root.children)
+                        and settled(screen.query_one("#catalog-tree", Tree))) - t0) * 1000
                     if i:  # the first round warms imports
                         samples[kind].append(open_ms)
                     await pilot.pause()
@@ -89,6 +91,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
             # keystrokes in the filter (the catalog screen is on top)
             screen = app.screen
             filt = screen.query_one("#catalog-filter", Input)
+            tree = screen.query_one("#catalog-tree", Tree)
+            count_line = screen.query_one("#catalog-count", Static)
             filt.focus()
             count = 0
             while count < keystrokes:
@@ -100,9 +104,10 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                         t0 = time.perf_counter()
                         send_key(app, ch)
                         if ch == " ":  # a space alone does not change the words
-                            await until_painted(frames, lambda: filt.value.endswith(" "))
+                            await until_painted(frames, lambda: filt.value.endswith(" ") and settled(filt))
                             continue
-                        shown_at = await until_painted(frames, lambda: screen.shown is not before)
+                        shown_at = await until_painted(frames, lambda: screen.shown is not before
+                                                   and settled(filt, tree, count_line))
                         samples["key"].append((shown_at - t0) * 1000)
                         count += 1
             # reference: one key in a bare Input on a plain screen
@@ -116,7 +121,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                 length = len(bare.value)
                 t0 = time.perf_counter()
                 send_key(app, "abcdefghij"[n % 10])
-                shown_at = await until_painted(frames, lambda: len(bare.value) > length)
+                shown_at = await until_painted(frames, lambda: len(bare.value) > length and settled(bare))
                 samples["key_ref"].append((shown_at - t0) * 1000)
     finally:
         uninstall()
