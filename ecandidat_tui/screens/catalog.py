@@ -22,6 +22,7 @@ catalog-detail, catalog-apply (apply mode), catalog-close.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from rich.text import Text
@@ -51,6 +52,29 @@ STATE_TEXT = {
     "closed": "Candidatures closes",
     "future": "Candidatures pas encore ouvertes",
 }
+
+
+_frozen_screens = 0  # catalog screens holding the garbage collector's freeze
+
+
+def _freeze_heap() -> None:
+    """Leave the objects alive now (the 10,000 formations, the app, the
+    libraries: ~180,000) out of the cyclic garbage collector's full passes.
+    A full pass over them takes 50-90 ms and, with the allocations of a
+    redraw, came every dozen keystrokes in the filter: a visible stall.
+    Nothing is lost: the objects are still freed by reference counting, and
+    `_thaw_heap` gives them back to the collector when the screen closes."""
+    global _frozen_screens
+    _frozen_screens += 1
+    gc.freeze()
+
+
+def _thaw_heap() -> None:
+    global _frozen_screens
+    _frozen_screens -= 1
+    if _frozen_screens <= 0:
+        _frozen_screens = 0
+        gc.unfreeze()
 
 
 def _fmt(day: Any) -> str:
@@ -120,6 +144,8 @@ class OffreFormationScreen(Screen[int | None]):
         self._current: Any = None          # FormationSummary under the cursor
         self._details: dict[int, Any] = {}
         self._labels: dict[int, Text] = {}  # formation id -> its tree label, built once
+        self._tree_plan: Any = None        # what the tree shows (see _plan)
+        self._heap_frozen = False
         self._detail_timer: Any = None
         self._highlighted: Any = None      # data of the node under the cursor
         self._detail_pending = False       # the detail pane does not show it yet
@@ -152,7 +178,9 @@ class OffreFormationScreen(Screen[int | None]):
 
     def on_mount(self) -> None:
         self._update_layout()
-        self.query_one("#catalog-filter", Input).focus()
+        filter_input = self.query_one("#catalog-filter", Input)
+        self.watch(filter_input, "value", self._filter_value_changed, init=False)
+        filter_input.focus()
         self._load_catalog()
 
     def on_resize(self) -> None:
@@ -172,7 +200,16 @@ class OffreFormationScreen(Screen[int | None]):
     def _catalog_loaded(self, catalog: Any) -> None:
         self.catalog = catalog
         self._query = None
+        self._tree_plan = None
         self._refilter()
+        if not self._heap_frozen:
+            self._heap_frozen = True
+            _freeze_heap()
+
+    def on_unmount(self) -> None:
+        if self._heap_frozen:
+            self._heap_frozen = False
+            _thaw_heap()
 
     @work(thread=True, exclusive=True, group="catalog-detail", exit_on_error=False)
     def _load_detail(self, formation_id: int) -> None:
@@ -207,10 +244,18 @@ class OffreFormationScreen(Screen[int | None]):
 
     # -------------------------------------------------------------- filter
 
+    def _filter_value_changed(self) -> None:
+        # Called by the Input's value watcher, before the key's handling ends:
+        # the tree changes in the same frame as the echoed letter. (Filtering
+        # on Input.Changed came a message later, after the screen had already
+        # painted the letter alone; Textual then waits 17-33 ms before the
+        # next frame, the one with the tree.)
+        self._refilter()
+
     @on(Input.Changed, "#catalog-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        # Coalesce: keys typed faster than the tree redraws trigger one rebuild.
+        # Normally done already by _filter_value_changed; a no-op then.
         if not self._refilter_pending:
             self._refilter_pending = True
             self.call_later(self._refilter)
@@ -245,23 +290,47 @@ class OffreFormationScreen(Screen[int | None]):
             label = self._labels[formation.id] = formation_label(formation)
         return label
 
+    def _plan(self) -> tuple[Any, ...] | None:
+        """What the tree will show for `self.shown`: the centres (with their
+        formation counts, which their labels show) and the formations listed."""
+        shown = self.shown
+        if not self._query:
+            return None  # the centres, collapsed: always built afresh
+        plan = []
+        budget = MAX_SHOWN
+        for centre in shown.centres:
+            if budget <= 0:
+                break
+            listed = centre.formations[:budget]
+            plan.append((centre.id, len(centre.formations), tuple(f.id for f in listed)))
+            budget -= len(listed)
+        return tuple(plan)
+
     def _rebuild_tree(self) -> None:
         tree = self.query_one("#catalog-tree", Tree)
-        tree.clear()
-        self._populated.clear()
         shown = self.shown
         total = shown.formation_count
+        plan = self._plan()
+        # Typing more letters of a word often leaves the same formations: then
+        # the tree (its nodes, cursor and rendered lines) stays as it is, and
+        # only the count line may change.
+        rebuild = plan is None or plan != self._tree_plan
+        self._tree_plan = plan
         first_formation: TreeNode | None = None
+        if rebuild:
+            tree.clear()
+            self._populated.clear()
         if not self._query:
-            for centre in shown.centres:
-                tree.root.add(centre_label(centre), data=centre, allow_expand=bool(centre.formations))
+            if rebuild:
+                for centre in shown.centres:
+                    tree.root.add(centre_label(centre), data=centre, allow_expand=bool(centre.formations))
             self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
                          f"{LEGEND}")
         elif total == 0:
             self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
         else:
             budget = MAX_SHOWN
-            for centre in shown.centres:
+            for centre in shown.centres if rebuild else ():
                 if budget <= 0:
                     break
                 node = tree.root.add(centre_label(centre), data=centre, expand=True)
@@ -276,6 +345,8 @@ class OffreFormationScreen(Screen[int | None]):
             else:
                 self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
                              f"{LEGEND}")
+        if not rebuild:
+            return
         target = first_formation or (tree.root.children[0] if tree.root.children else None)
         tree.move_cursor(None)
         if target is not None:
