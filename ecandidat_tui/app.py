@@ -37,7 +37,7 @@ from textual.widgets import Input
 
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
-from .theme import register_themes
+from .theme import preset_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
     from .services import Services
@@ -134,6 +134,7 @@ class CandidateApp(ErrorReportingMixin, App[int]):
         self._init_error_reporting(strict_errors)
         configure_logging(settings.log_file)
         self.settings = settings
+        preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.candidate: CandidateSession | None = None
         self.terminal_gone = False
         self._services = services
@@ -171,12 +172,13 @@ class CandidateApp(ErrorReportingMixin, App[int]):
     # ------------------------------------------------------------- screens
 
     def on_mount(self) -> None:
-        register_themes(self)
         from .screens.connexion import ConnexionScreen
 
         self.push_screen(ConnexionScreen())
         if self._services is None and self._services_factory is not None:
-            self.set_timer(0.15, self._prepare_services)  # paint and settle first, then load
+            # Load once the Connexion screen has painted (after its refresh), not on a
+            # fixed delay: the person can type while SQLAlchemy and the models load.
+            self.call_after_refresh(self._prepare_services)
         self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
         if self.settings.kiosk:
             self._last_activity = time.monotonic()

@@ -54,6 +54,29 @@ def theme_name(requested: str, high_contrast: bool, available: set[str] | dict) 
     return name if name in available else ECANDIDAT.name
 
 
+def preset_themes(app: App) -> None:
+    """Register the themes and select the settings' one from the app's `__init__`.
+
+    Setting `app.theme` once the app runs (on mount) makes Textual parse the
+    whole stylesheet a second time and restyle every widget; before the
+    stylesheet is first read, selecting it costs nothing. This does what
+    `App._watch_theme` does, minus that refresh (Textual's documented way to
+    set a reactive without its watcher: `set_reactive(App.theme, ...)`).
+    """
+    app.register_theme(ECANDIDAT)
+    app.register_theme(ECANDIDAT_CONTRAST)
+    settings = getattr(app, "settings", None)
+    name = (ECANDIDAT.name if settings is None
+            else theme_name(settings.theme, settings.high_contrast, app.available_themes))
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    classes = {c: False for c in app.classes if c.startswith("-theme-")}
+    classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark})
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)  # ANSI themes map the terminal's 16 colours
+    app.stylesheet.set_variables(app.get_css_variables())
+
+
 def register_themes(app: App) -> None:
     app.register_theme(ECANDIDAT)
     app.register_theme(ECANDIDAT_CONTRAST)

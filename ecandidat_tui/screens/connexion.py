@@ -33,6 +33,10 @@ def _error(widget_id: str) -> Static:
 class ConnexionScreen(Screen):
     """Log in (ENT or eCandidat account) or start creating an account."""
 
+    # The login field has the focus from the first frame (focusing it in
+    # on_mount moved the focus a second time, restyling the screen twice).
+    AUTO_FOCUS = "#login-user"
+
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat", id="app-title")
         with VerticalScroll(id="connexion-body"):
@@ -63,9 +67,6 @@ class ConnexionScreen(Screen):
                     yield Button("Créer un compte", id="link-create-account", classes="link", compact=True)
                     yield Button("Valider mon compte", id="link-validate", classes="link", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#login-user", Input).focus()
 
     # ----------------------------------------------------------- events
 
