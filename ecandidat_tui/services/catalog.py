@@ -106,12 +106,14 @@ class PieceTypeView:
 
 @dataclass(frozen=True, slots=True)
 class FormationSummary:
-    """One formation node of the Offre de formation tree."""
+    """One formation node of the Offre de formation tree.
+
+    The mots-clés are only in `search_key` (the detail, FormationDetail, shows
+    them): 10,000 copies kept for nothing were ~1 MiB of every kiosk."""
 
     id: int
     code: str
     titre: str
-    mots_cles: str
     centre_id: int
     commission_id: int
     mode: str
@@ -827,7 +829,7 @@ class CatalogService:
             for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
                 debut, fin, retour, mode = one(debut, debut), one(fin, fin), one(retour, retour), one(mode, mode)
                 by_centre.setdefault(centre_id, []).append(FormationSummary(
-                    id=fid, code=code, titre=titre, mots_cles=mots or "", centre_id=centre_id,
+                    id=fid, code=code, titre=titre, centre_id=centre_id,
                     commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
                     date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
                     state=period_state(today, debut, fin),
