@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .frames import Frames, settled, until_painted
+from .frames import Frames, until_painted
 from .harness import Figure, check, timed_ms
 
 MIB = 1024 * 1024
@@ -104,16 +104,16 @@ async def _recap_screen(h, cand, candidature_id: int, repeat: int) -> tuple[list
                 t0 = time.perf_counter()
                 plain = Plain()
                 app.push_screen(plain)
-                ref = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted
-                                           and settled(*plain.query("*"))) - t0) * 1000
+                ref = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted,
+                                           lambda: plain.query("*")) - t0) * 1000
                 app.pop_screen()
                 await pilot.pause()
                 t0 = time.perf_counter()
                 screen = RecapScreen(candidature_id)
                 app.push_screen(screen)
                 shown = (await until_painted(frames, lambda: screen.is_mounted and screen.recap is not None
-                                             and screen.query_one("#pieces-table", DataTable).row_count == 20
-                                             and settled(screen.query_one("#pieces-table", DataTable)))
+                                             and screen.query_one("#pieces-table", DataTable).row_count == 20,
+                                             lambda: [screen.query_one("#pieces-table", DataTable)])
                          - t0) * 1000
                 if i:
                     screen_ms.append(shown)

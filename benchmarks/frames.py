@@ -9,15 +9,16 @@ written to a terminal) and, as each frame of the top screen starts, asks the
 benchmark's condition whether the state holds; the frame's end time is taken
 when it does.
 
-A state only shows in a frame if the widgets that display it have been
-repainted by then: a `refresh()` reaches the compositor a message later,
-so a frame can start after the data changed but before the widget's repaint
-was handed over. `settled(*widgets)` is therefore part of every condition:
-it holds only when none of the widgets has a repaint still waiting for a
-later frame. (An earlier version polled the condition every 0.5 ms and
-stopped at the first frame *after* the poller saw it: while Textual laid a
-screen out, back to back, the poller was starved and the clock ran on to a
-later frame than the one that first showed the state.)
+A state only shows in a frame if the widgets that display it are painted
+with it: a `refresh()` reaches the compositor a message later, so a frame
+can start after the data changed but before the widget's repaint was handed
+over. So each condition names its widgets, and a frame counts only if every
+one of them either has no repaint waiting (`settled`) or is rendered whole
+in that frame (`Widget.render_lines` is wrapped to count the lines). (An
+earlier version polled the condition every 0.5 ms and stopped at the first
+frame *after* the poller saw it: while Textual laid a screen out, back to
+back, the poller was starved and the clock ran on to a later frame than the
+one that first showed the state.)
 
 Textual composes at most 60 frames a second, so up to ~17 ms of a figure can
 be waiting for the next frame.
@@ -39,25 +40,60 @@ class Frames:
 
     def install(self):
         from textual.screen import Screen
+        from textual.widget import Widget
 
         original = Screen._compositor_refresh
+        original_render_lines = Widget.render_lines
         frames = self
+        rendered: dict = {}   # widget -> lines it rendered during the frame being composed
+        tracking = [False]
+
+        def render_lines(widget, crop):
+            if tracking[0]:
+                rendered[widget] = rendered.get(widget, 0) + crop.height
+            return original_render_lines(widget, crop)
 
         def _compositor_refresh(screen) -> None:
             condition = frames._condition
-            shows = False
+            pending = None
             if condition is not None and frames.shown_at is None and screen is screen.app.screen:
                 try:
-                    shows = bool(condition())
+                    if condition[0]():
+                        # the widgets showing the state whose repaint has not reached
+                        # the compositor: they must be rendered whole in this frame
+                        shown_by = list(condition[1]())
+                        # a DataTable measures new rows when idle: until then it
+                        # cannot draw them, however much of it is repainted
+                        if not any(getattr(w, "_require_update_dimensions", False) for w in shown_by):
+                            pending = [w for w in shown_by if not settled(w)]
                 except Exception:  # noqa: BLE001 - e.g. a query before the screen is mounted
-                    shows = False
-            original(screen)
+                    pending = None
+            rendered.clear()
+            tracking[0] = pending is not None
+            try:
+                original(screen)
+            finally:
+                tracking[0] = False
             frames.last = time.perf_counter()
-            if shows:
+            if pending is not None and all(rendered.get(w, 0) >= _visible_height(screen, w) for w in pending):
                 frames.shown_at = frames.last
 
         Screen._compositor_refresh = _compositor_refresh
-        return lambda: setattr(Screen, "_compositor_refresh", original)
+        Widget.render_lines = render_lines
+
+        def uninstall():
+            Screen._compositor_refresh = original
+            Widget.render_lines = original_render_lines
+
+        return uninstall
+
+
+def _visible_height(screen, widget) -> int:
+    try:
+        region, clip = screen._compositor.visible_widgets[widget]
+    except KeyError:
+        return 1 << 30  # not on screen: cannot have been shown
+    return clip.intersection(region).height
 
 
 def settled(*widgets) -> bool:
@@ -74,11 +110,16 @@ def settled(*widgets) -> bool:
     return True
 
 
-async def until_painted(frames: Frames, done, timeout: float = 30.0) -> float:
-    """The end time of the first frame that starts with `done()` true (see `settled`)."""
+async def until_painted(frames: Frames, done, widgets=lambda: (), timeout: float = 30.0) -> float:
+    """The end time of the first frame that shows the state `done()` checks.
+
+    `widgets()` returns the widgets that display that state: a frame shows it
+    if `done()` holds as the frame starts and each of those widgets either has
+    no repaint waiting (`settled`) or is rendered whole in that frame.
+    """
     deadline = time.perf_counter() + timeout
     frames.shown_at = None
-    frames._condition = done
+    frames._condition = (done, widgets)
     try:
         while frames.shown_at is None:
             if time.perf_counter() > deadline:
