@@ -97,9 +97,10 @@ if MODE == "bare":
     Bare().run(headless=True, size=(100, 40), auto_pilot=_bare)
     print(f"peak_kib={_peak_kib()}", flush=True)
 else:
-    from ecandidat_tui.app import CandidateApp, _build_services
+    from ecandidat_tui.app import CandidateApp
+    from ecandidat_tui.app_base import build_services_in_worker
     from ecandidat_tui.config import load_settings
 
-    CandidateApp(load_settings(), services_factory=_build_services).run(
+    CandidateApp(load_settings(), services_factory=build_services_in_worker).run(
         headless=True, size=(100, 40), auto_pilot=_browse)
     print(f"peak_kib={_peak_kib()}", flush=True)

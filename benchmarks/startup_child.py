@@ -79,10 +79,11 @@ if MODE == "bare":
 
     Bare().run(headless=True)
 else:
-    from ecandidat_tui.app import CandidateApp, _build_services
+    from ecandidat_tui.app import CandidateApp
+    from ecandidat_tui.app_base import build_services_in_worker
     from ecandidat_tui.config import load_settings
 
-    app = CandidateApp(load_settings(), services_factory=_build_services)
+    app = CandidateApp(load_settings(), services_factory=build_services_in_worker)
     if MODE == "ready":
         threading.Thread(target=_when_services_ready, args=(app,), daemon=True).start()
     app.run(headless=True)

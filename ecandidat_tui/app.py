@@ -22,11 +22,10 @@ The app also owns what holds every screen together:
 from __future__ import annotations
 
 import os
-import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -35,15 +34,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
+from .app_base import ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .theme import preset_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
     from .services import Services
-    from .watchdog import TerminalWatchdog
 
-ServicesFactory = Callable[[Settings], "Services"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ class NavigationCommands(Provider):
                           text=dest.label, help=dest.help)
 
 
-class CandidateApp(ErrorReportingMixin, App[int]):
+class CandidateApp(ErrorReportingMixin, ServicesHostMixin, App[int]):
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -137,37 +135,8 @@ class CandidateApp(ErrorReportingMixin, App[int]):
         preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.candidate: CandidateSession | None = None
         self.terminal_gone = False
-        self._services = services
-        self._services_factory = services_factory
-        self._services_error: BaseException | None = None
-        self._services_ready = threading.Event()
         self._last_activity = time.monotonic()
-        self._watchdog: TerminalWatchdog | None = None
-        if services is not None:
-            self._services_ready.set()
-
-    # ------------------------------------------------------------ services
-
-    @property
-    def services(self) -> Services:
-        """The services; call from a thread worker (it waits for start-up)."""
-        self._services_ready.wait()
-        if self._services is None:
-            raise RuntimeError("services failed to start") from self._services_error
-        return self._services
-
-    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
-    def _prepare_services(self) -> None:
-        try:
-            assert self._services_factory is not None
-            self._services = self._services_factory(self.settings)
-        except BaseException as exc:
-            self._services_error = exc
-            self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
-                                  severity="error", timeout=30)
-            raise
-        finally:
-            self._services_ready.set()
+        self._init_services(services, services_factory)
 
     # ------------------------------------------------------------- screens
 
@@ -175,29 +144,11 @@ class CandidateApp(ErrorReportingMixin, App[int]):
         from .screens.connexion import ConnexionScreen
 
         self.push_screen(ConnexionScreen())
-        if self._services is None and self._services_factory is not None:
-            # Load once the Connexion screen has painted (after its refresh), not on a
-            # fixed delay: the person can type while SQLAlchemy and the models load.
-            self.call_after_refresh(self._prepare_services)
-        self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
+        self._start_background()
         if self.settings.kiosk:
             self._last_activity = time.monotonic()
             poll = min(1.0, max(0.1, float(self.settings.idle_timeout_seconds) / 4))
             self.set_interval(poll, self.check_inactivity, name="kiosk-idle")
-        if not self.is_headless:
-            from .watchdog import TerminalWatchdog
-
-            self._watchdog = TerminalWatchdog(self)
-            self._watchdog.start()
-
-    def on_unmount(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.stop()
-
-    @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
-    def dispatch_mail(self) -> None:
-        """Deliver pending mails; a failure leaves them pending for next time."""
-        self.services.dispatcher.dispatch_pending()
 
     def start_session(self, session: CandidateSession) -> None:
         """After a successful login: remember who it is and show Mon compte."""
@@ -329,17 +280,10 @@ class CandidateApp(ErrorReportingMixin, App[int]):
             super().action_suspend_process()
 
 
-def _build_services(settings: Settings) -> "Services":
-    from .services import build_services  # imported in the worker, not before the first paint
-
-    return build_services(settings)
-
-
 def run_candidate_app(settings: Settings) -> int:
     if settings.kiosk:
         os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # keep Ctrl+C/Ctrl+Z as plain keys
-    app = CandidateApp(settings, services_factory=_build_services)
+    app = CandidateApp(settings, services_factory=build_services_in_worker)
     result = app.run()
-    if app._services is not None:
-        app._services.close()
+    app.close_services()
     return result or 0

@@ -10,14 +10,13 @@ F5 Formations (gestionnaires, admins), F6 Journal (admins), F10 Déconnexion,
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
+from .app_base import ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
@@ -25,12 +24,10 @@ from .theme import register_themes
 
 if TYPE_CHECKING:
     from .services import Services
-    from .watchdog import TerminalWatchdog
-
-ServicesFactory = Callable[[Settings], "Services"]
 
 
-class StaffApp(ErrorReportingMixin, App[int]):
+
+class StaffApp(ErrorReportingMixin, ServicesHostMixin, App[int]):
     TITLE = "eCandidat — console du personnel"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
@@ -51,41 +48,7 @@ class StaffApp(ErrorReportingMixin, App[int]):
         configure_logging(settings.log_file)
         self.settings = settings
         self.principal: StaffPrincipal | None = None
-        self._services = services
-        self._services_factory = services_factory
-        self._services_error: BaseException | None = None
-        self._services_ready = threading.Event()
-        self._watchdog: TerminalWatchdog | None = None
-        if services is not None:
-            self._services_ready.set()
-
-    # ------------------------------------------------------------ services
-
-    @property
-    def services(self) -> "Services":
-        """The services; call from a thread worker (it waits for start-up)."""
-        self._services_ready.wait()
-        if self._services is None:
-            raise RuntimeError("services failed to start") from self._services_error
-        return self._services
-
-    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
-    def _prepare_services(self) -> None:
-        try:
-            assert self._services_factory is not None
-            self._services = self._services_factory(self.settings)
-        except BaseException as exc:
-            self._services_error = exc
-            self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
-                                  severity="error", timeout=30)
-            raise
-        finally:
-            self._services_ready.set()
-
-    @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
-    def dispatch_mail(self) -> None:
-        """Deliver the mails staff actions wrote (decisions, Incomplet…)."""
-        self.services.dispatcher.dispatch_pending()
+        self._init_services(services, services_factory)
 
     # ------------------------------------------------------------- screens
 
@@ -94,18 +57,7 @@ class StaffApp(ErrorReportingMixin, App[int]):
         from .screens.staff.login import StaffLoginScreen
 
         self.push_screen(StaffLoginScreen())
-        if self._services is None and self._services_factory is not None:
-            self.set_timer(0.1, self._prepare_services)
-        self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
-        if not self.is_headless:
-            from .watchdog import TerminalWatchdog
-
-            self._watchdog = TerminalWatchdog(self)
-            self._watchdog.start()
-
-    def on_unmount(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.stop()
+        self._start_background()
 
     def start_session(self, principal: StaffPrincipal) -> None:
         from .screens.staff.search import StaffSearchScreen
@@ -159,15 +111,8 @@ class StaffApp(ErrorReportingMixin, App[int]):
         self.push_screen(StaffLoginScreen())
 
 
-def _build_services(settings: Settings) -> "Services":
-    from .services import build_services
-
-    return build_services(settings)
-
-
 def run_staff_app(settings: Settings) -> int:
-    app = StaffApp(settings, services_factory=_build_services)
+    app = StaffApp(settings, services_factory=build_services_in_worker)
     result = app.run()
-    if app._services is not None:
-        app._services.close()
+    app.close_services()
     return result or 0

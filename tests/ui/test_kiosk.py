@@ -113,6 +113,7 @@ async def test_half_typed_login_is_wiped_but_an_empty_screen_is_left_alone(kiosk
         await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen) and app.screen is not empty_connexion,
                          timeout=15.0)
         assert IdleWarningScreen in pushed
+        await wait_until(pilot, lambda: bool(app.screen.query("#login-user")))  # composed
         assert app.screen.query_one("#login-user", Input).value == ""
 
 

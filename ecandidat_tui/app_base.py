@@ -1,0 +1,89 @@
+"""What the candidate app and the staff console share: services prepared in
+a thread worker after the first paint, the mail dispatcher's interval, and
+the watchdog that ends the process when its terminal goes away (SSH drop).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Callable
+
+from textual import work
+
+from .config import Settings
+
+if TYPE_CHECKING:
+    from .services import Services
+    from .watchdog import TerminalWatchdog
+
+ServicesFactory = Callable[[Settings], "Services"]
+
+
+def build_services_in_worker(settings: Settings) -> "Services":
+    """The services factory of both apps: SQLModel is imported here, in the worker."""
+    from .services import build_services
+
+    return build_services(settings)
+
+
+class ServicesHostMixin:
+    """Mix into an App before `App`; call `_init_services` in `__init__` and
+    `_start_background` in `on_mount`."""
+
+    settings: Settings
+
+    def _init_services(self, services: "Services | None", factory: ServicesFactory | None) -> None:
+        self._services = services
+        self._services_factory = factory
+        self._services_error: BaseException | None = None
+        self._services_ready = threading.Event()
+        self._watchdog: TerminalWatchdog | None = None
+        if services is not None:
+            self._services_ready.set()
+
+    @property
+    def services(self) -> "Services":
+        """The services; call from a thread worker (it waits for start-up)."""
+        self._services_ready.wait()
+        if self._services is None:
+            raise RuntimeError("services failed to start") from self._services_error
+        return self._services
+
+    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
+    def _prepare_services(self) -> None:
+        try:
+            assert self._services_factory is not None
+            self._services = self._services_factory(self.settings)
+        except BaseException as exc:
+            self._services_error = exc
+            self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
+                                  severity="error", timeout=30)
+            raise
+        finally:
+            self._services_ready.set()
+
+    @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
+    def dispatch_mail(self) -> None:
+        """Deliver pending mails; a failure leaves them pending for next time."""
+        self.services.dispatcher.dispatch_pending()
+
+    def _start_background(self) -> None:
+        """After the first screen is pushed: services, mail interval, watchdog."""
+        if self._services is None and self._services_factory is not None:
+            # Once the first screen has painted: the person can type while
+            # SQLAlchemy and the models load.
+            self.call_after_refresh(self._prepare_services)
+        self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
+        if not self.is_headless:
+            from .watchdog import TerminalWatchdog
+
+            self._watchdog = TerminalWatchdog(self)
+            self._watchdog.start()
+
+    def on_unmount(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
+
+    def close_services(self) -> None:
+        if self._services is not None:
+            self._services.close()
