@@ -18,7 +18,8 @@ from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_cat
 from ecandidat_tui.testing import make_harness
 
 TODAY = date(2026, 3, 15)
-SEED = Path("/work/shared/seed/procedure-etudiant-ecandidat.txt")
+# The design folder sits beside the repository (as on the developers' machines and in CI).
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "procedure-etudiant-ecandidat.txt"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "catalog.md"
 
 
