@@ -104,8 +104,29 @@ class PieceTypeView:
     ordre: int
 
 
+class _DepotPeriod:
+    """What a formation says of its dépôt period (the tree's nodes and the detail)."""
+
+    __slots__ = ()
+    state: str
+    date_debut_depot: date
+    date_fin_depot: date
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def dates_label(self) -> str:
+        return _period_label(self.date_debut_depot, self.date_fin_depot)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
 @dataclass(frozen=True, slots=True)
-class FormationSummary:
+class FormationSummary(_DepotPeriod):
     """One formation node of the Offre de formation tree.
 
     The mots-clés are only in `search_key` (the detail, FormationDetail, shows
@@ -123,18 +144,6 @@ class FormationSummary:
     date_limite_retour: date
     state: str  # open | closed | future, against ctx.today() when read
     search_key: str = field(repr=False, compare=False, default="")
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open"
-
-    @property
-    def dates_label(self) -> str:
-        return _period_label(self.date_debut_depot, self.date_fin_depot)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +202,7 @@ class CatalogTree:
 
 
 @dataclass(frozen=True, slots=True)
-class FormationDetail:
+class FormationDetail(_DepotPeriod):
     id: int
     code: str
     titre: str
@@ -220,18 +229,6 @@ class FormationDetail:
     date_confirmation: date | None
     state: str
     pieces: tuple[PieceTypeView, ...]
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open"
-
-    @property
-    def dates_label(self) -> str:
-        return du_au(self.date_debut_depot, self.date_fin_depot)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
 
 # -------------------------------------------------------------- import
