@@ -3,7 +3,8 @@
 Same services and database as the kiosks. The staff login screen paints
 first while the services are prepared in a thread worker; after login the
 search screen is the base of the session. Global keys (shown in the footer):
-F5 Formations (gestionnaires, admins), F6 Journal (admins), F10 Déconnexion,
+F5 Formations (gestionnaires, admins), F6 Journal (admins), F8 Personnel
+(admins), F10 Déconnexion,
 Échap goes back one screen, Ctrl+Q quits. Roles are enforced by
 `StaffService`; the app only hides what a role cannot use.
 """
@@ -36,6 +37,8 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, App[int]):
         Binding("f5", "formations", "Formations", id="staff-nav-formations",
                 tooltip="Candidatures par formation et export CSV"),
         Binding("f6", "audit", "Journal", id="staff-nav-audit", tooltip="Journal des actions (administrateurs)"),
+        Binding("f8", "staff_users", "Personnel", id="staff-nav-users",
+                tooltip="Membres du personnel (administrateurs)"),
         Binding("f10", "deconnexion", "Déconnexion", id="staff-nav-deconnexion",
                 tooltip="Fermer votre session"),
         Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True),
@@ -73,12 +76,12 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, App[int]):
     # ---------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("formations", "audit", "deconnexion"):
+        if action in ("formations", "audit", "staff_users", "deconnexion"):
             if self.principal is None or isinstance(self.screen, ModalScreen):
                 return False
             if action == "formations":
                 return self.principal.role in ("gestionnaire", "admin")
-            if action == "audit":
+            if action in ("audit", "staff_users"):
                 return self.principal.role == "admin"
         return True
 
@@ -97,6 +100,12 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, App[int]):
 
         self._back_to_search()
         self.push_screen(AuditScreen())
+
+    def action_staff_users(self) -> None:
+        from .screens.staff.users import StaffUsersScreen
+
+        self._back_to_search()
+        self.push_screen(StaffUsersScreen())
 
     def action_deconnexion(self) -> None:
         self.logout()
