@@ -25,12 +25,15 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Button, Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
@@ -112,6 +115,40 @@ class CatalogTreeWidget(Tree[Any]):
     def get_label_width(self, node: TreeNode[Any]) -> int:
         return node._label.cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Rendered lines keyed by what they show (label object, guides, state),
+        # not by their line number: after a keystroke most formations shown
+        # were shown by an earlier filter, at another line.
+        self._content_lines: LRUCache[tuple[Any, ...], tuple[Any, Strip]] = LRUCache(2048)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        tree_lines = self._tree_lines
+        if y >= len(tree_lines) or self.hover_line >= 0 or self.cursor_line == y:
+            return super()._render_line(y, x1, x2, base_style)
+        line = tree_lines[y]
+        node = line.path[-1]
+        width = self.size.width
+        key = (
+            width, max(self.virtual_size.width, width), base_style, self._pseudo_class_state,
+            self.has_focus, line.last, id(node._label), node._allow_expand, node.is_expanded,
+            tuple((n.is_last, n._hover, n._selected) for n in line.path),
+        )
+        cached = self._content_lines.get(key)
+        if cached is not None and cached[0] is node._label:
+            strip = cached[1]
+        else:
+            # The base class keys its cache by line number: render there, keep
+            # the strip under the content key, line number and node in its meta.
+            strip = super()._render_line(y, 0, max(self.virtual_size.width, width), base_style)
+            self._content_lines[key] = (node._label, strip)
+            return strip.crop(x1, x2)
+        return strip.apply_meta({"line": y, "node": node._id}).crop(x1, x2)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._content_lines.clear()
+
     def _invalidate(self) -> None:
         # The tree's own size is fixed by the layout (1fr): adding nodes needs
         # a repaint of the tree, not a new layout of the whole screen (which
@@ -144,6 +181,7 @@ class OffreFormationScreen(Screen[int | None]):
         self._current: Any = None          # FormationSummary under the cursor
         self._details: dict[int, Any] = {}
         self._labels: dict[int, Text] = {}  # formation id -> its tree label, built once
+        self._centre_labels: dict[tuple[int, int], Text] = {}  # (centre id, count) -> label
         self._tree_plan: Any = None        # what the tree shows (see _plan)
         self._heap_frozen = False
         self._detail_timer: Any = None
@@ -290,6 +328,14 @@ class OffreFormationScreen(Screen[int | None]):
             label = self._labels[formation.id] = formation_label(formation)
         return label
 
+    def _centre_label(self, centre: Any) -> Text:
+        # Kept per (centre, count): the same label object lets the tree reuse its rendered line.
+        key = (centre.id, len(centre.formations))
+        label = self._centre_labels.get(key)
+        if label is None:
+            label = self._centre_labels[key] = centre_label(centre)
+        return label
+
     def _plan(self) -> tuple[Any, ...] | None:
         """What the tree will show for `self.shown`: the centres (with their
         formation counts, which their labels show) and the formations listed."""
@@ -323,7 +369,7 @@ class OffreFormationScreen(Screen[int | None]):
         if not self._query:
             if rebuild:
                 for centre in shown.centres:
-                    tree.root.add(centre_label(centre), data=centre, allow_expand=bool(centre.formations))
+                    tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formations))
             self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
                          f"{LEGEND}")
         elif total == 0:
@@ -333,7 +379,7 @@ class OffreFormationScreen(Screen[int | None]):
             for centre in shown.centres if rebuild else ():
                 if budget <= 0:
                     break
-                node = tree.root.add(centre_label(centre), data=centre, expand=True)
+                node = tree.root.add(self._centre_label(centre), data=centre, expand=True)
                 self._populated.add(node.id)
                 for f in centre.formations[:budget]:
                     leaf = node.add_leaf(self._label(f), data=f)
