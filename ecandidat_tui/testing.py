@@ -508,3 +508,45 @@ def ecandidat(tmp_path: Path):
     harness = make_harness(tmp_path / "home")
     yield harness
     harness.services.close()
+
+
+# ------------------------------------------------------------ Pilot helpers
+# Shared by the project's UI tests and offered to testers' scripted runs.
+
+
+async def settle(app, pilot) -> None:
+    """Let thread workers finish and the screen catch up (twice: a worker's
+    result often starts another worker)."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def click_visible(app, pilot, selector: str) -> None:
+    """Bring a widget into view as a person would scroll to it, then click it.
+
+    Focusing first makes the scroll happen before the click; toasts are cleared
+    so none covers the target."""
+    app.clear_notifications()
+    widget = app.screen.query_one(selector)
+    if widget.focusable:
+        widget.focus()
+    await pilot.pause()
+    widget.scroll_visible(animate=False, immediate=True)
+    await pilot.pause()
+    assert await pilot.click(selector), selector
+
+
+async def staff_log_in(app, pilot, staff: "SeededStaff") -> None:
+    """Type a staff user's login and password on the console's login screen."""
+    await click_visible(app, pilot, "#staff-login")
+    await pilot.press(*staff.login)
+    await click_visible(app, pilot, "#staff-password")
+    await pilot.press(*staff.password, "enter")
+    await settle(app, pilot)
+    assert app.principal is not None and app.principal.login == staff.login
+
+
+def text_of(app, selector: str) -> str:
+    """The text a Static of the active screen shows."""
+    return str(app.screen.query_one(selector).content)

@@ -10,6 +10,7 @@ from sqlmodel import select
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.screens.mon_compte import MonCompteScreen
 from ecandidat_tui.screens.profile_forms import ProfileForm
+from ecandidat_tui.testing import settle
 from ecandidat_tui.widgets.confirm import ConfirmModal
 from ecandidat_tui.store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
@@ -50,13 +51,6 @@ def stored(harness, model, key):
 def rows(harness, model):
     with harness.services.db.read_session() as s:
         return s.exec(select(model)).all()
-
-
-async def settle(app, pilot):
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_mon_compte(app, pilot, account_id, tab=None):

@@ -10,37 +10,9 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from ecandidat_tui.store.models import Account, AuditLog, Candidature, PieceSubmission
 
+from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of
+
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def log_in(app, pilot, staff):
-    await click(app, pilot, "#staff-login")
-    await pilot.press(*staff.login)
-    await click(app, pilot, "#staff-password")
-    await pilot.press(*staff.password, "enter")
-    await settle(app, pilot)
-    assert app.principal is not None and app.principal.login == staff.login
-
-
-async def click(app, pilot, selector):
-    """Bring the widget into view (as a person would scroll to it), then click it.
-
-    Focusing first makes the scroll happen before the click, so the click lands on it."""
-    app.clear_notifications()  # a toast may cover the bottom right of the screen
-    widget = app.screen.query_one(selector)
-    if widget.focusable:
-        widget.focus()
-    await pilot.pause()
-    widget.scroll_visible(animate=False, immediate=True)
-    await pilot.pause()
-    assert await pilot.click(selector), selector
 
 
 async def type_search(app, pilot, text):
@@ -52,10 +24,6 @@ async def type_search(app, pilot, text):
 def rows(app, table_id):
     table = app.screen.query_one(f"#{table_id}", DataTable)
     return [table.get_row_at(i) for i in range(table.row_count)]
-
-
-def text_of(app, widget_id):
-    return str(app.screen.query_one(f"#{widget_id}", Static).content)
 
 
 def audit(h, action):
@@ -76,21 +44,21 @@ async def test_login_refused_then_accepted(ecandidat):
     staff = ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await click(app, pilot, "#staff-login")
+        await click_visible(app, pilot, "#staff-login")
         await pilot.press(*"sophie")
-        await click(app, pilot, "#staff-password")
+        await click_visible(app, pilot, "#staff-password")
         await pilot.press(*"Mauvais-2026!", "enter")
         await settle(app, pilot)
         assert app.principal is None
-        assert "incorrect" in text_of(app, "staff-password-error")
+        assert "incorrect" in text_of(app, "#staff-password-error")
         app.screen.query_one("#staff-password", Input).value = ""
-        await click(app, pilot, "#staff-password")
+        await click_visible(app, pilot, "#staff-password")
         await pilot.press(*staff.password)
-        await click(app, pilot, "#staff-login-submit")
+        await click_visible(app, pilot, "#staff-login-submit")
         await settle(app, pilot)
         assert app.principal.login == "sophie"
         assert app.screen.query_one("#staff-search", Input).has_focus
-        assert "Support" in text_of(app, "staff-user")
+        assert "Support" in text_of(app, "#staff-user")
         await pilot.press("f10")
         await pilot.pause()
         assert app.principal is None and app.screen.query_one("#staff-login", Input)
@@ -106,22 +74,22 @@ async def test_search_updates_as_one_types_and_opens_admin_view(ecandidat):
     ecandidat.insert_candidate("Martin", "Léa", "lea@example.org")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await type_search(app, pilot, "d")
         assert rows(app, "staff-results") == []
-        assert "2 caractères" in text_of(app, "staff-search-status")
+        assert "2 caractères" in text_of(app, "#staff-search-status")
         await type_search(app, pilot, "up")
         assert sorted(r[1] for r in rows(app, "staff-results")) == ["Dupont", "Dupré"]
         await type_search(app, pilot, "re")  # "dupre": accent-insensitive
         assert [r[0] for r in rows(app, "staff-results")] == ["AB12CD34"]
-        assert "1 candidat" in text_of(app, "staff-search-status")
+        assert "1 candidat" in text_of(app, "#staff-search-status")
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await type_search(app, pilot, "1234567890")  # INE prefix
         assert [r[0] for r in rows(app, "staff-results")] == ["AB12CD34"]
         await pilot.press("enter")  # to the table
         await pilot.press("enter")  # open the row
         await settle(app, pilot)
-        info = text_of(app, "staff-candidate-info")
+        info = text_of(app, "#staff-candidate-info")
         assert "Login : AB12CD34" in info and "Dupré" in info and "elise@example.org" in info
         assert "Compte validé : Oui" in info and "Verrouillé : Non" in info
         await pilot.press("escape")
@@ -138,36 +106,36 @@ async def test_support_account_actions_each_confirmed(ecandidat):
                                                          "elise@example.org")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await type_search(app, pilot, created.login)
         await pilot.press("enter", "enter")
         await settle(app, pilot)
-        assert "Compte validé : Non" in text_of(app, "staff-candidate-info")
+        assert "Compte validé : Non" in text_of(app, "#staff-candidate-info")
         sent_before = len(ecandidat.mails(to="elise@example.org"))
         # a refused confirmation does nothing
-        await click(app, pilot, "#staff-resend-activation")
+        await click_visible(app, pilot, "#staff-resend-activation")
         await pilot.pause()
         await pilot.click("#confirm-no")
         await settle(app, pilot)
         assert len(ecandidat.mails(to="elise@example.org")) == sent_before
-        await click(app, pilot, "#staff-resend-activation")
+        await click_visible(app, pilot, "#staff-resend-activation")
         await confirm_yes(app, pilot)
         assert len(ecandidat.mails(to="elise@example.org")) == sent_before + 1
         # correct the mail
-        await click(app, pilot, "#staff-correct-mail")
+        await click_visible(app, pilot, "#staff-correct-mail")
         await pilot.pause()
-        assert "Saisissez" in text_of(app, "staff-new-mail-error")
-        await click(app, pilot, "#staff-new-mail")
+        assert "Saisissez" in text_of(app, "#staff-new-mail-error")
+        await click_visible(app, pilot, "#staff-new-mail")
         await pilot.press(*"elise.dupre@example.org")
-        await click(app, pilot, "#staff-correct-mail")
+        await click_visible(app, pilot, "#staff-correct-mail")
         await confirm_yes(app, pilot)
-        assert "elise.dupre@example.org" in text_of(app, "staff-candidate-info")
+        assert "elise.dupre@example.org" in text_of(app, "#staff-candidate-info")
         assert ecandidat.mails(to="elise.dupre@example.org")
-        await click(app, pilot, "#staff-force-reset")
+        await click_visible(app, pilot, "#staff-force-reset")
         await confirm_yes(app, pilot)
-        await click(app, pilot, "#staff-delete-account")
+        await click_visible(app, pilot, "#staff-delete-account")
         await confirm_yes(app, pilot)
-        assert "supprimé" in text_of(app, "staff-candidate-info")
+        assert "supprimé" in text_of(app, "#staff-candidate-info")
     with ecandidat.services.db.read_session() as s:
         assert s.exec(select(Account).where(Account.login == created.login)).first() is None
     for action in ("account.activation_resend", "account.mail_correct", "account.password_reset_forced",
@@ -183,15 +151,15 @@ async def test_unlock_a_locked_candidate(ecandidat):
             ecandidat.services.accounts.authenticate(cand.login, "Mauvais-2026!")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await type_search(app, pilot, cand.login)
         await pilot.press("enter", "enter")
         await settle(app, pilot)
-        assert "Verrouillé : Oui" in text_of(app, "staff-candidate-info")
+        assert "Verrouillé : Oui" in text_of(app, "#staff-candidate-info")
         assert app.screen.query_one("#staff-delete-account").disabled  # validated account
-        await click(app, pilot, "#staff-unlock")
+        await click_visible(app, pilot, "#staff-unlock")
         await confirm_yes(app, pilot)
-        assert "Verrouillé : Non" in text_of(app, "staff-candidate-info")
+        assert "Verrouillé : Non" in text_of(app, "#staff-candidate-info")
     assert ecandidat.services.accounts.authenticate(cand.login, cand.password)
 
 
@@ -204,7 +172,7 @@ async def test_gestionnaire_opens_dossiers_not_the_account(ecandidat):
     ecandidat.seed_dossier(cand.account_id, "FB1", "CTR-B")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await type_search(app, pilot, "AB12")
         await pilot.press("enter", "enter")
         await settle(app, pilot)
@@ -219,7 +187,7 @@ async def test_gestionnaire_opens_dossiers_not_the_account(ecandidat):
 
 
 async def open_dossier(app, pilot, staff, login):
-    await log_in(app, pilot, staff)
+    await staff_log_in(app, pilot, staff)
     await type_search(app, pilot, login)
     await pilot.press("enter", "enter")
     await settle(app, pilot)
@@ -239,23 +207,23 @@ async def test_review_refuse_then_incomplet_with_mail(ecandidat):
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_dossier(app, pilot, staff, "AB12CD34")
-        assert "Réceptionné" in text_of(app, "staff-recap-info")
+        assert "Réceptionné" in text_of(app, "#staff-recap-info")
         assert [r[2] for r in rows(app, "staff-pieces")] == ["Transmise", "Transmise"]
-        assert "application/pdf" in text_of(app, "staff-piece-details")
+        assert "application/pdf" in text_of(app, "#staff-piece-details")
         app.screen.query_one("#staff-pieces", DataTable).focus()
         await pilot.press("space")  # select the first piece
-        await click(app, pilot, "#staff-piece-refusee")
+        await click_visible(app, pilot, "#staff-piece-refusee")
         await settle(app, pilot)
-        assert "motif" in text_of(app, "staff-piece-comment-error")
-        await click(app, pilot, "#staff-piece-comment")
+        assert "motif" in text_of(app, "#staff-piece-comment-error")
+        await click_visible(app, pilot, "#staff-piece-comment")
         await pilot.press(*"Illisible")
-        await click(app, pilot, "#staff-piece-refusee")
+        await click_visible(app, pilot, "#staff-piece-refusee")
         await settle(app, pilot)
         assert [r[2] for r in rows(app, "staff-pieces")] == ["Refusée", "Transmise"]
         assert rows(app, "staff-pieces")[0][4] == "Illisible"
-        await click(app, pilot, "#staff-dossier-incomplet")
+        await click_visible(app, pilot, "#staff-dossier-incomplet")
         await confirm_yes(app, pilot)
-        assert "Incomplet" in text_of(app, "staff-recap-info")
+        assert "Incomplet" in text_of(app, "#staff-recap-info")
     with ecandidat.services.db.read_session() as s:
         assert s.get(Candidature, dossier.candidature_id).statut == "incomplet"
     mail = ecandidat.last_mail(to="elise@example.org", subject="incomplet")
@@ -274,27 +242,27 @@ async def test_review_validate_all_complet_decide_and_validate(ecandidat):
         app.screen.query_one("#staff-pieces", DataTable).focus()
         await pilot.press("ctrl+a")
         assert [r[0] for r in rows(app, "staff-pieces")] == ["✓", "✓"]
-        await click(app, pilot, "#staff-piece-validee")
+        await click_visible(app, pilot, "#staff-piece-validee")
         await settle(app, pilot)
         assert [r[2] for r in rows(app, "staff-pieces")] == ["Validée", "Validée"]
-        await click(app, pilot, "#staff-dossier-complet")
+        await click_visible(app, pilot, "#staff-dossier-complet")
         await confirm_yes(app, pilot)
-        assert "Complet" in text_of(app, "staff-recap-info")
+        assert "Complet" in text_of(app, "#staff-recap-info")
         assert ecandidat.last_mail(to="elise@example.org", subject="complet")
         # Liste complémentaire without a rank is refused next to the rank field
         app.screen.query_one("#staff-decision", Select).value = "liste_complementaire"
-        await click(app, pilot, "#staff-decision-record")
+        await click_visible(app, pilot, "#staff-decision-record")
         await settle(app, pilot)
-        assert "rang" in text_of(app, "staff-decision-rang-error")
-        await click(app, pilot, "#staff-decision-rang")
+        assert "rang" in text_of(app, "#staff-decision-rang-error")
+        await click_visible(app, pilot, "#staff-decision-rang")
         await pilot.press("4")
-        await click(app, pilot, "#staff-decision-record")
+        await click_visible(app, pilot, "#staff-decision-record")
         await settle(app, pilot)
-        assert "Liste complémentaire (rang 4) — non validée" in text_of(app, "staff-recap-info")
+        assert "Liste complémentaire (rang 4) — non validée" in text_of(app, "#staff-recap-info")
         assert not ecandidat.mails(to="elise@example.org", subject="Décision")
-        await click(app, pilot, "#staff-decision-validate")
+        await click_visible(app, pilot, "#staff-decision-validate")
         await confirm_yes(app, pilot)
-        assert "non validée" not in text_of(app, "staff-recap-info")
+        assert "non validée" not in text_of(app, "#staff-recap-info")
     with ecandidat.services.db.read_session() as s:
         row = s.get(Candidature, dossier.candidature_id)
         assert (row.decision, row.decision_rang, row.decision_validated) == ("liste_complementaire", 4, True)
@@ -314,10 +282,10 @@ async def test_concurrent_decision_loser_is_told_and_sees_new_state(ecandidat):
         # meanwhile, at another terminal:
         ecandidat.services.staff.record_decision(other.principal, dossier.candidature_id, 1, "defavorable")
         app.screen.query_one("#staff-decision", Select).value = "favorable"
-        await click(app, pilot, "#staff-decision-record")
+        await click_visible(app, pilot, "#staff-decision-record")
         await settle(app, pilot)
         assert any("autre poste" in n.message for n in app._notifications)
-        assert "Décision : Défavorable" in text_of(app, "staff-recap-info")  # reloaded
+        assert "Décision : Défavorable" in text_of(app, "#staff-recap-info")  # reloaded
         assert app.screen.query_one("#staff-decision", Select).value == "defavorable"
     with ecandidat.services.db.read_session() as s:
         assert s.get(Candidature, dossier.candidature_id).decision == "defavorable"
@@ -337,7 +305,7 @@ async def test_support_reads_a_dossier_and_saves_a_file_but_cannot_review(ecandi
         folder = app.screen.query_one("#staff-save-folder", Input)
         (tmp_path / "out").mkdir()
         folder.value = str(tmp_path / "out")
-        await click(app, pilot, "#staff-piece-save")
+        await click_visible(app, pilot, "#staff-piece-save")
         await settle(app, pilot)
     saved = list((tmp_path / "out").iterdir())
     assert [p.name for p in saved] == ["ident.pdf"] and saved[0].read_bytes().startswith(b"%PDF")
@@ -357,7 +325,7 @@ async def test_formation_list_filter_and_export(ecandidat, tmp_path):
     ecandidat.services.staff.record_decision(staff.principal, da.candidature_id, 1, "favorable")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await pilot.press("f5")
         await settle(app, pilot)
         assert [r[0] for r in rows(app, "staff-formations")] == ["FA1"]  # only its centre
@@ -369,13 +337,13 @@ async def test_formation_list_filter_and_export(ecandidat, tmp_path):
         assert [r[0] for r in rows(app, "staff-formation-candidatures")] == ["AB12CD34"]
         path = app.screen.query_one("#staff-export-path", Input)
         path.value = str(tmp_path / "absent" / "x.csv")
-        await click(app, pilot, "#staff-export")
+        await click_visible(app, pilot, "#staff-export")
         await settle(app, pilot)
-        assert "n'existe pas" in text_of(app, "staff-export-path-error")
+        assert "n'existe pas" in text_of(app, "#staff-export-path-error")
         path.value = str(tmp_path / "fa1.csv")
-        await click(app, pilot, "#staff-export")
+        await click_visible(app, pilot, "#staff-export")
         await settle(app, pilot)
-        assert "1 candidature(s) exportée(s)" in text_of(app, "staff-formation-status")
+        assert "1 candidature(s) exportée(s)" in text_of(app, "#staff-formation-status")
     with (tmp_path / "fa1.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh, delimiter=";"))
     assert [(r["Numéro de dossier"], r["Nom"], r["Décision"]) for r in table] == [("AB12CD34", "Dupré", "Favorable")]
@@ -386,7 +354,7 @@ async def test_support_has_no_formations_or_audit(ecandidat):
     staff = ecandidat.seed_staff("support")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         await pilot.press("f5")
         await pilot.pause()
         assert not app.screen.query("#staff-formations")
@@ -407,12 +375,12 @@ async def test_admin_audit_viewer_filters(ecandidat):
     ecandidat.services.staff.record_decision(gest.principal, dossier.candidature_id, 1, "preselection")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f6")
         await settle(app, pilot)
         actions = [r[2] for r in rows(app, "staff-audit-table")]
         assert actions[0] == "staff_login" and "decision_recorded" in actions
-        await click(app, pilot, "#staff-audit-actor")
+        await click_visible(app, pilot, "#staff-audit-actor")
         await pilot.press(*"paul", "enter")
         await settle(app, pilot)
         assert [(r[1], r[2], r[3]) for r in rows(app, "staff-audit-table")] == [

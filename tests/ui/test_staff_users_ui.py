@@ -6,49 +6,19 @@ from textual.widgets import DataTable, Select, Static
 
 from ecandidat_tui.domain import Role
 
+from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of
+
 SIZE = (80, 24)
 
 
-async def settle(app, pilot):
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def click(app, pilot, selector):
-    """Scroll the widget into view (focus first), then click it; toasts cleared so they cover nothing."""
-    app.clear_notifications()
-    widget = app.screen.query_one(selector)
-    if widget.focusable:
-        widget.focus()
-    await pilot.pause()
-    widget.scroll_visible(animate=False, immediate=True)
-    await pilot.pause()
-    assert await pilot.click(selector), selector
-
-
-async def log_in(app, pilot, staff):
-    await click(app, pilot, "#staff-login")
-    await pilot.press(*staff.login)
-    await click(app, pilot, "#staff-password")
-    await pilot.press(*staff.password, "enter")
-    await settle(app, pilot)
-    assert app.principal is not None and app.principal.login == staff.login
-
-
 async def type_into(app, pilot, selector, text):
-    await click(app, pilot, selector)
+    await click_visible(app, pilot, selector)
     await pilot.press(*text)
 
 
 def rows(app):
     table = app.screen.query_one("#staff-users-table", DataTable)
     return [tuple(table.get_row_at(i)) for i in range(table.row_count)]
-
-
-def text_of(app, widget_id):
-    return str(app.screen.query_one(f"#{widget_id}", Static).content)
 
 
 NEW_PASSWORD = "Gestion-2026x"
@@ -60,7 +30,7 @@ async def test_admin_adds_a_gestionnaire_and_disables_a_user(ecandidat):
     ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f8")
         await settle(app, pilot)
         assert rows(app) == [("alice", Role.ADMIN.label, "", "Actif"),
@@ -71,7 +41,7 @@ async def test_admin_adds_a_gestionnaire_and_disables_a_user(ecandidat):
         await type_into(app, pilot, "#staff-user-centres", "CTR-A")
         await type_into(app, pilot, "#staff-user-password", NEW_PASSWORD)
         await type_into(app, pilot, "#staff-user-password-confirm", NEW_PASSWORD)
-        await click(app, pilot, "#staff-user-add")
+        await click_visible(app, pilot, "#staff-user-add")
         await settle(app, pilot)
 
         assert ("paul", Role.GESTIONNAIRE.label, "CTR-A", "Actif") in rows(app)
@@ -86,7 +56,7 @@ async def test_admin_adds_a_gestionnaire_and_disables_a_user(ecandidat):
         table.focus()
         table.move_cursor(row=table.get_row_index("sophie"))
         await pilot.pause()
-        await click(app, pilot, "#staff-user-disable")
+        await click_visible(app, pilot, "#staff-user-disable")
         await pilot.pause()
         assert "sophie" in str(app.screen.query_one("#confirm-message", Static).content)
         await pilot.click("#confirm-yes")
@@ -102,12 +72,12 @@ async def test_disable_cancelled_changes_nothing(ecandidat):
     ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f8")
         await settle(app, pilot)
         table = app.screen.query_one("#staff-users-table", DataTable)
         table.move_cursor(row=table.get_row_index("sophie"))
-        await click(app, pilot, "#staff-user-disable")
+        await click_visible(app, pilot, "#staff-user-disable")
         await pilot.pause()
         await pilot.click("#confirm-no")
         await settle(app, pilot)
@@ -119,10 +89,10 @@ async def test_admin_cannot_disable_itself(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f8")
         await settle(app, pilot)
-        await click(app, pilot, "#staff-user-disable")
+        await click_visible(app, pilot, "#staff-user-disable")
         await pilot.pause()
         await pilot.click("#confirm-yes")
         await settle(app, pilot)
@@ -135,7 +105,7 @@ async def test_support_does_not_get_the_screen(ecandidat):
     staff = ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, staff)
+        await staff_log_in(app, pilot, staff)
         screen = app.screen
         await pilot.press("f8")
         await settle(app, pilot)
@@ -148,15 +118,15 @@ async def test_mismatched_passwords_refused(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f8")
         await settle(app, pilot)
         await type_into(app, pilot, "#staff-user-login", "marc")
         await type_into(app, pilot, "#staff-user-password", NEW_PASSWORD)
         await type_into(app, pilot, "#staff-user-password-confirm", NEW_PASSWORD + "y")
-        await click(app, pilot, "#staff-user-add")
+        await click_visible(app, pilot, "#staff-user-add")
         await settle(app, pilot)
-        assert "ne correspondent pas" in text_of(app, "staff-user-password-confirm-error")
+        assert "ne correspondent pas" in text_of(app, "#staff-user-password-confirm-error")
         assert rows(app) == [("alice", Role.ADMIN.label, "", "Actif")]
     assert [u.login for u in ecandidat.services.staff.list_staff_users()] == ["alice"]
 
@@ -165,24 +135,24 @@ async def test_service_refusals_shown_next_to_their_fields(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(app, pilot, admin)
+        await staff_log_in(app, pilot, admin)
         await pilot.press("f8")
         await settle(app, pilot)
         await type_into(app, pilot, "#staff-user-login", "paul")
         app.screen.query_one("#staff-user-role", Select).value = "gestionnaire"
         await type_into(app, pilot, "#staff-user-password", "court")
         await type_into(app, pilot, "#staff-user-password-confirm", "court")
-        await click(app, pilot, "#staff-user-add")
+        await click_visible(app, pilot, "#staff-user-add")
         await settle(app, pilot)
-        assert text_of(app, "staff-user-password-error").startswith("Le mot de passe doit contenir")
-        assert "au moins un centre" in text_of(app, "staff-user-centres-error")
+        assert text_of(app, "#staff-user-password-error").startswith("Le mot de passe doit contenir")
+        assert "au moins un centre" in text_of(app, "#staff-user-centres-error")
         # an unknown centre is refused by the database check, under its field too
         await type_into(app, pilot, "#staff-user-centres", "NOPE")
         for field in ("#staff-user-password", "#staff-user-password-confirm"):
             app.screen.query_one(field).value = ""
             await type_into(app, pilot, field, NEW_PASSWORD)
-        await click(app, pilot, "#staff-user-add")
+        await click_visible(app, pilot, "#staff-user-add")
         await settle(app, pilot)
-        assert "NOPE" in text_of(app, "staff-user-centres-error")
-        assert text_of(app, "staff-user-password-error") == ""
+        assert "NOPE" in text_of(app, "#staff-user-centres-error")
+        assert text_of(app, "#staff-user-password-error") == ""
     assert [u.login for u in ecandidat.services.staff.list_staff_users()] == ["alice"]
