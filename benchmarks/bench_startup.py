@@ -6,6 +6,7 @@ in the same run. Targets: ≤ 1.3× the reference painted, ≤ 2.5× ready.
 
 from __future__ import annotations
 
+import compileall
 import os
 import subprocess
 import sys
@@ -13,9 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import ecandidat_tui
+
 from .harness import Figure, check
 
 CHILD = Path(__file__).with_name("startup_child.py")
+PACKAGE = Path(ecandidat_tui.__file__).parent
 
 
 def _one(mode: str, home: str) -> float:
@@ -28,16 +32,24 @@ def _one(mode: str, home: str) -> float:
 
 def run(smoke: bool = False) -> list[Figure]:
     repeat = 2 if smoke else 12
+    # An installed app has bytecode (pip compiles it); an editable checkout
+    # under PYTHONDONTWRITEBYTECODE would recompile the package in every child.
+    compileall.compile_dir(PACKAGE, quiet=1)
     with tempfile.TemporaryDirectory() as home:
-        _one("ready", home)  # first start creates and migrates the database: not what we time
-        samples: dict[str, list[float]] = {"bare": [], "connexion": [], "ready": []}
+        _one("services", home)  # first start creates and migrates the database: not what we time
+        samples: dict[str, list[float]] = {"bare": [], "connexion": [], "ready": [], "services": []}
         for _ in range(repeat):  # interleaved, so machine noise hits all three alike
             for mode in samples:
                 samples[mode].append(_one(mode, home))
     bare = Figure("start-up: bare Textual app (reference)", "ms", samples["bare"])
     figures = [bare]
-    for mode, label, limit in (("connexion", "Connexion painted", 1.3), ("ready", "ready to log in", 2.5)):
+    for mode, label, limit in (("connexion", "Connexion painted", 1.3), ("ready", "ready to log in", 2.5),
+                               ("services", "services loaded (ORM)", None)):
         fig = Figure(f"start-up: {label}", "ms", samples[mode], reference="bare Textual app")
         fig.ratio = round(fig.median / bare.median, 3)
-        figures.append(check(fig, max_ratio=limit))
+        if limit is None:
+            fig.note = "no target: a login submitted before this waits for it"
+            figures.append(fig)
+        else:
+            figures.append(check(fig, max_ratio=limit))
     return figures

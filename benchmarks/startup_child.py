@@ -1,9 +1,12 @@
 """One start-up measurement, run in a fresh process by bench_startup.
 
 argv[1] is `bare` (a Textual app with one Static: the reference),
-`connexion` (the Connexion screen painted and accepting keys) or `ready`
-(the same, plus the database opened and migrated). It prints the seconds
-since BENCH_T0, the parent's clock just before it spawned this process.
+`connexion` (the Connexion screen painted and accepting keys), `ready`
+(the same, plus the database opened and found at the head revision:
+`app.ready_to_log_in`, answered by the bare driver) or `services` (the same,
+plus SQLAlchemy, SQLModel and the models loaded and the services built; a
+login submitted before this waits for it). It prints the seconds since
+BENCH_T0, the parent's clock just before it spawned this process.
 
 "Painted" is the first frame the screen composes (headless: composed, not
 written) once the screen is mounted and, for Connexion, the login field has
@@ -49,19 +52,22 @@ def _compositor_refresh(screen) -> None:
         return
     _painted.set()
     app = screen.app
-    if MODE == "ready":
-        if app._services_ready.is_set():
-            _report(app)
-    else:
+    if MODE in ("bare", "connexion") or _ready_event(app).is_set():
         _report(app)
 
 
 Screen._compositor_refresh = _compositor_refresh
 
 
-def _when_services_ready(app) -> None:
-    app._services_ready.wait()
-    if app._services is None:
+def _ready_event(app) -> threading.Event:
+    return app.ready_to_log_in if MODE == "ready" else app._services_ready
+
+
+def _when_ready(app) -> None:
+    while not _ready_event(app).wait(0.005):
+        if app._services_ready.is_set() and app._services is None:
+            break
+    if app._services_ready.is_set() and app._services is None:
         print("services failed", file=sys.stderr, flush=True)
         app.call_from_thread(app.exit, 1)
         return
@@ -84,8 +90,8 @@ else:
     from ecandidat_tui.config import load_settings
 
     app = CandidateApp(load_settings(), services_factory=build_services_in_worker)
-    if MODE == "ready":
-        threading.Thread(target=_when_services_ready, args=(app,), daemon=True).start()
+    if MODE in ("ready", "services"):
+        threading.Thread(target=_when_ready, args=(app,), daemon=True).start()
     app.run(headless=True)
     if app._services is not None:
         app._services.close()

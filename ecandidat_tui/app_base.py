@@ -1,6 +1,7 @@
 """What the candidate app and the staff console share: services prepared in
-a thread worker after the first paint, the mail dispatcher's interval, and
-the watchdog that ends the process when its terminal goes away (SSH drop).
+a thread worker after the first paint, the mail dispatcher's interval, the
+watchdog that ends the process when its terminal goes away (SSH drop), and
+screens that arrive with their breakpoint classes already set.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 from textual import work
+from textual.screen import Screen
 
+from . import startup_gc
 from .config import Settings
+from .store.probe import is_at_head
 
 if TYPE_CHECKING:
     from .services import Services
@@ -26,6 +30,27 @@ def build_services_in_worker(settings: Settings) -> "Services":
     return build_services(settings)
 
 
+class BreakpointsUpFrontMixin:
+    """Give a screen its breakpoint classes (`-narrow`/`-wide`) before it mounts.
+
+    Textual sets them in the screen's first `Resize`, after the screen has
+    been styled on mount and again on `ScreenResume`: a third full restyle of
+    every node of the screen (~15 % of the first paint of Connexion). The
+    app's size is known when a screen is pushed, so the classes are set then,
+    without a restyle, and the `Resize` finds nothing to change. Mix in
+    before `App`; the app must define `HORIZONTAL_BREAKPOINTS`.
+    """
+
+    def push_screen(self, screen, *args, **kwargs):
+        if isinstance(screen, Screen) and not screen.is_attached:
+            breakpoints = (screen.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is not None
+                           else self.HORIZONTAL_BREAKPOINTS) or []
+            width = self.size.width
+            chosen = next((name for limit, name in sorted(breakpoints, reverse=True) if width >= limit), None)
+            screen.update_classes({name: name == chosen for _, name in breakpoints}, update=False)
+        return super().push_screen(screen, *args, **kwargs)
+
+
 class ServicesHostMixin:
     """Mix into an App before `App`; call `_init_services` in `__init__` and
     `_start_background` in `on_mount`."""
@@ -37,9 +62,15 @@ class ServicesHostMixin:
         self._services_factory = factory
         self._services_error: BaseException | None = None
         self._services_ready = threading.Event()
+        # Set once the database answered at the head revision: a login from
+        # then on succeeds (waiting, if it comes that early, for the ORM).
+        self.ready_to_log_in = threading.Event()
         self._watchdog: TerminalWatchdog | None = None
         if services is not None:
             self._services_ready.set()
+            self.ready_to_log_in.set()
+        elif factory is not None:
+            startup_gc.pause()  # until the services are ready (see startup_gc)
 
     @property
     def services(self) -> "Services":
@@ -53,7 +84,12 @@ class ServicesHostMixin:
     def _prepare_services(self) -> None:
         try:
             assert self._services_factory is not None
+            # The bare driver answers in a few ms; SQLAlchemy and the models
+            # take several times longer to load (see store/probe.py).
+            if is_at_head(self.settings.database_url):
+                self.ready_to_log_in.set()
             self._services = self._services_factory(self.settings)
+            self.ready_to_log_in.set()  # e.g. a new database, migrated just now
         except BaseException as exc:
             self._services_error = exc
             self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
@@ -61,6 +97,7 @@ class ServicesHostMixin:
             raise
         finally:
             self._services_ready.set()
+            startup_gc.resume()
 
     @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
     def dispatch_mail(self) -> None:
@@ -81,6 +118,7 @@ class ServicesHostMixin:
             self._watchdog.start()
 
     def on_unmount(self) -> None:
+        startup_gc.resume()
         if self._watchdog is not None:
             self._watchdog.stop()
 

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from .db import Database
+from .probe import HEAD_REVISION
 
-HEAD_REVISION = "0001_initial"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x0EC4_D1DA  # one advisory lock so a fleet starting at once migrates once
 

@@ -1,0 +1,122 @@
+"""Start-up as a kiosk sees it: Connexion first, the database probed without
+the ORM, the services built in the background, the collector kept out of it.
+
+These apps get a `services_factory` (the production path) instead of ready
+services; the factory is held on an Event so each test decides when the
+"slow ORM load" ends.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ecandidat_tui import startup_gc
+from ecandidat_tui.app import CandidateApp
+from ecandidat_tui.app_base import build_services_in_worker
+from ecandidat_tui.config import load_settings
+from ecandidat_tui.screens.connexion import ConnexionScreen
+from ecandidat_tui.screens.mon_compte import MonCompteScreen
+from ecandidat_tui.store.probe import HEAD_REVISION, schema_revision
+from ecandidat_tui.testing import settle
+
+
+class HeldFactory:
+    """A services factory that returns the harness's services once released."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+        self.release = threading.Event()
+        self.called = threading.Event()
+
+    def __call__(self, settings):
+        self.called.set()
+        assert self.release.wait(30), "test never released the services"
+        return self.services
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_on():
+    yield
+    startup_gc.resume()  # whatever a failed test left, the next one starts with the collector on
+
+
+async def test_a_login_typed_while_the_orm_loads_waits_for_it_then_succeeds(ecandidat):
+    cand = ecandidat.seed_candidate()
+    factory = HeldFactory(ecandidat.services)
+    app = CandidateApp(ecandidat.settings, services_factory=factory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, factory.called.is_set)
+        # Painted, focused, and the database probed at the head revision,
+        # while the services are still "loading".
+        assert isinstance(app.screen, ConnexionScreen) and app.focused.id == "login-user"
+        assert app.ready_to_log_in.is_set() and not app._services_ready.is_set()
+        assert not gc.isenabled()  # start-up runs without collector passes
+
+        await pilot.press(*cand.login, "enter", *cand.password, "enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConnexionScreen)  # waiting, not failed
+        assert app.screen.query_one("#login-error", Static).display is False
+
+        factory.release.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, MonCompteScreen))
+        await settle(app, pilot)
+        assert app.candidate is not None and app.candidate.login == cand.login
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # back on, start-up heap frozen
+
+
+async def test_a_new_database_is_ready_only_once_migrated(tmp_path: Path):
+    settings = load_settings(env={"ECANDIDAT_HOME": str(tmp_path / "home"), "ECANDIDAT_MAIL_BACKEND": "memory"})
+    held = threading.Event()
+
+    def factory(s):
+        assert held.wait(30)
+        return build_services_in_worker(s)
+
+    app = CandidateApp(settings, services_factory=factory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert not app.ready_to_log_in.is_set()  # no database file yet: the probe says no
+        assert not Path(settings.database_url.partition(":///")[2]).exists()  # and did not create one
+        held.set()
+        await wait_until(pilot, app.ready_to_log_in.is_set, timeout=30)
+        assert schema_revision(settings.database_url) == HEAD_REVISION
+    app.close_services()
+
+
+async def test_screens_have_their_breakpoint_class_when_they_compose(ecandidat):
+    seen: dict[str, bool] = {}
+
+    class Probe(Screen):
+        def compose(self) -> ComposeResult:
+            seen["narrow"] = self.has_class("-narrow")
+            seen["wide"] = self.has_class("-wide")
+            yield Static("probe")
+
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        app.push_screen(Probe())
+        await pilot.pause()
+        assert seen == {"narrow": True, "wide": False}
+    seen.clear()
+    app = ecandidat.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(Probe())
+        await pilot.pause()
+        assert seen == {"narrow": False, "wide": True}
