@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from . import startup_gc
 from .config import Settings
-from .store.probe import is_at_head
+from .css_cache import install_css_cache
 
 if TYPE_CHECKING:
     from .services import Services
@@ -52,8 +52,8 @@ class BreakpointsUpFrontMixin:
 
 
 class ServicesHostMixin:
-    """Mix into an App before `App`; call `_init_services` in `__init__` and
-    `_start_background` in `on_mount`."""
+    """Mix into an App before `App`; call `_init_services` in `__init__` (once
+    the theme is chosen) and `_start_background` in `on_mount`."""
 
     settings: Settings
 
@@ -66,6 +66,8 @@ class ServicesHostMixin:
         # then on succeeds (waiting, if it comes that early, for the ORM).
         self.ready_to_log_in = threading.Event()
         self._watchdog: TerminalWatchdog | None = None
+        # After the theme is chosen (see css_cache): parsed CSS from the last run.
+        self._css_cache = install_css_cache(self, self.settings.data_dir / "cache")
         if services is not None:
             self._services_ready.set()
             self.ready_to_log_in.set()
@@ -86,6 +88,8 @@ class ServicesHostMixin:
             assert self._services_factory is not None
             # The bare driver answers in a few ms; SQLAlchemy and the models
             # take several times longer to load (see store/probe.py).
+            from .store.probe import is_at_head
+
             if is_at_head(self.settings.database_url):
                 self.ready_to_log_in.set()
             self._services = self._services_factory(self.settings)
@@ -110,6 +114,7 @@ class ServicesHostMixin:
             # Once the first screen has painted: the person can type while
             # SQLAlchemy and the models load.
             self.call_after_refresh(self._prepare_services)
+        self.call_after_refresh(self._css_cache.save)  # a no-op unless something was parsed
         self.set_interval(self.settings.mail_dispatch_seconds, self.dispatch_mail)
         if not self.is_headless:
             from .watchdog import TerminalWatchdog
@@ -119,6 +124,7 @@ class ServicesHostMixin:
 
     def on_unmount(self) -> None:
         startup_gc.resume()
+        self._css_cache.save()  # what the screens opened since start-up parsed
         if self._watchdog is not None:
             self._watchdog.stop()
 

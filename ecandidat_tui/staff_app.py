@@ -21,7 +21,7 @@ from .app_base import BreakpointsUpFrontMixin, ServicesFactory, ServicesHostMixi
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
-from .theme import register_themes
+from .theme import preset_themes
 
 if TYPE_CHECKING:
     from .services import Services
@@ -50,13 +50,13 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, BreakpointsUpFrontMixin, 
         self._init_error_reporting(strict_errors)
         configure_logging(settings.log_file)
         self.settings = settings
+        preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.principal: StaffPrincipal | None = None
         self._init_services(services, services_factory)
 
     # ------------------------------------------------------------- screens
 
     def on_mount(self) -> None:
-        register_themes(self)
         from .screens.staff.login import StaffLoginScreen
 
         self.push_screen(StaffLoginScreen())

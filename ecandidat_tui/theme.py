@@ -75,13 +75,3 @@ def preset_themes(app: App) -> None:
     app.update_classes(classes, update=False)
     app._refresh_truecolor_filter(app.ansi_theme)  # ANSI themes map the terminal's 16 colours
     app.stylesheet.set_variables(app.get_css_variables())
-
-
-def register_themes(app: App) -> None:
-    app.register_theme(ECANDIDAT)
-    app.register_theme(ECANDIDAT_CONTRAST)
-    settings = getattr(app, "settings", None)
-    if settings is None:
-        app.theme = ECANDIDAT.name
-        return
-    app.theme = theme_name(settings.theme, settings.high_contrast, app.available_themes)
