@@ -31,7 +31,7 @@ def _one(mode: str, home: str) -> float:
 
 
 def run(smoke: bool = False) -> list[Figure]:
-    repeat = 2 if smoke else 12
+    repeat = 2 if smoke else 20  # start-up times swing ±10 % between runs here: more samples
     # An installed app has bytecode (pip compiles it); an editable checkout
     # under PYTHONDONTWRITEBYTECODE would recompile the package in every child.
     compileall.compile_dir(PACKAGE, quiet=1)

@@ -34,7 +34,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from .app_base import BreakpointsUpFrontMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .theme import preset_themes
@@ -109,7 +109,7 @@ class NavigationCommands(Provider):
                           text=dest.label, help=dest.help)
 
 
-class CandidateApp(ErrorReportingMixin, ServicesHostMixin, BreakpointsUpFrontMixin, App[int]):
+class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True

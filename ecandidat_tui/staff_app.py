@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from .app_base import BreakpointsUpFrontMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 
-class StaffApp(ErrorReportingMixin, ServicesHostMixin, BreakpointsUpFrontMixin, App[int]):
+class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
     TITLE = "eCandidat — console du personnel"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False

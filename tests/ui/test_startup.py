@@ -120,3 +120,24 @@ async def test_screens_have_their_breakpoint_class_when_they_compose(ecandidat):
         app.push_screen(Probe())
         await pilot.pause()
         assert seen == {"narrow": False, "wide": True}
+
+
+async def test_widgets_are_not_restyled_before_they_mount_and_look_right_after(ecandidat):
+    from textual.widgets import Button
+
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        restyled: list[object] = []
+        real = app.stylesheet.update_nodes
+        app.stylesheet.update_nodes = lambda nodes, animate=False: (restyled.extend(nodes), real(nodes, animate))
+        button = Button("Essai", variant="primary")  # its variant and style classes change
+        button.add_class("essai")
+        assert restyled == []
+        app.stylesheet.update_nodes = real
+
+        await app.screen.mount(button)
+        await pilot.pause()
+        reference = app.screen.query_one("#login-submit", Button)  # a primary button styled the usual way
+        assert button.has_class("-primary")
+        assert button.styles.background == reference.styles.background
