@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -215,6 +214,8 @@ def _default_dirs(home: Path | None) -> tuple[Path, Path, Path]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file: not on every kiosk start
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -21,12 +21,11 @@ from scratch.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
 import sys
-import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ def cache_file(cache_dir: Path) -> Path:
     package = Path(textual.__file__).parent
     stamp = "|".join(f"{st.st_size}:{st.st_mtime_ns}" for st in
                      (package.joinpath(name).stat() for name in ("css/model.py", "css/styles.py", "css/types.py")))
-    install = hashlib.blake2b(f"{package}|{stamp}".encode(), digest_size=8).hexdigest()
+    install = f"{zlib.crc32(f'{package}|{stamp}'.encode()):08x}"
     python = f"{sys.version_info.major}{sys.version_info.minor}"
     return cache_dir / f"textual-css-{install}-py{python}.pickle"
 
@@ -68,9 +67,8 @@ class CachedStylesheet(Stylesheet):
             return {}
         return stored if isinstance(stored, dict) else {}
 
-    def _variables_key(self) -> str:
-        text = "\n".join(f"{k}={v}" for k, v in sorted(self._variables.items()))
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    def _variables_key(self) -> tuple:
+        return tuple(sorted(self._variables.items()))
 
     def _parse_rules(self, css: str, read_from: Any, is_default_rules: bool = False,
                      tie_breaker: int = 0, scope: str = "") -> list:
@@ -93,6 +91,8 @@ class CachedStylesheet(Stylesheet):
         self._unsaved = False
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # writes are rare: not an import of every start
+
             fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".css-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -141,3 +141,36 @@ async def test_widgets_are_not_restyled_before_they_mount_and_look_right_after(e
         reference = app.screen.query_one("#login-submit", Button)  # a primary button styled the usual way
         assert button.has_class("-primary")
         assert button.styles.background == reference.styles.background
+
+
+async def test_a_new_screen_is_styled_once_not_again_on_its_first_resume(ecandidat):
+    from textual import events
+
+    class Page(Screen):
+        def compose(self) -> ComposeResult:
+            yield Static("page", id="page-text")
+
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        restyled: list[object] = []
+        real = app.stylesheet.update_nodes
+
+        def spy(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            return real(nodes, animate)
+
+        app.stylesheet.update_nodes = spy
+        page = Page()
+        app.push_screen(page)
+        await pilot.pause()
+        text = page.query_one("#page-text", Static)
+        assert text not in restyled  # styled when it mounted, not again on the first resume
+        assert text.region.width > 0 and str(text.render()) == "page"
+
+        # Only the first resume: the screen's own post_message is back.
+        assert "post_message" not in vars(page)
+        resume = events.ScreenResume()
+        page.post_message(resume)
+        assert resume.refresh_styles is True
