@@ -52,11 +52,11 @@ class CachedStylesheet(Stylesheet):
     def __init__(self, *, variables: dict[str, str] | None = None, path: Path) -> None:
         super().__init__(variables=variables)
         self._path = path
-        self._stored: dict[tuple, Any] = self._load(path)
+        self._stored: dict[tuple, dict[tuple, Any]] = self._load(path)
         self._unsaved = False
 
     @staticmethod
-    def _load(path: Path) -> dict[tuple, Any]:
+    def _load(path: Path) -> dict[tuple, dict[tuple, Any]]:
         try:
             with path.open("rb") as fh:
                 stored = pickle.load(fh)
@@ -72,15 +72,17 @@ class CachedStylesheet(Stylesheet):
 
     def _parse_rules(self, css: str, read_from: Any, is_default_rules: bool = False,
                      tie_breaker: int = 0, scope: str = "") -> list:
-        key = (css, read_from, is_default_rules, tie_breaker, scope, self._variables_key())
-        rules = self._stored.get(key)
+        # Entries are grouped by theme variables, so the file holds them once.
+        entries = self._stored.setdefault(self._variables_key(), {})
+        key = (css, read_from, is_default_rules, tie_breaker, scope)
+        rules = entries.get(key)
         if rules is None:
             rules = super()._parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
             if not any(rule.errors for rule in rules):
                 # An edited stylesheet replaces its old entry: the file does not grow.
-                for old in [k for k in self._stored if k[1:] == key[1:]]:
-                    del self._stored[old]
-                self._stored[key] = rules
+                for old in [k for k in entries if k[1:] == key[1:]]:
+                    del entries[old]
+                entries[key] = rules
                 self._unsaved = True
         return rules
 
