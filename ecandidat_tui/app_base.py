@@ -1,7 +1,9 @@
 """What the candidate app and the staff console share: services prepared in
 a thread worker after the first paint, the mail dispatcher's interval, the
-watchdog that ends the process when its terminal goes away (SSH drop), and
-screens that arrive with their breakpoint classes already set.
+watchdog that ends the process when its terminal goes away (SSH drop), the
+parsed-CSS cache, and the skipping of restyles Textual does that change
+nothing (`LeanStylingMixin`). Most of this is about how fast a session
+starts: see "Start-up" in docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _first_resume_keeps_styles(screen: Screen) -> None:
 
 
 class LeanStylingMixin:
-    """Two restyles Textual does that change nothing; mix in before `App`.
+    """Three restyles Textual does that change nothing; mix in before `App`.
 
     - A screen gets its breakpoint class (`-narrow`/`-wide`) in its first
       `Resize`, after it was styled on mount and again on `ScreenResume`: a
