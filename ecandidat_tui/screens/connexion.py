@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
@@ -36,6 +37,11 @@ class ConnexionScreen(Screen):
     # The login field has the focus from the first frame (focusing it in
     # on_mount moved the focus a second time, restyling the screen twice).
     AUTO_FOCUS = "#login-user"
+    # Enter in an identifier field moves to its password as the key arrives.
+    # The Input's own Enter only posts Submitted: keys pasted or typed fast
+    # behind it (a password manager, a badge reader) reached the identifier.
+    BINDINGS = [Binding("enter", "password_field", show=False, priority=True)]
+    PASSWORD_OF = {"login-user": "#login-password", "ent-login": "#ent-password"}
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat", id="app-title")
@@ -73,14 +79,19 @@ class ConnexionScreen(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         widget_id = event.input.id
-        if widget_id == "login-user":
-            self.query_one("#login-password", Input).focus()
-        elif widget_id == "login-password":
+        if widget_id == "login-password":
             self._login()
-        elif widget_id == "ent-login":
-            self.query_one("#ent-password", Input).focus()
         elif widget_id == "ent-password":
             self._ent_login()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "password_field":  # otherwise Enter goes on to the focused widget
+            return self.focused is not None and self.focused.id in self.PASSWORD_OF
+        return True
+
+    def action_password_field(self) -> None:
+        assert self.focused is not None
+        self.set_focus(self.query_one(self.PASSWORD_OF[self.focused.id or ""], Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("login-user", "login-password"):

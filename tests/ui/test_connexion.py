@@ -191,3 +191,22 @@ async def test_deconnexion_leaves_nothing_of_the_candidate(ecandidat):
             assert cand.login not in shown and "GOCKEL" not in shown and "CHARLOTTE" not in shown
         assert app.screen.query_one("#login-error").display is False
         assert app.screen.focused.id == "login-user"
+
+
+async def test_a_login_arriving_in_one_burst_lands_in_the_right_fields(ecandidat):
+    """A password manager or a badge reader types faster than Textual moves the
+    focus: every key is queued before the first is handled."""
+    from textual import events
+
+    cand = ecandidat.seed_candidate()
+    app = ecandidat.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.id == "login-user"
+        for key in [*cand.login, "enter", *cand.password, "enter"]:
+            event = events.Key(key, "\r" if key == "enter" else key)
+            event.set_sender(app)
+            app._driver.send_message(event)  # as the terminal delivers them, no wait in between
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.candidate is not None and app.candidate.login == cand.login
