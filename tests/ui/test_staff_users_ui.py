@@ -24,15 +24,20 @@ def rows(app):
 NEW_PASSWORD = "Gestion-2026x"
 
 
+async def open_personnel(app, pilot, staff):
+    """Log in on the console and open Personnel with F8, as an admin would."""
+    await staff_log_in(app, pilot, staff)
+    await pilot.press("f8")
+    await settle(app, pilot)
+
+
 async def test_admin_adds_a_gestionnaire_and_disables_a_user(ecandidat):
     ecandidat.seed_staff_formation("CTR-A", "FA1")
     admin = ecandidat.seed_staff("admin", login="alice")
     ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await staff_log_in(app, pilot, admin)
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_personnel(app, pilot, admin)
         assert rows(app) == [("alice", Role.ADMIN.label, "", "Actif"),
                              ("sophie", Role.SUPPORT.label, "", "Actif")]
 
@@ -72,9 +77,7 @@ async def test_disable_cancelled_changes_nothing(ecandidat):
     ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await staff_log_in(app, pilot, admin)
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_personnel(app, pilot, admin)
         table = app.screen.query_one("#staff-users-table", DataTable)
         table.move_cursor(row=table.get_row_index("sophie"))
         await click_visible(app, pilot, "#staff-user-disable")
@@ -89,9 +92,7 @@ async def test_admin_cannot_disable_itself(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await staff_log_in(app, pilot, admin)
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_personnel(app, pilot, admin)
         await click_visible(app, pilot, "#staff-user-disable")
         await pilot.pause()
         await pilot.click("#confirm-yes")
@@ -118,9 +119,7 @@ async def test_mismatched_passwords_refused(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await staff_log_in(app, pilot, admin)
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_personnel(app, pilot, admin)
         await type_into(app, pilot, "#staff-user-login", "marc")
         await type_into(app, pilot, "#staff-user-password", NEW_PASSWORD)
         await type_into(app, pilot, "#staff-user-password-confirm", NEW_PASSWORD + "y")
@@ -135,9 +134,7 @@ async def test_service_refusals_shown_next_to_their_fields(ecandidat):
     admin = ecandidat.seed_staff("admin", login="alice")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:
-        await staff_log_in(app, pilot, admin)
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_personnel(app, pilot, admin)
         await type_into(app, pilot, "#staff-user-login", "paul")
         app.screen.query_one("#staff-user-role", Select).value = "gestionnaire"
         await type_into(app, pilot, "#staff-user-password", "court")
