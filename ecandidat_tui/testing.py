@@ -522,6 +522,17 @@ async def settle(app, pilot) -> None:
         await pilot.pause()
 
 
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run (its timers, a worker) until `condition()` holds;
+    fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
 async def click_visible(app, pilot, selector: str) -> None:
     """Bring a widget into view as a person would scroll to it, then click it.
 

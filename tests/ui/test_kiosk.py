@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from ecandidat_tui.screens.assistance import AssistanceScreen
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.screens.kiosk import IdleWarningScreen, UnlockScreen
 from ecandidat_tui.services.security import hash_secret
-from ecandidat_tui.testing import make_harness
+from ecandidat_tui.testing import make_harness, wait_until
 
 UNLOCK_CODE = "Staff-Kiosk-42"
 
@@ -47,14 +46,6 @@ def roomy_kiosk(tmp_path: Path):
     harness = _kiosk_harness(tmp_path, warning_seconds=1, timeout_seconds=3)
     yield harness
     harness.services.close()
-
-
-async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
-    """Let the app run (its timers are the thing under test) until `condition()`."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 async def log_in(app: CandidateApp, pilot, cand) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from ecandidat_tui.config import load_settings
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.screens.mon_compte import MonCompteScreen
 from ecandidat_tui.store.probe import HEAD_REVISION, schema_revision
-from ecandidat_tui.testing import settle
+from ecandidat_tui.testing import settle, wait_until
 
 
 class HeldFactory:
@@ -40,13 +39,6 @@ class HeldFactory:
         self.called.set()
         assert self.release.wait(30), "test never released the services"
         return self.services
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
 
 
 @pytest.fixture(autouse=True)
