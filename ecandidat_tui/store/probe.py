@@ -33,7 +33,7 @@ def schema_revision(url: str) -> str | None:
 
 def _sqlite_revision(url: str) -> str | None:
     # sqlite:///relative/path or sqlite:////absolute/path (SQLAlchemy's form).
-    prefix, _, rest = url.partition(":///")
+    rest = url.partition(":///")[2]
     if not rest or rest.startswith(":memory:") or "?" in rest:
         return None
     path = Path(unquote(rest))
