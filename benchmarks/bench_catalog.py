@@ -3,15 +3,21 @@
 Driven headless through Textual's Pilot, on SQLite, like a person:
 
 - open: push `OffreFormationScreen(mode="browse")` until the first frame
-  that shows the tree with the centres (the worker read the catalog,
-  the tree was built, the screen painted). Target ≤ 300 ms (median). Cold
-  (the service's cached tree forgotten first, as the first open in a kiosk
-  process) and warm (opened again: the cached tree).
+  that shows the tree with the centres and their numbers of formations
+  (the worker read them, the tree was built, the screen painted). Target
+  ≤ 300 ms (median). Cold (the service's cached tree forgotten first, as the
+  first open in a kiosk process) and warm (opened again: the cached tree).
+  Cold, the screen shows the centres before it has read the formations:
+  the time until the whole catalog is read (a filter works from then on) is
+  reported too, without a target.
   Reference: pushing a screen with one Static and an Input, same app.
 - keystroke: one key sent as the terminal driver sends it, into
   `#catalog-filter`, until the first frame that shows the filtered tree
   (the screen's `shown` replaced, the tree, filter and count repainted). Target p95 ≤ 30 ms.
-  Reference: one key into a bare Input until the frame that shows it.
+  Keys come `KEY_GAP` apart, as from a fast typist (150 words a minute),
+  not the instant the previous frame is out: no person types that fast, and
+  a key sent then waits for the screen's next 1/60 s frame slot.
+  Reference: one key into a bare Input until the frame that shows it, same pace.
   (Timed to the composed frame: see benchmarks/frames.py.)
 
 Also reported, to split the cost: the service call `catalog_tree()` alone
@@ -31,6 +37,7 @@ from .harness import Figure, check
 
 # Typed one key at a time; each prefix is a filter the person sees.
 WORDS = ("informatique", "master droit", "licence bio", "gestion alter", "histoire", "math")
+KEY_GAP = 0.08  # seconds between two keys: 12.5 keys a second, a fast typist
 
 
 def _build(home: Path, n_formations: int):
@@ -55,7 +62,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
 
     frames = Frames()
     uninstall = frames.install()
-    samples: dict[str, list[float]] = {"open": [], "open_warm": [], "open_ref": [], "key": [], "key_ref": []}
+    samples: dict[str, list[float]] = {"open": [], "open_read": [], "open_warm": [], "open_ref": [],
+                                       "key": [], "key_ref": []}
     app = CandidateApp(services.settings, services=services)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -76,12 +84,24 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                         services.catalog.invalidate()
                     t0 = time.perf_counter()
                     screen = OffreFormationScreen(mode="browse")
+                    read_at: list[float] = []
+
+                    def catalog_loaded(catalog, screen=screen, loaded=screen._catalog_loaded, read_at=read_at):
+                        read_at.append(time.perf_counter())
+                        loaded(catalog)
+
+                    screen._catalog_loaded = catalog_loaded
                     app.push_screen(screen)
                     open_ms = (await until_painted(frames, lambda: screen.is_mounted and bool(
                         screen.query_one("#catalog-tree", Tree).root.children),
                         lambda: [screen.query_one("#catalog-tree", Tree)]) - t0) * 1000
                     if i:  # the first round warms imports
                         samples[kind].append(open_ms)
+                    if kind == "open":
+                        while not read_at:
+                            await asyncio.sleep(0.005)
+                        if i:
+                            samples["open_read"].append((read_at[0] - t0) * 1000)
                     await pilot.pause()
                     if i < repeat_open or kind == "open":
                         app.pop_screen()
@@ -100,6 +120,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                     filt.value = ""
                     await pilot.pause()
                     for ch in word:
+                        await asyncio.sleep(KEY_GAP)
                         before = screen.shown
                         t0 = time.perf_counter()
                         send_key(app, ch)
@@ -118,6 +139,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
             bare.focus()
             await pilot.pause()
             for n in range(min(keystrokes, 100)):
+                await asyncio.sleep(KEY_GAP)
                 length = len(bare.value)
                 t0 = time.perf_counter()
                 send_key(app, "abcdefghij"[n % 10])
@@ -155,6 +177,8 @@ def run(smoke: bool = False) -> list[Figure]:
     opened = Figure("catalog: open Offre de formation (cold: tree read from the store)", "ms",
                     samples["open"], reference="one-Static screen", note=size)
     opened.ratio = round(opened.median / open_ref.median, 2)
+    read = Figure("catalog: open, until the whole catalog is read (cold; the filter works from then)", "ms",
+                  samples["open_read"], note=size)
     warm = Figure("catalog: open Offre de formation again (warm: the service's cached tree)", "ms",
                   samples["open_warm"], reference="one-Static screen", note=size)
     warm.ratio = round(warm.median / open_ref.median, 2)
@@ -165,6 +189,7 @@ def run(smoke: bool = False) -> list[Figure]:
     return [
         open_ref,
         check(opened, max_ms=300),
+        read,
         check(warm, max_ms=300),
         Figure("catalog: catalog_tree() service call alone (cold)", "ms", service_ms, note=size),
         key_ref,

@@ -124,7 +124,10 @@ async def until_painted(frames: Frames, done, widgets=lambda: (), timeout: float
         while frames.shown_at is None:
             if time.perf_counter() > deadline:
                 raise TimeoutError("no frame ever showed the expected state")
-            await asyncio.sleep(0.0005)
+            # The frame hook records the time; this loop only notices it. Each
+            # turn takes the interpreter from the thread workers (the catalog
+            # being read): a 0.5 ms poll made them several times slower.
+            await asyncio.sleep(0.005)
         return frames.shown_at
     finally:
         frames._condition = None

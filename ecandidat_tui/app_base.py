@@ -8,6 +8,7 @@ starts: see "Start-up" in docs/deployment.md.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import TYPE_CHECKING, Callable
 
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
     from .watchdog import TerminalWatchdog
 
 ServicesFactory = Callable[[Settings], "Services"]
+
+# How long a thread may keep the interpreter while another waits for it.
+# Python's 5 ms suits throughput; here the event loop shares the interpreter
+# with thread workers that read the store (a whole catalog, SQLAlchemy being
+# imported), and each turn of the loop, which waits on its selector and so
+# lets go of the interpreter, waited up to 5 ms to get it back: opening the
+# Offre de formation took twice as long while its catalog was being read.
+SWITCH_INTERVAL = 0.001
 
 
 def build_services_in_worker(settings: Settings) -> "Services":
@@ -98,6 +107,8 @@ class ServicesHostMixin:
         # then on succeeds (waiting, if it comes that early, for the ORM).
         self.ready_to_log_in = threading.Event()
         self._watchdog: TerminalWatchdog | None = None
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(SWITCH_INTERVAL, self._switch_interval))
         # After the theme is chosen (see css_cache): parsed CSS from the last run.
         self._css_cache = install_css_cache(self, self.settings.data_dir / "cache")
         if services is not None:
@@ -155,6 +166,7 @@ class ServicesHostMixin:
             self._watchdog.start()
 
     def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
         startup_gc.resume()
         self._css_cache.save()  # what the screens opened since start-up parsed
         if self._watchdog is not None:

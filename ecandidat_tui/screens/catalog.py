@@ -10,11 +10,14 @@ Two modes:
   on Oui the screen dismisses with the formation id (the caller creates the
   candidature). Fermer / Échap dismiss with None.
 
-The whole catalog is read once in a thread worker (two queries). Filtering
-is in memory over precomputed accent-free keys; with an empty filter the
-centres are collapsed and their formations are added only when a centre is
-expanded, and a filtered tree shows at most `MAX_SHOWN` formations, so the
-tree stays small with 10,000 formations.
+The catalog is read in a thread worker: first the centres with their
+numbers of formations (one small query), shown at once, then the whole
+catalog (two queries), which gives the centres their formations without
+disturbing what the person did meanwhile; a filter typed before it arrives
+is applied then. Filtering is in memory over precomputed accent-free keys;
+with an empty filter the centres are collapsed and their formations are
+added only when a centre is expanded, and a filtered tree shows at most
+`MAX_SHOWN` formations, so the tree stays small with 10,000 formations.
 
 Ids: catalog-title, catalog-filter, catalog-count, catalog-tree,
 catalog-detail, catalog-apply (apply mode), catalog-close.
@@ -23,8 +26,10 @@ catalog-detail, catalog-apply (apply mode), catalog-close.
 from __future__ import annotations
 
 import gc
+import threading
 from typing import Any
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
@@ -48,6 +53,7 @@ MAX_PER_CENTRE = 500     # formations added at most when expanding one centre
 NARROW_WIDTH = 110       # below this, the detail goes under the tree
 CATALOG_MAX_AGE = 30.0   # seconds a catalog read by a previous opening may be reused
 DETAIL_DELAY = 0.12      # seconds the cursor rests on a formation before its detail is read
+REST_DELAY = 1.0         # seconds without a new filter before the collector's pass (_collect_at_rest)
 
 STATE_SHORT = {"open": "Ouverte", "closed": "Fermée", "future": "À venir"}
 STATE_MARK = {"open": ("● ", "bold green"), "closed": ("○ ", "dim"), "future": ("◔ ", "yellow")}
@@ -82,6 +88,19 @@ def _thaw_heap() -> None:
         gc.unfreeze()
 
 
+def _collect_at_rest() -> None:
+    """Once the person has stopped typing: a full pass over everything, then
+    the survivors frozen again. While they type, each new filter freezes what
+    the previous ones left (see `_rebuild_tree`): a full pass over those
+    objects came in the middle of typing, 40-80 ms. This pass frees the
+    frozen garbage among them (old tree nodes hold each other in cycles), so
+    nothing piles up."""
+    if _frozen_screens > 0:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+
 def _fmt(day: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
@@ -101,9 +120,13 @@ def formation_label(f: Any) -> Text:
 
 
 def centre_label(centre: Any, total: int | None = None) -> Text:
-    shown = len(centre.formations)
+    shown = centre.formation_count
     count = f"{shown}/{total}" if total is not None and total != shown else str(shown)
     return Text.assemble((centre.libelle, "bold"), (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
+
+
+# Rendered tree lines kept by content: a few filters' worth.
+CONTENT_LINES = 384
 
 
 class CatalogTreeWidget(Tree[Any]):
@@ -122,7 +145,22 @@ class CatalogTreeWidget(Tree[Any]):
         # Rendered lines keyed by what they show (label object, guides, state),
         # not by their line number: after a keystroke most formations shown
         # were shown by an earlier filter, at another line.
-        self._content_lines: LRUCache[tuple[Any, ...], tuple[Any, Strip]] = LRUCache(2048)
+        self._frame_style: Style | None = None
+        self._content_lines: LRUCache[tuple[Any, ...], tuple[Any, Any]] = LRUCache(CONTENT_LINES)
+
+    def render_lines(self, crop: Any) -> list[Strip]:
+        # The widget's Rich style is the same for every line of a frame, and
+        # computing it walks every ancestor's styles: once per frame, not per line.
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        style = self._frame_style or self.rich_style
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         tree_lines = self._tree_lines
@@ -132,20 +170,31 @@ class CatalogTreeWidget(Tree[Any]):
         node = line.path[-1]
         width = self.size.width
         key = (
-            width, max(self.virtual_size.width, width), base_style, self._pseudo_class_state,
+            width, base_style, self._pseudo_class_state,
             self.has_focus, line.last, id(node._label), node._allow_expand, node.is_expanded,
             tuple((n.is_last, n._hover, n._selected) for n in line.path),
         )
         cached = self._content_lines.get(key)
         if cached is not None and cached[0] is node._label:
-            strip = cached[1]
+            segments, cell_length = cached[1]
+            segments = Segment.apply_style(segments, Style.from_meta({"line": y, "node": node._id}))
         else:
             # The base class keys its cache by line number: render there, keep
-            # the strip under the content key, line number and node in its meta.
+            # the segments under the content key, line number and node in their meta.
+            # Kept without the padding to the tree's widest line, which changes
+            # with every filter and would make every line a new one.
             strip = super()._render_line(y, 0, max(self.virtual_size.width, width), base_style)
-            self._content_lines[key] = (node._label, strip)
-            return strip.crop(x1, x2)
-        return strip.apply_meta({"line": y, "node": node._id}).crop(x1, x2)
+            own = line._get_guide_width(self.guide_depth, self.show_root) + self.get_label_width(node)
+            strip = strip.crop(0, max(width, own))
+            segments, cell_length = strip._segments, strip.cell_length
+            self._content_lines[key] = (node._label, (segments, cell_length))
+        # A new Strip every time: a Strip keeps what is derived from it (crops,
+        # styled copies, each a Strip with its own caches), so a kept one grew
+        # a dozen objects per variant for the garbage collector to visit.
+        strip = Strip(segments, cell_length)
+        if x2 > cell_length:
+            strip = strip.extend_cell_length(x2, base_style)
+        return strip.crop(x1, x2)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -224,6 +273,7 @@ class OffreFormationScreen(Screen[int | None]):
         self._tree_plan: Any = None        # what the tree shows (see _plan)
         self._heap_frozen = False
         self._detail_timer: Any = None
+        self._rest_timer: Any = None
         self._highlighted: Any = None      # data of the node under the cursor
         self._detail_pending = False       # the detail pane does not show it yet
 
@@ -282,15 +332,66 @@ class OffreFormationScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="catalog-load", exit_on_error=False)
     def _load_catalog(self) -> None:
-        catalog = self.app.services.catalog.catalog_tree(max_age=CATALOG_MAX_AGE)
-        if not get_current_worker().is_cancelled:
+        service = self.app.services.catalog
+        worker = get_current_worker()
+        catalog = service.cached_tree(CATALOG_MAX_AGE)
+        if catalog is None:
+            overview = service.centre_overview()
+            if worker.is_cancelled:
+                return
+            # The long read below waits until the centres are on screen, so
+            # that it does not compete with that frame for the interpreter.
+            painted = threading.Event()
+            self.app.call_from_thread(self._overview_loaded, overview, painted)
+            painted.wait(timeout=1.0)
+            if worker.is_cancelled:
+                return
+            catalog = service.catalog_tree()
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._catalog_loaded, catalog)
+
+    def _overview_loaded(self, overview: Any, painted: threading.Event) -> None:
+        """The centres, collapsed, before their formations are read."""
+        self.call_after_refresh(painted.set)
+        if not self._heap_frozen:
+            # Before the read allocates its 10,000 formations: the collector's
+            # passes during it then leave the rest of the heap alone.
+            self._heap_frozen = True
+            _freeze_heap()
+        if self.catalog is not None:
+            return
+        tree = self.query_one("#catalog-tree", Tree)
+        tree.clear()
+        for centre in overview:
+            tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formation_count))
+        self._set_count(self._summary(sum(c.formation_count for c in overview), len(overview)))
+        if tree.root.children:
+            tree.move_cursor_to_line(0)
+            self._highlight(tree.root.children[0])
 
     def _catalog_loaded(self, catalog: Any) -> None:
         self.catalog = catalog
-        self._query = None
-        self._tree_plan = None
-        self._refilter()
+        tree = self.query_one("#catalog-tree", Tree)
+        nodes = tree.root.children
+        if (not self.query_one("#catalog-filter", Input).value.strip()
+                and [(n.data.id, n.data.formation_count) for n in nodes if n.data is not None]
+                == [(c.id, c.formation_count) for c in catalog.centres]):
+            # The overview's centres are on screen: give them their formations
+            # and keep the cursor and the centres the person opened.
+            self.shown = catalog
+            self._query = ""
+            self._tree_plan = None
+            for node, centre in zip(nodes, catalog.centres):
+                node.data = centre
+                if node.children:  # "Chargement…", under a centre opened meanwhile
+                    node.remove_children()
+                if node.is_expanded:
+                    self._populate(node)
+            self._highlight(tree.cursor_node)
+        else:
+            self._query = None
+            self._tree_plan = None
+            self._refilter()
         if not self._heap_frozen:
             self._heap_frozen = True
             _freeze_heap()
@@ -369,6 +470,10 @@ class OffreFormationScreen(Screen[int | None]):
         self.shown = (self.shown if narrowing else self.catalog).filter(query)
         self._rebuild_tree()
 
+    @staticmethod
+    def _summary(formations: int, centres: int) -> str:
+        return f"{_plural(formations, 'formation')} dans {_plural(centres, 'centre')}. {LEGEND}"
+
     def _set_count(self, text: str) -> None:
         # One line, fixed height: no need to lay the screen out again.
         self.query_one("#catalog-count", Static).update(text, layout=False)
@@ -381,7 +486,7 @@ class OffreFormationScreen(Screen[int | None]):
 
     def _centre_label(self, centre: Any) -> Text:
         # Kept per (centre, count): the same label object lets the tree reuse its rendered line.
-        key = (centre.id, len(centre.formations))
+        key = (centre.id, centre.formation_count)
         label = self._centre_labels.get(key)
         if label is None:
             label = self._centre_labels[key] = centre_label(centre)
@@ -421,8 +526,7 @@ class OffreFormationScreen(Screen[int | None]):
             if rebuild:
                 for centre in shown.centres:
                     tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formations))
-            self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
-                         f"{LEGEND}")
+            self._set_count(self._summary(total, len(shown.centres)))
         elif total == 0:
             self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
         else:
@@ -440,10 +544,18 @@ class OffreFormationScreen(Screen[int | None]):
                 self._set_count(f"{total} formations, affinez la recherche "
                              f"(les {MAX_SHOWN} premières sont affichées).")
             else:
-                self._set_count(f"{_plural(total, 'formation')} dans {_plural(len(shown.centres), 'centre')}. "
-                             f"{LEGEND}")
+                self._set_count(self._summary(total, len(shown.centres)))
         if not rebuild:
             return
+        if self._heap_frozen:
+            # What the last filters left (nodes, labels, rendered lines: tens of
+            # thousands of objects) joins the frozen heap at once (gc.freeze is a
+            # constant-time splice), so the collector's passes while the person
+            # types find little to visit; a full pass frees it once they stop.
+            gc.freeze()
+            if self._rest_timer is not None:
+                self._rest_timer.stop()
+            self._rest_timer = self.set_timer(REST_DELAY, _collect_at_rest)
         target = first_formation or (tree.root.children[0] if tree.root.children else None)
         tree.move_cursor(None)
         if target is not None:
@@ -455,9 +567,15 @@ class OffreFormationScreen(Screen[int | None]):
     def _centre_expanded(self, event: Tree.NodeExpanded) -> None:
         event.stop()
         node = event.node
-        centre = node.data
-        if node.id in self._populated or centre is None or not hasattr(centre, "formations"):
+        if node.id in self._populated or node.data is None or node.children:
             return
+        if not hasattr(node.data, "formations"):  # the overview's centre: filled once the catalog is read
+            node.add_leaf(Text("Chargement…", style="italic"))
+            return
+        self._populate(node)
+
+    def _populate(self, node: TreeNode) -> None:
+        centre = node.data
         self._populated.add(node.id)
         for f in centre.formations[:MAX_PER_CENTRE]:
             node.add_leaf(self._label(f), data=f)
@@ -492,11 +610,11 @@ class OffreFormationScreen(Screen[int | None]):
         data = self._highlighted
         detail = self.query_one("#catalog-detail", Static)
         if data is None or not hasattr(data, "dates_label"):
-            if data is not None and hasattr(data, "formations"):
+            if data is not None and hasattr(data, "formation_count"):
                 detail.update(Text.assemble(
                     (data.libelle, "bold"), "\n",
-                    f"{_plural(len(data.formations), 'formation')}, dont "
-                    f"{sum(1 for f in data.formations if f.is_open)} ouverte(s) aux candidatures.\n\n",
+                    f"{_plural(data.formation_count, 'formation')}, dont "
+                    f"{data.open_count} ouverte(s) aux candidatures.\n\n",
                     ("Entrée ou clic pour afficher les formations du centre.", "dim")))
             else:
                 detail.update("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timezone
 
 from textual.widgets import Button, Input, Static, Tree
@@ -283,3 +284,101 @@ async def test_a_click_on_a_formation_asks_in_apply_mode(ecandidat):
         await pilot.click("#confirm-yes")
         await pilot.pause()
     assert results == [formation.id]
+
+
+class _HeldBack:
+    """The catalog service's whole-tree read, held until `release()`."""
+
+    def __init__(self, services):
+        self.read = services.catalog.catalog_tree
+        self.gate = threading.Event()
+        services.catalog.catalog_tree = self
+
+    def __call__(self, **kwargs):
+        assert self.gate.wait(10)
+        return self.read(**kwargs)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+async def _until(pilot, condition) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("never happened")
+
+
+async def test_centres_show_before_their_formations_are_read(ecandidat):
+    catalog = ecandidat.services.catalog.catalog_tree()
+    ecandidat.services.catalog.invalidate()  # the screen reads it afresh
+    held = _HeldBack(ecandidat.services)
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(OffreFormationScreen(mode="browse"))
+        await _until(pilot, lambda: isinstance(app.screen, OffreFormationScreen)
+                     and app.screen.query("#catalog-tree") and _tree(app).root.children)
+        screen = app.screen
+        assert screen.catalog is None  # the formations are not read yet
+        assert [n.data.libelle for n in _tree(app).root.children] == [c.libelle for c in catalog.centres]
+        assert f"{catalog.formation_count} formations dans {len(catalog.centres)} centres" in _text(
+            app, "#catalog-count")
+        labels = [str(n.label) for n in _tree(app).root.children]
+        assert labels[1].endswith(f"({len(catalog.centres[1].formations)} formations)")
+        # the person opens the second centre meanwhile
+        await pilot.press("down", "down", "enter")
+        second = _tree(app).root.children[1]
+        assert second.is_expanded and [str(n.label) for n in second.children] == ["Chargement…"]
+        held.release()
+        await _settle(app, pilot)
+        assert screen.catalog is not None
+        second = _tree(app).root.children[1]
+        assert second.is_expanded  # what the person did is kept
+        assert [n.data.id for n in second.children] == [f.id for f in catalog.centres[1].formations]
+        assert _tree(app).cursor_node is second
+        assert [str(n.label) for n in _tree(app).root.children] == labels  # nothing else moved
+        assert "dont" in _text(app, "#catalog-detail")  # the centre's detail, from the full tree
+
+
+async def test_a_filter_typed_before_the_formations_arrive_applies_then(ecandidat):
+    held = _HeldBack(ecandidat.services)
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(OffreFormationScreen(mode="browse"))
+        await _until(pilot, lambda: isinstance(app.screen, OffreFormationScreen)
+                     and app.screen.query("#catalog-tree") and _tree(app).root.children)
+        await pilot.press(*"energie")
+        assert app.screen.catalog is None
+        held.release()
+        await _settle(app, pilot)
+        shown = _shown_formations(app)
+        assert "MAS-ECO-ENV" in {f.code for f in shown}
+        assert shown and all("energie" in f.search_key for f in shown)
+        assert f"{len(shown)} formation" in _text(app, "#catalog-count")
+
+
+async def test_typing_freezes_the_heap_and_a_rest_frees_old_nodes(ecandidat):
+    import gc
+    import weakref
+
+    from ecandidat_tui.screens.catalog import REST_DELAY
+
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        await pilot.press(*"master")
+        await pilot.pause()
+        old_node = weakref.ref(_tree(app).root.children[0])
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"droit")
+        await pilot.pause()
+        # The nodes of the "master" tree were frozen while on screen and are
+        # garbage now (they hold each other in cycles): the collector's passes
+        # while the person types do not visit them...
+        gc.collect()
+        assert old_node() is not None
+        # ...until the person rests: then they are freed.
+        await pilot.pause(REST_DELAY + 0.5)
+        assert old_node() is None

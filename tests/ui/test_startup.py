@@ -166,3 +166,17 @@ async def test_a_new_screen_is_styled_once_not_again_on_its_first_resume(ecandid
         resume = events.ScreenResume()
         page.post_message(resume)
         assert resume.refresh_styles is True
+
+
+async def test_threads_hand_the_interpreter_back_quickly_while_the_app_runs(ecandidat):
+    import sys
+
+    from ecandidat_tui.app_base import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL  # Python's 5 ms
+    app = ecandidat.app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == pytest.approx(before)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
-from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold
+from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold, word_folder
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
 from ecandidat_tui.testing import make_harness
@@ -168,6 +168,39 @@ def test_tree_is_sorted_and_complete(demo):
     first = tree.centres[0].formations[0]
     assert tree.formation(first.id) == first
     assert tree.formation(-1) is None
+
+
+def test_centre_overview_counts_what_the_tree_holds(demo):
+    catalog = demo.services.catalog
+    generate_catalog(demo.services.db, n_formations=300, n_centres=7, seed=3, today=TODAY)
+    overview = catalog.centre_overview()
+    tree = catalog.catalog_tree()
+    assert [(c.id, c.code, c.libelle, c.max_candidatures, c.formation_count, c.open_count) for c in overview] == [
+        (c.id, c.code, c.libelle, c.max_candidatures, len(c.formations),
+         sum(1 for f in c.formations if f.is_open)) for c in tree.centres]
+    assert sum(c.open_count for c in overview) > 0
+    assert sum(c.formation_count - c.open_count for c in overview) > 0  # some closed or to come
+    # the clock decides what is open, as for the tree
+    demo.services.ctx.clock = _fixed(TODAY + timedelta(days=400))
+    assert {c.open_count for c in catalog.centre_overview()} == {0}
+
+
+def test_a_centre_without_formations_is_in_the_overview(empty):
+    from ecandidat_tui.store.models import Centre
+
+    with empty.services.db.session() as s:
+        s.add(Centre(code="VIDE", libelle="Centre sans formation"))
+    [centre] = empty.services.catalog.centre_overview()
+    assert (centre.libelle, centre.formation_count, centre.open_count) == ("Centre sans formation", 0, 0)
+
+
+def test_word_folder_folds_like_fold():
+    texts = ["Licence Économie et Gestion n°3 LIC-ECO économie œnologie", "MASTER Droit",
+             "Straße  ﬁnance\tà distance", "", "Ça   va", "Ångström ÉCOLE école"]
+    folder = word_folder()
+    for text in texts:
+        assert folder(text).split() == fold(text).split()
+        assert folder(text) == " ".join(fold(text).split()) or text.isascii()
 
 
 # ----------------------------------------------------------------- filter
@@ -494,3 +527,13 @@ def test_tree_cache_for_the_screen(demo, tmp_path):
     assert tomorrow is not grown and tomorrow.today == TODAY + timedelta(days=1)
     # too old
     assert catalog.catalog_tree(max_age=1e-9) is not tomorrow
+
+
+def test_cached_tree_is_only_the_fresh_one(demo):
+    catalog = demo.services.catalog
+    assert catalog.cached_tree(60) is None              # nothing read yet
+    tree = catalog.catalog_tree()
+    assert catalog.cached_tree(60) is tree
+    assert catalog.cached_tree(1e-9) is None            # too old
+    generate_catalog(demo.services.db, n_formations=2, n_centres=1, seed=5, today=TODAY)
+    assert catalog.cached_tree(60) is None              # the catalog changed behind its back
