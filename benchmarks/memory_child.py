@@ -54,7 +54,8 @@ async def _browse(pilot) -> None:
     app.action_offre_formation()
     def catalog_shown() -> bool:
         trees = app.screen.query("#catalog-tree") if app.screen.id == "offre-formation" else []
-        return bool(trees) and bool(trees.first().root.children)
+        # the centres shown and the formations read
+        return bool(trees) and bool(trees.first().root.children) and app.screen.catalog is not None
 
     await _wait(pilot, catalog_shown)
     _stage("catalog-open")

@@ -89,12 +89,13 @@ def _thaw_heap() -> None:
 
 
 def _collect_at_rest() -> None:
-    """Once the person has stopped typing: a full pass over everything, then
-    the survivors frozen again. While they type, each new filter freezes what
-    the previous ones left (see `_rebuild_tree`): a full pass over those
-    objects came in the middle of typing, 40-80 ms. This pass frees the
-    frozen garbage among them (old tree nodes hold each other in cycles), so
-    nothing piles up."""
+    """Once the person has stopped filtering: a full pass over everything,
+    then the survivors frozen again. Each filter leaves long-lived objects
+    (tree nodes, labels, rendered lines): without this, the collector's full
+    passes while the person types visit more of them each time (40-80 ms
+    after a few words). Freezing them at each keystroke instead kept the
+    garbage among them (old nodes hold each other in cycles) until the rest:
+    2.8 MiB more at peak, over the memory target."""
     if _frozen_screens > 0:
         gc.unfreeze()
         gc.collect()
@@ -353,11 +354,6 @@ class OffreFormationScreen(Screen[int | None]):
     def _overview_loaded(self, overview: Any, painted: threading.Event) -> None:
         """The centres, collapsed, before their formations are read."""
         self.call_after_refresh(painted.set)
-        if not self._heap_frozen:
-            # Before the read allocates its 10,000 formations: the collector's
-            # passes during it then leave the rest of the heap alone.
-            self._heap_frozen = True
-            _freeze_heap()
         if self.catalog is not None:
             return
         tree = self.query_one("#catalog-tree", Tree)
@@ -548,11 +544,6 @@ class OffreFormationScreen(Screen[int | None]):
         if not rebuild:
             return
         if self._heap_frozen:
-            # What the last filters left (nodes, labels, rendered lines: tens of
-            # thousands of objects) joins the frozen heap at once (gc.freeze is a
-            # constant-time splice), so the collector's passes while the person
-            # types find little to visit; a full pass frees it once they stop.
-            gc.freeze()
             if self._rest_timer is not None:
                 self._rest_timer.stop()
             self._rest_timer = self.set_timer(REST_DELAY, _collect_at_rest)

@@ -56,30 +56,6 @@ def fold(text: str) -> str:
     return text.casefold().translate(_FOLD_TABLE)
 
 
-def word_folder() -> Any:
-    """A `fold` for many texts sharing words (a whole catalog's search keys):
-    ASCII texts are only case-folded, and each other word is folded once per
-    folder, whitespace becoming one space. 10,000 keys take about two thirds
-    of the time `fold` takes, and the folder's memory goes with it."""
-    folded: dict[str, str] = {}
-
-    def fold_text(text: str) -> str:
-        text = text.casefold()
-        if text.isascii():
-            return text
-        parts = []
-        for word in text.split():
-            if not word.isascii():
-                known = folded.get(word)
-                if known is None:
-                    known = folded[word] = word.translate(_FOLD_TABLE)
-                word = known
-            parts.append(word)
-        return " ".join(parts)
-
-    return fold_text
-
-
 def format_date(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else ""
 
@@ -882,7 +858,6 @@ class CatalogService:
             if cached is not None:
                 return cached
         today = self.ctx.today()
-        search_key = word_folder()
         with self.ctx.db.read_session() as s:
             conn = s.connection()  # Core rows: no ORM bookkeeping for 10,000 tuples
             fingerprint = self._fingerprint(conn)
@@ -907,7 +882,7 @@ class CatalogService:
                     commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
                     date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
                     state=period_state(today, debut, fin),
-                    search_key=search_key(f"{titre} {code} {mots or ''}"),
+                    search_key=fold(f"{titre} {code} {mots or ''}"),
                 ))
         nodes = []
         for cid, code, libelle, max_cand in sorted(centres, key=lambda c: fold(c[2])):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
-from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold, word_folder
+from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
 from ecandidat_tui.testing import make_harness
@@ -192,15 +192,6 @@ def test_a_centre_without_formations_is_in_the_overview(empty):
         s.add(Centre(code="VIDE", libelle="Centre sans formation"))
     [centre] = empty.services.catalog.centre_overview()
     assert (centre.libelle, centre.formation_count, centre.open_count) == ("Centre sans formation", 0, 0)
-
-
-def test_word_folder_folds_like_fold():
-    texts = ["Licence Économie et Gestion n°3 LIC-ECO économie œnologie", "MASTER Droit",
-             "Straße  ﬁnance\tà distance", "", "Ça   va", "Ångström ÉCOLE école"]
-    folder = word_folder()
-    for text in texts:
-        assert folder(text).split() == fold(text).split()
-        assert folder(text) == " ".join(fold(text).split()) or text.isascii()
 
 
 # ----------------------------------------------------------------- filter
