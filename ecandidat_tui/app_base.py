@@ -107,8 +107,7 @@ class ServicesHostMixin:
         # then on succeeds (waiting, if it comes that early, for the ORM).
         self.ready_to_log_in = threading.Event()
         self._watchdog: TerminalWatchdog | None = None
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(SWITCH_INTERVAL, self._switch_interval))
+        self._switch_interval: float | None = None  # Python's, while the app runs
         # After the theme is chosen (see css_cache): parsed CSS from the last run.
         self._css_cache = install_css_cache(self, self.settings.data_dir / "cache")
         if services is not None:
@@ -153,6 +152,9 @@ class ServicesHostMixin:
 
     def _start_background(self) -> None:
         """After the first screen is pushed: services, mail interval, watchdog."""
+        if self._switch_interval is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, self._switch_interval))
         if self._services is None and self._services_factory is not None:
             # Once the first screen has painted: the person can type while
             # SQLAlchemy and the models load.
@@ -166,7 +168,9 @@ class ServicesHostMixin:
             self._watchdog.start()
 
     def on_unmount(self) -> None:
-        sys.setswitchinterval(self._switch_interval)
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         startup_gc.resume()
         self._css_cache.save()  # what the screens opened since start-up parsed
         if self._watchdog is not None:
