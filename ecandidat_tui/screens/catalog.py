@@ -211,6 +211,20 @@ class CatalogTreeWidget(Tree[Any]):
         self.refresh()
 
 
+class FilterInput(Input):
+    """The filter box: its text changing never lays the whole screen out again.
+
+    Textual's Input sets its virtual size from its text at every letter, and
+    a widget's virtual size asks for a layout of the screen: every widget
+    of the screen was re-rendered in each keystroke's frame. The box's own
+    size is fixed by the CSS (1fr × 3); its scrolling reads the virtual size
+    directly."""
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> "FilterInput":
+        return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
+
+
 class _FrameTimer(Timer):
     """The screen's 60 fps update timer, without Textual 8's extra lost slot.
 
@@ -300,7 +314,7 @@ class OffreFormationScreen(Screen[int | None]):
             if self.mode == "apply":
                 yield Static("Sélectionnez la formation à laquelle vous souhaitez déposer votre candidature.",
                              id="catalog-hint")
-            yield Input(placeholder="Rechercher : intitulé, code ou mots-clés", id="catalog-filter")
+            yield FilterInput(placeholder="Rechercher : intitulé, code ou mots-clés", id="catalog-filter")
             yield Static("Chargement de l'offre de formation…", id="catalog-count")
             with Container(id="catalog-panes"):
                 tree = CatalogTreeWidget("Offre de formation", id="catalog-tree")

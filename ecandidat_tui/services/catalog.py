@@ -872,11 +872,13 @@ class CatalogService:
             by_centre: dict[int, list[FormationSummary]] = {}
             labels = {m.value: m.label for m in ModeFormation}
             # The driver returns a new object for every value; the tree keeps one
-            # per distinct date and mode (a few hundred for 10,000 formations).
+            # per distinct date, mode, centre id and commission id (a few
+            # hundred for 10,000 formations: ids above 256 are not shared by Python).
             shared: dict[Any, Any] = {}
             one = shared.setdefault
             for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
                 debut, fin, retour, mode = one(debut, debut), one(fin, fin), one(retour, retour), one(mode, mode)
+                centre_id, commission_id = one(centre_id, centre_id), one(commission_id, commission_id)
                 by_centre.setdefault(centre_id, []).append(FormationSummary(
                     id=fid, code=code, titre=titre, centre_id=centre_id,
                     commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),

@@ -383,3 +383,22 @@ async def test_a_rest_after_filtering_leaves_the_collector_little_to_visit(ecand
         # cycles) and froze the rest: the passes while typing start afresh
         assert old_node() is None
         assert len(gc.get_objects()) < 5000
+
+
+async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        box = app.screen.query_one("#catalog-filter", Input)
+        words = "licence professionnelle informatique developpement web alternance parcours"
+        await pilot.press(*("space" if c == " " else c for c in words))
+        await _settle(app, pilot)
+        assert box.value == words
+        assert box.scroll_x > 0  # the start of the text went out on the left
+        x, y = box.cursor_screen_offset
+        # the cursor is on screen, just after the last letter (in the box's right padding)
+        assert box.region.contains(x, y) and x >= box.content_region.right - 1
+        await pilot.press("home")
+        await pilot.pause()
+        assert box.scroll_x == 0
+        assert "Aucune formation" in _text(app, "#catalog-count")
