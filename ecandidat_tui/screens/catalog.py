@@ -197,6 +197,21 @@ class CatalogTreeWidget(Tree[Any]):
             strip = strip.extend_cell_length(x2, base_style)
         return strip.crop(x1, x2)
 
+    def clear(self) -> "CatalogTreeWidget":
+        old_root = self.root
+        super().clear()
+        # The old nodes hold each other (parent <-> children): left so, each
+        # new filter's hundred nodes waited for a full pass of the collector,
+        # and every full pass while typing had more of them to visit.
+        # Unlinked, they are freed at once.
+        stack = [old_root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node._children)
+            node._children = []
+            node._parent = None
+        return self
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._content_lines.clear()

@@ -37,6 +37,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if make_url(url).database in (None, "", ":memory:"):
             # One shared connection, or every session would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            # The connection used last, not the one idle longest: a kiosk's
+            # reads come one after another, and each pooled connection keeps
+            # its own page cache (up to 2 MiB): going round the pool filled
+            # several with the same catalog pages (+2 MiB of a kiosk's memory).
+            kwargs.setdefault("pool_use_lifo", True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -46,6 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
+    kwargs.setdefault("pool_use_lifo", True)  # as for SQLite: the warm connection first
     return create_engine(url, **kwargs)
 
 

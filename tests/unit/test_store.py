@@ -209,6 +209,24 @@ def test_sqlite_pragmas(tmp_path):
         db.dispose()
 
 
+def test_reads_one_after_another_use_the_same_connection(tmp_path):
+    """Each pooled SQLite connection has its own page cache: a kiosk reading
+    the catalog, then a formation, then its candidatures must not warm a
+    different one each time (the pool hands out the connection used last)."""
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    try:
+        with db.read_session() as s1, db.read_session() as s2:  # two at once: two connections
+            first, second = s1.connection().connection.dbapi_connection, s2.connection().connection.dbapi_connection
+            assert first is not second
+        used = set()
+        for _ in range(4):
+            with db.read_session() as s:
+                used.add(id(s.connection().connection.dbapi_connection))
+        assert len(used) == 1
+    finally:
+        db.dispose()
+
+
 def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path, _sqlite_template):
     import shutil
 
