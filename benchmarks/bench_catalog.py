@@ -14,7 +14,9 @@ Driven headless through Textual's Pilot, on SQLite, like a person:
 - keystroke: one key sent as the terminal driver sends it, into
   `#catalog-filter`, until the first frame that shows the filtered tree
   (the screen's `shown` replaced, the tree, filter and count repainted). Target p95 ≤ 30 ms.
-  Keys come `KEY_GAP` apart, as from a fast typist (150 words a minute),
+  Each word starts on the settled screen (the box cleared, the whole list
+  and the highlighted line's detail shown); its keys come `KEY_GAP` apart,
+  as from a fast typist (150 words a minute),
   not the instant the previous frame is out: no person types that fast, and
   a key sent then waits for the screen's next 1/60 s frame slot.
   Reference: one key into a bare Input until the frame that shows it, same pace.
@@ -117,7 +119,13 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
             count = 0
             while count < keystrokes:
                 for word in WORDS:
+                    # Cleared, then settled as a person sees it before the next
+                    # word: the whole list, and the detail of the highlighted line
+                    # (it follows the cursor after DETAIL_DELAY).
                     filt.value = ""
+                    await pilot.pause()
+                    while screen.detail_pending:
+                        await asyncio.sleep(0.005)
                     await pilot.pause()
                     for ch in word:
                         await asyncio.sleep(KEY_GAP)
