@@ -88,7 +88,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                     screen = OffreFormationScreen(mode="browse")
                     read_at: list[float] = []
 
-                    def catalog_loaded(catalog, screen=screen, loaded=screen._catalog_loaded, read_at=read_at):
+                    def catalog_loaded(catalog, loaded=screen._catalog_loaded, read_at=read_at):
                         read_at.append(time.perf_counter())
                         loaded(catalog)
 

@@ -623,7 +623,7 @@ def _parse_csv(text: str, v: _Validator) -> None:
 class CatalogService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
-        # The last tree read: (monotonic time, today, fingerprint, tree); see catalog_tree(max_age=).
+        # The last tree read: (monotonic time, today, fingerprint, tree); see cached_tree().
         self._tree_cache: tuple[float, date, tuple, CatalogTree] | None = None
 
     def invalidate(self) -> None:
@@ -845,18 +845,10 @@ class CatalogService:
                 .group_by(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures)).all()
         return tuple(CentreOverview(*row) for row in sorted(rows, key=lambda c: fold(c[2])))
 
-    def catalog_tree(self, *, max_age: float = 0.0) -> CatalogTree:
-        """The whole catalog in two queries, centres sorted by libellé, formations by titre.
-
-        `max_age` > 0 (the Offre de formation screen) accepts the tree read
-        by this service less than that many seconds ago (see `cached_tree`);
-        an import through this service always invalidates it. The default
-        reads afresh.
-        """
-        if max_age > 0:
-            cached = self.cached_tree(max_age)
-            if cached is not None:
-                return cached
+    def catalog_tree(self) -> CatalogTree:
+        """The whole catalog in two queries, centres sorted by libellé, formations
+        by titre; kept for `cached_tree` (an import through this service
+        forgets it)."""
         today = self.ctx.today()
         with self.ctx.db.read_session() as s:
             conn = s.connection()  # Core rows: no ORM bookkeeping for 10,000 tuples

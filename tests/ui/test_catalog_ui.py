@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Static, Tree
 
 from ecandidat_tui.screens.catalog import MAX_SHOWN, OffreFormationScreen
 from ecandidat_tui.store.demo import generate_catalog
-from ecandidat_tui.testing import make_harness
+from ecandidat_tui.testing import make_harness, wait_until
 from ecandidat_tui.widgets.confirm import ConfirmModal
 
 TODAY = date(2026, 3, 15)
@@ -302,12 +302,13 @@ class _HeldBack:
         self.gate.set()
 
 
-async def _until(pilot, condition) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("never happened")
+async def _open_on_the_centres(app, pilot) -> None:
+    """Open the Offre de formation and wait until its centres show (their
+    formations held back by _HeldBack)."""
+    await pilot.pause()
+    app.push_screen(OffreFormationScreen(mode="browse"))
+    await wait_until(pilot, lambda: isinstance(app.screen, OffreFormationScreen)
+                     and app.screen.query("#catalog-tree") and _tree(app).root.children)
 
 
 async def test_centres_show_before_their_formations_are_read(ecandidat):
@@ -316,10 +317,7 @@ async def test_centres_show_before_their_formations_are_read(ecandidat):
     held = _HeldBack(ecandidat.services)
     app = ecandidat.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        app.push_screen(OffreFormationScreen(mode="browse"))
-        await _until(pilot, lambda: isinstance(app.screen, OffreFormationScreen)
-                     and app.screen.query("#catalog-tree") and _tree(app).root.children)
+        await _open_on_the_centres(app, pilot)
         screen = app.screen
         assert screen.catalog is None  # the formations are not read yet
         assert [n.data.libelle for n in _tree(app).root.children] == [c.libelle for c in catalog.centres]
@@ -346,10 +344,7 @@ async def test_a_filter_typed_before_the_formations_arrive_applies_then(ecandida
     held = _HeldBack(ecandidat.services)
     app = ecandidat.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        app.push_screen(OffreFormationScreen(mode="browse"))
-        await _until(pilot, lambda: isinstance(app.screen, OffreFormationScreen)
-                     and app.screen.query("#catalog-tree") and _tree(app).root.children)
+        await _open_on_the_centres(app, pilot)
         await pilot.press(*"energie")
         assert app.screen.catalog is None
         held.release()
