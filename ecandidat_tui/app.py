@@ -136,6 +136,9 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self.candidate: CandidateSession | None = None
         self.terminal_gone = False
         self._last_activity = time.monotonic()
+        # The warning counts until its result is handled, not just until it leaves
+        # the stack: a tick in between would open a second one under the same id.
+        self._idle_warning: Screen | None = None
         self._init_services(services, services_factory)
 
     # ------------------------------------------------------------- screens
@@ -247,16 +250,18 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
         from .screens.kiosk import IdleWarningScreen, UnlockScreen
 
-        if any(isinstance(s, IdleWarningScreen) for s in self.screen_stack):
+        if self._idle_warning is not None and self._idle_warning.is_attached:
             return
         if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
             self._last_activity = time.monotonic()
             return
         if time.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):
             return
-        self.push_screen(IdleWarningScreen(self.settings.idle_warning_seconds), self._idle_warning_closed)
+        self._idle_warning = IdleWarningScreen(self.settings.idle_warning_seconds)
+        self.push_screen(self._idle_warning, self._idle_warning_closed)
 
     def _idle_warning_closed(self, timed_out: bool | None) -> None:
+        self._idle_warning = None
         self._last_activity = time.monotonic()
         if timed_out:
             self.logout()

@@ -522,6 +522,19 @@ async def settle(app, pilot) -> None:
         await pilot.pause()
 
 
+async def hold_still(pilot) -> None:
+    """`settle`, then stop the inputs' blinking cursors: two screenshots of one
+    state are then equal, however long the machine took to get there. Takes
+    the pilot alone, so it serves as a snapshot's `run_before`."""
+    from textual.widgets import Input
+
+    app = pilot.app
+    await settle(app, pilot)
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
     """Let the app run (its timers, a worker) until `condition()` holds;
     fail after `timeout` seconds."""

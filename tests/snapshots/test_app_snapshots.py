@@ -12,10 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
 
 from ecandidat_tui.app import CandidateSession
-from ecandidat_tui.testing import make_harness
+from ecandidat_tui.testing import hold_still, make_harness
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 FIXED_LOGIN = "E2YQLXU7"
@@ -56,17 +55,6 @@ def scene(request, tmp_path, monkeypatch):
     made.close()
 
 
-async def settle(pilot) -> None:
-    app = pilot.app
-    for _ in range(2):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-    for widget in app.screen.query(Input):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
 def logged_in(scene: Scene, *then):
     """run_before: log the candidate in, then run each step (a key or a callable)."""
 
@@ -74,13 +62,13 @@ def logged_in(scene: Scene, *then):
         app = pilot.app
         cand = scene.cand
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(pilot)
+        await hold_still(pilot)
         for step in then:
             if callable(step):
                 step(app)
             else:
                 await pilot.press(step)
-            await settle(pilot)
+            await hold_still(pilot)
 
     return run_before
 
@@ -88,7 +76,7 @@ def logged_in(scene: Scene, *then):
 @pytest.mark.parametrize("size", SIZES)
 class TestAppScreens:
     def test_connexion(self, snap_compare, scene, size):
-        assert snap_compare(scene.app(), terminal_size=size, run_before=settle)
+        assert snap_compare(scene.app(), terminal_size=size, run_before=hold_still)
 
     def test_mon_compte(self, snap_compare, scene, size):
         assert snap_compare(scene.app(), terminal_size=size, run_before=logged_in(scene))
@@ -139,8 +127,8 @@ class TestDialogs:
         from ecandidat_tui.screens.kiosk import UnlockScreen
 
         async def run_before(pilot) -> None:
-            await settle(pilot)
+            await hold_still(pilot)
             pilot.app.push_screen(UnlockScreen("$argon2id$placeholder"))
-            await settle(pilot)
+            await hold_still(pilot)
 
         assert snap_compare(scene.app(), terminal_size=size, run_before=run_before)

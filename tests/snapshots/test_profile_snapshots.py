@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from textual.widgets import Input
 
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.store.models import Account, CursusInterne
-from ecandidat_tui.testing import make_harness
+from ecandidat_tui.testing import hold_still, make_harness
 
 FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -53,26 +52,16 @@ def profile_scene(tmp_path):
     harness.services.close()
 
 
-async def settle(pilot) -> None:
-    app = pilot.app
-    for _ in range(2):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    for widget in app.screen.query(Input):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
 def at_tab(account_id: int, tab: str, open_form: bool = False):
     async def run_before(pilot) -> None:
         app = pilot.app
         app.start_session(CandidateSession(account_id, "E2YQLXU7", "Gockel", "Charlotte"))
-        await settle(pilot)
+        await hold_still(pilot)
         app.screen.show_tab(tab)
-        await settle(pilot)
+        await hold_still(pilot)
         if open_form:
             app.screen.edit_informations()
-            await settle(pilot)
+            await hold_still(pilot)
 
     return run_before
 

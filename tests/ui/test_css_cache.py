@@ -11,6 +11,7 @@ import textual.css.stylesheet as stylesheet_module
 
 from ecandidat_tui.css_cache import CachedStylesheet, cache_file
 from ecandidat_tui.screens.connexion import ConnexionScreen
+from ecandidat_tui.testing import hold_still
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def parses(monkeypatch):
 
 async def connexion_screenshot(app) -> str:
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await hold_still(pilot)  # the cursor blinks: compare the same phase
         assert isinstance(app.screen, ConnexionScreen)
         return app.export_screenshot()
 

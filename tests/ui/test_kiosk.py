@@ -136,6 +136,23 @@ async def test_half_typed_login_is_wiped_but_an_empty_screen_is_left_alone(kiosk
         assert app.screen.query_one("#login-user", Input).value == ""
 
 
+async def test_a_tick_while_the_timed_out_warning_is_still_leaving_opens_no_second_one(slow_warning_kiosk):
+    """The warning's result reaches the app a moment after it leaves the stack:
+    an inactivity check in between must neither warn again nor collide with it."""
+    cand = slow_warning_kiosk.seed_candidate()
+    app = slow_warning_kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(app, pilot, cand)
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        warning = app.screen
+        warning.dismiss(True)  # the countdown ran out
+        app.check_inactivity()  # the idle timer's tick, before the result is handled
+        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen))
+        assert app.candidate is None
+        assert not any(isinstance(s, IdleWarningScreen) for s in app.screen_stack)
+
+
 async def test_quitting_needs_the_staff_code(kiosk):
     app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
