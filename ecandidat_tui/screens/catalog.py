@@ -178,10 +178,9 @@ class CatalogTreeWidget(Tree[Any]):
         cached = self._content_lines.get(key)
         if cached is not None and cached[0] is node._label:
             segments, cell_length = cached[1]
-            segments = Segment.apply_style(segments, Style.from_meta({"line": y, "node": node._id}))
         else:
             # The base class keys its cache by line number: render there, keep
-            # the segments under the content key, line number and node in their meta.
+            # the segments under the content key.
             # Kept without the padding to the tree's widest line, which changes
             # with every filter and would make every line a new one.
             strip = super()._render_line(y, 0, max(self.virtual_size.width, width), base_style)
@@ -189,6 +188,10 @@ class CatalogTreeWidget(Tree[Any]):
             strip = strip.crop(0, max(width, own))
             segments, cell_length = strip._segments, strip.cell_length
             self._content_lines[key] = (node._label, (segments, cell_length))
+        # The segments carry the line number and node of the line they were
+        # first drawn at; the mouse (hover, click) reads them from the frame:
+        # stamped last, this line's own win.
+        segments = Segment.apply_style(segments, post_style=Style.from_meta({"line": y, "node": node._id}))
         # A new Strip every time: a Strip keeps what is derived from it (crops,
         # styled copies, each a Strip with its own caches), so a kept one grew
         # a dozen objects per variant for the garbage collector to visit.

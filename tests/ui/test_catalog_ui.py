@@ -397,3 +397,31 @@ async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
         await pilot.pause()
         assert box.scroll_x == 0
         assert "Aucune formation" in _text(app, "#catalog-count")
+
+
+async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):
+    """Lines drawn again from the tree's cache, at another place than where they
+    were first drawn, answer a click (and the mouse) at their new place."""
+    results: list = []
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot, mode="apply", results=results)
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"li")  # drawn, and kept by the tree
+        await _settle(app, pilot)
+        await pilot.press("c")  # many of them drawn again, a line or more higher
+        await _settle(app, pilot)
+        tree = _tree(app)
+        lines = [line.node for line in tree._tree_lines]
+        y, target = next((y, node) for y, node in enumerate(lines) if y >= 3 and node.data is not None
+                         and hasattr(node.data, "dates_label"))
+        await pilot.hover("#catalog-tree", offset=(8, tree.styles.gutter.top + y))
+        await pilot.pause()
+        assert tree.hover_line == y
+        await pilot.click("#catalog-tree", offset=(8, tree.styles.gutter.top + y))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert target.data.titre in str(app.screen.query_one("#confirm-message", Static).content)
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert results == [target.data.id]
