@@ -425,3 +425,88 @@ async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):
         await pilot.click("#confirm-yes")
         await pilot.pause()
     assert results == [target.data.id]
+
+
+def _cells(segments, width: int) -> list:
+    """Each cell of a drawn line: its character, its style without the mouse's
+    meta, and whether a click there opens or closes the centre."""
+    cells = []
+    for segment in segments:
+        style = segment.style
+        for ch in segment.text:
+            cells.append((ch, style.clear_meta_and_links() if style else None,
+                          bool(style and style.meta.get("toggle"))))
+    return cells[:width]
+
+
+def _lines_match_the_base_class(tree) -> int:
+    """Draw each plain line both ways; return how many were compared."""
+    width = tree.size.width
+    style = tree.rich_style
+    compared = 0
+    for y, line in enumerate(tree._tree_lines[: tree.size.height]):
+        if y == tree.cursor_line:
+            continue
+        drawn = tree._draw(line, line.path[-1], style, width)
+        assert drawn is not None
+        base = Tree._render_line(tree, y, 0, width, style)
+        assert _cells(drawn[0], width) == _cells(list(base), width), (y, line.node.label)
+        compared += 1
+    return compared
+
+
+async def test_the_tree_draws_its_lines_as_textual_does(ecandidat):
+    """The catalog tree draws most lines itself (faster); cell by cell they are
+    the lines Textual's Tree draws, in every state a line can be in."""
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        tree = _tree(app)
+        assert _lines_match_the_base_class(tree) >= 5  # the centres, closed, the filter focused
+        await pilot.press("down", "enter")  # the tree focused, the first centre opened
+        await _settle(app, pilot)
+        assert tree.root.children[0].is_expanded
+        assert tree.cursor_node is tree.root.children[0]  # its formations' guides are "selected"
+        assert _lines_match_the_base_class(tree) >= 10
+        await pilot.press("down", "down")  # the cursor on a formation
+        await _settle(app, pilot)
+        assert _lines_match_the_base_class(tree) >= 10
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"master")
+        await _settle(app, pilot)
+        assert _lines_match_the_base_class(tree) >= 10
+
+
+async def test_the_tree_scrollbar_follows_each_filter(ecandidat, monkeypatch):
+    """A filter changes the tree's length without a layout of the screen: its
+    scrollbar still appears, goes, and fits the new length, and End reaches
+    the last line. (The detail pane is held back: its update would lay the
+    screen out and hide a scrollbar left behind.)"""
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        monkeypatch.setattr("ecandidat_tui.screens.catalog.DETAIL_DELAY", 60.0)
+        tree = _tree(app)
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"master")
+        await pilot.pause()
+        many = len(tree._tree_lines)
+        assert many > tree.scrollable_content_region.height
+        assert tree.show_vertical_scrollbar
+        assert tree.vertical_scrollbar.window_virtual_size == many
+
+        await pilot.press("space", *"energie")
+        await pilot.pause()
+        assert len(tree._tree_lines) <= tree.scrollable_content_region.height
+        assert not tree.show_vertical_scrollbar
+        assert tree.scroll_offset.y == 0
+
+        await pilot.press(*("backspace" for _ in " energie"))
+        await pilot.pause()
+        assert tree.show_vertical_scrollbar and tree.vertical_scrollbar.window_virtual_size == many
+        await pilot.press("down")  # into the tree
+        await pilot.press("end")
+        await pilot.pause()
+        assert tree.cursor_line == many - 1
+        assert tree.scroll_offset.y == many - tree.scrollable_content_region.height
+        assert tree.vertical_scrollbar.position == tree.scroll_offset.y
