@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from rich.segment import Segment
 from rich.style import Style
@@ -157,6 +158,8 @@ def _label_segments(label: Text, get_style: Any, base: Style, over: Style) -> li
 
 class CatalogTreeWidget(Tree[Any]):
     """A Tree whose labels are single-line Rich Text: cheaper to lay out."""
+
+    _rebuilding = False  # inside `rebuilding()`
 
     def process_label(self, label: Any) -> Text:
         if isinstance(label, Text) and "\n" not in label.plain:
@@ -314,7 +317,20 @@ class CatalogTreeWidget(Tree[Any]):
         self._content_lines.clear()
         self._styles = None
 
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Clear and add nodes in one go: the tree's caches are dropped once,
+        at the end, not once for each node added."""
+        self._rebuilding = True
+        try:
+            yield
+        finally:
+            self._rebuilding = False
+            self._invalidate()
+
     def _invalidate(self) -> None:
+        if self._rebuilding:
+            return
         # The tree's own size is fixed by the layout (1fr): adding nodes needs
         # a repaint of the tree, not a new layout of the whole screen (which
         # would re-measure the long detail pane on every keystroke).
@@ -657,31 +673,19 @@ class OffreFormationScreen(Screen[int | None]):
         self._tree_plan = plan
         first_formation: TreeNode | None = None
         if rebuild:
-            tree.clear()
-            self._populated.clear()
+            with tree.rebuilding():
+                tree.clear()
+                self._populated.clear()
+                first_formation = self._add_nodes(tree, shown)
         if not self._query:
-            if rebuild:
-                for centre in shown.centres:
-                    tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formations))
             self._set_count(self._summary(total, len(shown.centres)))
         elif total == 0:
             self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
+        elif total > MAX_SHOWN:
+            self._set_count(f"{total} formations, affinez la recherche "
+                            f"(les {MAX_SHOWN} premières sont affichées).")
         else:
-            budget = MAX_SHOWN
-            for centre in shown.centres if rebuild else ():
-                if budget <= 0:
-                    break
-                node = tree.root.add(self._centre_label(centre), data=centre, expand=True)
-                self._populated.add(node.id)
-                for f in centre.formations[:budget]:
-                    leaf = node.add_leaf(self._label(f), data=f)
-                    first_formation = first_formation or leaf
-                budget -= min(len(centre.formations), budget)
-            if total > MAX_SHOWN:
-                self._set_count(f"{total} formations, affinez la recherche "
-                             f"(les {MAX_SHOWN} premières sont affichées).")
-            else:
-                self._set_count(self._summary(total, len(shown.centres)))
+            self._set_count(self._summary(total, len(shown.centres)))
         if not rebuild:
             return
         if self._heap_frozen:
@@ -694,6 +698,25 @@ class OffreFormationScreen(Screen[int | None]):
             # The first formation is the first child of the first (expanded) centre.
             tree.move_cursor_to_line(1 if first_formation is not None else 0)
         self._highlight(target)
+
+    def _add_nodes(self, tree: Tree, shown: Any) -> TreeNode | None:
+        """The tree's nodes for `shown`; returns the first formation's node."""
+        if not self._query:  # the centres, closed
+            for centre in shown.centres:
+                tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formations))
+            return None
+        first_formation = None
+        budget = MAX_SHOWN
+        for centre in shown.centres:
+            if budget <= 0:
+                break
+            node = tree.root.add(self._centre_label(centre), data=centre, expand=True)
+            self._populated.add(node.id)
+            for f in centre.formations[:budget]:
+                leaf = node.add_leaf(self._label(f), data=f)
+                first_formation = first_formation or leaf
+            budget -= min(len(centre.formations), budget)
+        return first_formation
 
     @on(Tree.NodeExpanded, "#catalog-tree")
     def _centre_expanded(self, event: Tree.NodeExpanded) -> None:
