@@ -20,8 +20,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
+from ..widgets.footer import Footer
 from .account_forms import PasswordChecklist, field_error, set_error
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from ..domain import StatutDossier, StatutPiece
+from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 
 MISSING_PIECE_STATUSES = {StatutPiece.EN_ATTENTE.value, StatutPiece.REFUSEE.value}

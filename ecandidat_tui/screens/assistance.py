@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, Static
+from textual.widgets import Button, Markdown, Static
 
 from ..config import Settings
+from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 
 PAGES = {

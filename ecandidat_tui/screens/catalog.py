@@ -44,12 +44,13 @@ from textual.reactive import Reactive
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
-from textual.widgets import Button, Footer, Input, Static, Tree
+from textual.widgets import Button, Input, Static, Tree
 from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from ..widgets.confirm import ConfirmModal
+from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 
 MAX_SHOWN = 60           # formations shown at most for a filter

@@ -19,7 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
+
+from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
     from ..services.accounts import LoginResult

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 
 from ..services import reference
 from ..services.errors import DomainError
@@ -26,6 +26,7 @@ from ..services.profile import (
     ExperienceRow, InformationsView, StageRow, view_values,
 )
 from ..widgets.confirm import ConfirmModal
+from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 from .candidatures_tab import CandidaturesPanel
 from .profile_forms import (

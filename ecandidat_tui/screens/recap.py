@@ -16,13 +16,15 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
 from ..services.errors import ConcurrentEdit, DomainError
 from ..widgets.confirm import ConfirmModal
+from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
+from ..widgets.table import MeasuredDataTable
 from .file_picker import DownloadDialog, PieceFileDialog
 
 NON_CONCERNE_TEXT = "Si vous n'êtes pas concerné par cette pièce, cliquez ici"
@@ -101,7 +103,7 @@ class RecapScreen(Screen[bool]):
             yield Static("Adresse de contact", classes="panel-title")
             yield Static("", id="recap-contact", markup=False)
             yield Static("Pièces justificatives", classes="panel-title")
-            table = DataTable(id="pieces-table", cursor_type="row", zebra_stripes=True)
+            table = MeasuredDataTable(id="pieces-table", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static("", id="piece-detail", markup=False)
             with Horizontal(classes="button-row", id="piece-actions"):
@@ -235,7 +237,7 @@ class RecapScreen(Screen[bool]):
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
         self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
 
-        table = self.query_one("#pieces-table", DataTable)
+        table = self.query_one("#pieces-table", MeasuredDataTable)
         row_index = table.cursor_row if table.row_count else 0
         table.clear()
         for piece in recap.pieces:
@@ -245,6 +247,7 @@ class RecapScreen(Screen[bool]):
             table.add_row(_short(piece.libelle, 34), _short(piece.file_name, 16) if piece.file_name else "[+]",
                           piece.statut_label, conditional, _short(piece.commentaire, 20),
                           key=str(piece.submission_id))
+        table.measure_rows()  # drawn in this frame, not one later
         if recap.pieces:
             table.move_cursor(row=min(row_index, len(recap.pieces) - 1))
         if first_show:

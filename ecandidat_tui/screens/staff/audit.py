@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from ...services.staff_views import AuditEntry, AuditFilters
+from ...widgets.footer import Footer
 from .common import StaffScreen, fmt_datetime, compact_button
 
 

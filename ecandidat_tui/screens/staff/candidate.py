@@ -9,10 +9,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ...services.staff_views import CandidateAdminView
 from ...widgets.confirm import ConfirmModal
+from ...widgets.footer import Footer
 from .common import StaffScreen, fmt_datetime, oui_non, compact_button
 
 # button id -> (StaffService method, confirmation question, done message)

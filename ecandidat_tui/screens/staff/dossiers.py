@@ -12,11 +12,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Decision, StatutDossier, StatutPiece
 from ...services.staff_views import CandidatureSummary, StaffRecap
 from ...widgets.confirm import ConfirmModal
+from ...widgets.footer import Footer
 from .common import StaffScreen, fmt_date, fmt_datetime, compact_button
 
 

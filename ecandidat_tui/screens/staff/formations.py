@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ...domain import Decision, StatutDossier
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
+from ...widgets.footer import Footer
 from .common import StaffScreen, fmt_datetime, compact_button
 from .dossiers import DossierReviewScreen
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from ...services.errors import DomainError
 from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult
+from ...widgets.footer import Footer
 from .common import StaffScreen
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Role
 from ...services.errors import DomainError, ValidationFailed
 from ...services.staff_views import StaffUserView
 from ...widgets.confirm import ConfirmModal
+from ...widgets.footer import Footer
 from .common import StaffScreen, compact_button
 
 # StaffService field name -> the widget id its message is shown under
