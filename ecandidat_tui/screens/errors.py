@@ -98,13 +98,17 @@ class _ReportingWorkerManager(WorkerManager):
 
     def _remove_worker(self, worker: Worker) -> None:
         super()._remove_worker(worker)
+        if worker.state != WorkerState.ERROR:
+            return
         app = self._app
-        # Imported here: the services package (SQL) loads after the first paint.
+        # Imported only now: the services package loads SQLAlchemy and the
+        # models in the start-up worker; a worker ending before that (the
+        # start-up worker itself, cancelled by an early quit) would have
+        # loaded them on the event loop.
         from ..services.errors import DomainError
 
         if (
-            worker.state == WorkerState.ERROR
-            and not worker.exit_on_error  # those went through App._handle_exception
+            not worker.exit_on_error  # those went through App._handle_exception
             and isinstance(worker.error, Exception)
             and not isinstance(worker.error, DomainError)
             and worker.group not in getattr(app, "UNREPORTED_WORKER_GROUPS", ())
@@ -112,7 +116,7 @@ class _ReportingWorkerManager(WorkerManager):
             report = getattr(app, "report_unexpected_error", None)
             if report is not None:
                 report(worker.error, where=f"worker {worker.name or worker.group}", textual_fatal=False)
-        elif worker.state == WorkerState.ERROR and worker.group in getattr(app, "UNREPORTED_WORKER_GROUPS", ()):
+        elif worker.group in getattr(app, "UNREPORTED_WORKER_GROUPS", ()):
             log.warning("Worker %s failed: %r", worker.name or worker.group, worker.error)
 
 
