@@ -34,7 +34,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from .app_base import LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .theme import preset_themes
@@ -118,6 +118,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     # Screens narrower than 100 columns get `-narrow`: app.tcss tightens the footer there.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
+        *FOCUS_KEYS,
         *(Binding(d.key, d.action, d.footer_label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),
         Binding("ctrl+p", "command_palette", "Menu", id="command-palette", show=False, priority=True,

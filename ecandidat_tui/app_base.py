@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 from textual import events, work
+from textual.binding import Binding
 from textual.screen import Screen
 
 from . import startup_gc
@@ -55,6 +56,18 @@ def _first_resume_keeps_styles(screen: Screen) -> None:
         return post_message(message)
 
     screen.post_message = first_post
+
+
+# Tab and Shift+Tab move the focus as the key arrives. Textual binds them on
+# the screen, and a screen binding runs once the key has reached the focused
+# widget and come back: keys typed behind it (fast typing, a password manager,
+# a badge reader) had already been handed to the field being left, a password
+# into the visible login field on a kiosk. No widget of the apps uses Tab
+# itself (the text areas move the focus with it too).
+FOCUS_KEYS = [
+    Binding("tab", "focus_next", "Champ suivant", show=False, priority=True),
+    Binding("shift+tab", "focus_previous", "Champ précédent", show=False, priority=True),
+]
 
 
 class LeanStylingMixin:

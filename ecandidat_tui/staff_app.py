@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from .app_base import LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
@@ -34,6 +34,7 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
     ENABLE_COMMAND_PALETTE = False
     UNREPORTED_WORKER_GROUPS = ("startup", "mail")
     BINDINGS = [
+        *FOCUS_KEYS,
         Binding("f5", "formations", "Formations", id="staff-nav-formations",
                 tooltip="Candidatures par formation et export CSV"),
         Binding("f6", "audit", "Journal", id="staff-nav-audit", tooltip="Journal des actions (administrateurs)"),

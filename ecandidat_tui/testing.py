@@ -535,6 +535,28 @@ async def hold_still(pilot) -> None:
     await pilot.pause()
 
 
+def type_ahead(app, *keys: str) -> None:
+    """Send keys as a terminal delivers them when a person (a password
+    manager, a badge reader) types faster than the app handles them: all
+    queued at once, none waiting for the previous one to be handled (Pilot's
+    `press` waits after each key). Then `await pilot.pause()`."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
     """Let the app run (its timers, a worker) until `condition()` holds;
     fail after `timeout` seconds."""

@@ -11,6 +11,7 @@ from ecandidat_tui.screens.account_modals import CreateAccountModal, NewPassword
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.services.accounts import MSG_BAD_CREDENTIALS, MSG_BAD_ENT_CREDENTIALS, MSG_NOT_VALIDATED
 from ecandidat_tui.store.models import Account, CursusInterne
+from ecandidat_tui.testing import type_ahead
 
 SIZE = (100, 40)
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
@@ -196,17 +197,34 @@ async def test_deconnexion_leaves_nothing_of_the_candidate(ecandidat):
 async def test_a_login_arriving_in_one_burst_lands_in_the_right_fields(ecandidat):
     """A password manager or a badge reader types faster than Textual moves the
     focus: every key is queued before the first is handled."""
-    from textual import events
-
     cand = ecandidat.seed_candidate()
     app = ecandidat.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.focused.id == "login-user"
-        for key in [*cand.login, "enter", *cand.password, "enter"]:
-            event = events.Key(key, "\r" if key == "enter" else key)
-            event.set_sender(app)
-            app._driver.send_message(event)  # as the terminal delivers them, no wait in between
+        type_ahead(app, *cand.login, "enter", *cand.password, "enter")
         await settle(app, pilot)
         await settle(app, pilot)
         assert app.candidate is not None and app.candidate.login == cand.login
+
+
+async def test_keys_typed_right_after_tab_go_to_the_next_field(ecandidat):
+    """Tab moves the focus as the key arrives: what is typed behind it, even in
+    one burst, goes to the next field, never into the one being left (a
+    password into the visible login field)."""
+    app = ecandidat.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.id == "login-user"
+        type_ahead(app, *"E2YQLXU7", "tab", *"Secret-42")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#login-user", Input).value == "E2YQLXU7"
+        assert app.screen.query_one("#login-password", Input).value == "Secret-42"
+        type_ahead(app, "shift+tab", *"X")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused.id == "login-user"
+        # back in the field, its text selected on focus and replaced, the password untouched
+        assert app.screen.query_one("#login-user", Input).value == "X"
+        assert app.screen.query_one("#login-password", Input).value == "Secret-42"

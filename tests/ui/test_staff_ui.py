@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from ecandidat_tui.store.models import Account, AuditLog, Candidature, PieceSubmission
 
-from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of
+from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of, type_ahead
 
 SIZE = (80, 24)
 
@@ -38,6 +38,19 @@ async def confirm_yes(app, pilot):
 
 
 # ----------------------------------------------------------------- login
+
+
+async def test_a_login_typed_in_one_burst_with_tab_logs_in(ecandidat):
+    """Over SSH the keys of a fast typist arrive together: Tab moves the focus
+    before the keys behind it are handed out, so the password goes to its field."""
+    staff = ecandidat.seed_staff("support", login="sophie")
+    app = ecandidat.staff_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await click_visible(app, pilot, "#staff-login")
+        type_ahead(app, *"sophie", "tab", *staff.password, "enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.principal is not None and app.principal.login == "sophie"
 
 
 async def test_login_refused_then_accepted(ecandidat):
