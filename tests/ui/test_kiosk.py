@@ -143,8 +143,9 @@ async def test_a_tick_while_the_timed_out_warning_is_still_leaving_opens_no_seco
     app = slow_warning_kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(app, pilot, cand)
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        await wait_for_warning(app, pilot)
         warning = app.screen
+        await wait_until(pilot, lambda: warning.is_mounted)  # as when its own countdown ends it
         warning.dismiss(True)  # the countdown ran out
         app.check_inactivity()  # the idle timer's tick, before the result is handled
         await pilot.pause()
