@@ -515,9 +515,9 @@ class OffreFormationScreen(Screen[int | None]):
         if self.catalog is not None:
             return
         tree = self.query_one("#catalog-tree", Tree)
-        tree.clear()
-        for centre in overview:
-            tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formation_count))
+        with tree.rebuilding():
+            tree.clear()
+            self._add_centres(tree, overview)
         self._set_count(self._summary(sum(c.formation_count for c in overview), len(overview)))
         if tree.root.children:
             tree.move_cursor_to_line(0)
@@ -700,11 +700,15 @@ class OffreFormationScreen(Screen[int | None]):
             tree.move_cursor_to_line(1 if first_formation is not None else 0)
         self._highlight(target)
 
+    def _add_centres(self, tree: Tree, centres: Any) -> None:
+        """The centres, closed (their formations added when one is opened)."""
+        for centre in centres:
+            tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formation_count))
+
     def _add_nodes(self, tree: Tree, shown: Any) -> TreeNode | None:
         """The tree's nodes for `shown`; returns the first formation's node."""
-        if not self._query:  # the centres, closed
-            for centre in shown.centres:
-                tree.root.add(self._centre_label(centre), data=centre, allow_expand=bool(centre.formations))
+        if not self._query:
+            self._add_centres(tree, shown.centres)
             return None
         first_formation = None
         budget = MAX_SHOWN

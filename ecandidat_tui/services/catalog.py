@@ -160,7 +160,7 @@ class CentreNode:
 
     @property
     def open_count(self) -> int:
-        return sum(1 for f in self.formations if f.state == "open")
+        return sum(1 for f in self.formations if f.is_open)
 
 
 @dataclass(frozen=True, slots=True)
