@@ -22,7 +22,7 @@ goes on processing its messages. Refusals the person can act on
 from __future__ import annotations
 
 import logging
-import secrets
+import os
 import traceback
 from asyncio import CancelledError
 from datetime import datetime, timezone
@@ -49,7 +49,7 @@ ERROR_TITLE = "Une erreur inattendue s'est produite"
 def new_reference() -> str:
     """A short reference a person can read out: time of day + random part."""
     now = datetime.now(timezone.utc)
-    return f"{now:%y%m%d-%H%M}-{secrets.token_hex(2).upper()}"
+    return f"{now:%y%m%d-%H%M}-{os.urandom(2).hex().upper()}"
 
 
 class UnexpectedErrorScreen(ModalScreen[None]):

@@ -82,6 +82,17 @@ def test_an_edited_stylesheet_replaces_its_entry(tmp_path: Path, parses):
     assert again.rules[0].styles.color == sheet.rules[0].styles.color
 
 
+def test_new_variables_are_not_served_the_rules_of_the_old_ones(tmp_path: Path, parses):
+    sheet = CachedStylesheet(variables={"accent": "red"}, path=tmp_path / "css.pickle")
+    sheet.add_source("Screen { color: $accent; }", read_from=("app.tcss", ""))
+    sheet.parse()
+    red = sheet.rules[0].styles.color
+    sheet.set_variables({"accent": "blue"})  # another theme
+    sheet.parse()
+    assert len(parses) == 2
+    assert sheet.rules[0].styles.color != red
+
+
 def test_css_with_errors_is_never_cached(tmp_path: Path):
     sheet = CachedStylesheet(path=tmp_path / "css.pickle")
     sheet.add_source("Screen { colour: red; }", read_from=("bad.tcss", ""))
