@@ -65,7 +65,7 @@ async def test_inactivity_warns_then_logs_out_and_wipes_everything(roomy_kiosk):
         await pilot.pause()
         assert isinstance(app.screen, AssistanceScreen)
 
-        await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen))
+        await wait_for_warning(app, pilot)
         assert app.candidate is not None  # warned first, not yet logged out
         assert "déconnecté dans 1 seconde" in str(app.screen.query_one("#idle-countdown", Static).content)
 
