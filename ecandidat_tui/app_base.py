@@ -89,13 +89,22 @@ class LeanStylingMixin:
     Together about a third of the time to paint Connexion.
     """
 
+    def _preset_breakpoint(self, screen: Screen) -> None:
+        breakpoints = (screen.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is not None
+                       else self.HORIZONTAL_BREAKPOINTS) or []
+        width = self.size.width
+        chosen = next((name for limit, name in sorted(breakpoints, reverse=True) if width >= limit), None)
+        screen.update_classes({name: name == chosen for _, name in breakpoints}, update=False)
+
+    def get_default_screen(self) -> Screen:
+        screen = super().get_default_screen()  # styled when registered, then resumed
+        self._preset_breakpoint(screen)
+        _first_resume_keeps_styles(screen)
+        return screen
+
     def push_screen(self, screen, *args, **kwargs):
         if isinstance(screen, Screen) and not screen.is_attached:
-            breakpoints = (screen.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is not None
-                           else self.HORIZONTAL_BREAKPOINTS) or []
-            width = self.size.width
-            chosen = next((name for limit, name in sorted(breakpoints, reverse=True) if width >= limit), None)
-            screen.update_classes({name: name == chosen for _, name in breakpoints}, update=False)
+            self._preset_breakpoint(screen)
             _first_resume_keeps_styles(screen)
         return super().push_screen(screen, *args, **kwargs)
 
