@@ -114,6 +114,24 @@ async def test_screens_have_their_breakpoint_class_when_they_compose(ecandidat):
         assert seen == {"narrow": False, "wide": True}
 
 
+async def test_the_default_screen_is_styled_once_with_its_breakpoint_class(ecandidat):
+    app = ecandidat.app()
+    restyled: list[object] = []
+    real = app.stylesheet.update_nodes
+
+    def spy(nodes, animate=False):
+        nodes = list(nodes)
+        restyled.extend(nodes)
+        return real(nodes, animate)
+
+    app.stylesheet.update_nodes = spy
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        default = app.screen_stack[0]
+        assert default.id == "_default" and default.has_class("-narrow")
+        assert default not in restyled  # not on its first resume, nor on the first Resize
+
+
 async def test_widgets_are_not_restyled_before_they_mount_and_look_right_after(ecandidat):
     from textual.widgets import Button
 
