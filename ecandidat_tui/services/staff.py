@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, func, literal_column, union_all
+from sqlalchemy import and_, case, func, or_, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -277,45 +277,41 @@ class StaffService:
                 # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
                 lookups.append(and_(Account.nom_key == first, _prefix(Account.prenom_key, rest.strip())))
         # One statement: each lookup is its own index range scan capped at `fetch`
-        # (a LIMIT inside its branch), the branches are glued with UNION ALL, and
-        # only the columns of a hit are read for the accounts found (primary key),
-        # with their INE. Two round trips per search (the principal, then this).
-        branches = [select(literal_column(str(i)).label("branch"), Account.id.label("aid"))
-                    .where(condition).limit(fetch).subquery()
-                    for i, condition in enumerate(lookups)]
+        # (a LIMIT inside its branch), the branches are glued with UNION (each
+        # account once), and only the first `fetch` accounts in the order shown
+        # (exact matches first, then by nom, prénom, login) are read, with
+        # their INE. A common prefix fills several branches (up to ~800 rows):
+        # ordering and cutting them in the database keeps the rows sent and
+        # turned into hits to `fetch`. Two round trips per search (the
+        # principal, then this).
+        branches = [select(Account.id.label("aid")).where(condition).limit(fetch).subquery()
+                    for condition in lookups]
         if re.fullmatch(r"[0-9A-Za-z]{2,11}", raw):
-            branches.append(select(literal_column(str(len(branches))).label("branch"),
-                                   InformationsPerso.account_id.label("aid"))
+            branches.append(select(InformationsPerso.account_id.label("aid"))
                             .where(_prefix(InformationsPerso.ine, upper)).limit(fetch).subquery())
-        hits_found = union_all(*(select(b.c.branch, b.c.aid) for b in branches)).subquery("hits_found")
-        stmt = (select(hits_found.c.branch, Account.id, Account.login, Account.nom, Account.prenom,
-                       Account.mail, Account.mail_key, Account.nom_key, Account.prenom_key,
-                       Account.numero_etudiant, Account.account_valid, InformationsPerso.ine)
-                .select_from(hits_found)
-                .join(Account, Account.id == hits_found.c.aid)
-                .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id))
+        exact = or_(Account.login == upper, Account.nom_key == upper, Account.prenom_key == upper,
+                    func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
+                    Account.mail_key == raw.lower(), Account.nom_key == key)
+        # Byte order, as Python compares: a linguistic collation (PostgreSQL
+        # en_US…) would sort "LE GOFF" among the LEG… names.
+        in_byte_order = ((lambda column: column.collate("C")) if self.ctx.db.is_postgresql
+                         else (lambda column: column))
+        hits_found = union(*(select(b.c.aid) for b in branches)).subquery("hits_found") if branches else None
+        rows = []
         with self.ctx.db.read_session() as s:
             self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
-            rows = s.execute(stmt).all() if branches else []
-        per_branch: dict[int, int] = {}
-        found: dict[int, Any] = {}
-        for row in rows:
-            per_branch[row.branch] = per_branch.get(row.branch, 0) + 1
-            found.setdefault(row.id, row)
-        more = any(n > limit for n in per_branch.values())
-
-        def rank(row) -> tuple:
-            exact = upper in (row.login, row.nom_key, row.prenom_key, (row.numero_etudiant or "").upper(),
-                              (row.ine or "").upper()) or raw.lower() == row.mail_key or key == row.nom_key
-            return (not exact, row.nom_key, row.prenom_key, row.login)
-
-        ordered = sorted(found.values(), key=rank)
-        hits = tuple(
-            CandidateHit(row.login, row.nom, row.prenom, row.mail, row.numero_etudiant, row.ine,
-                         row.account_valid)
-            for row in ordered[:limit]
-        )
-        return SearchResult(hits, more or len(ordered) > limit)
+            if hits_found is not None:
+                stmt = (select(Account.login, Account.nom, Account.prenom, Account.mail, Account.numero_etudiant,
+                               InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
+                        .select_from(hits_found)
+                        .join(Account, Account.id == hits_found.c.aid)
+                        .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id)
+                        .order_by(case((exact, 0), else_=1), in_byte_order(Account.nom_key),
+                                  in_byte_order(Account.prenom_key), in_byte_order(Account.login))
+                        .limit(fetch))
+                rows = s.execute(stmt).all()
+        hits = tuple(CandidateHit(*row) for row in rows[:limit])
+        return SearchResult(hits, len(rows) > limit)
 
     # ------------------------------------------------- candidate admin view
 
