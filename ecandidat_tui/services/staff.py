@@ -23,10 +23,11 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
-from sqlalchemy import and_, case, func, or_, union
+from sqlalchemy import and_, bindparam, case, func, or_, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -73,6 +74,85 @@ def _prefix(column, prefix: str):
     # en_US…, where "LEGA" sorts between "LE G" and "LE H") cannot add false hits.
     return and_(column >= prefix, column < prefix_successor(prefix),
                 column.startswith(prefix, autoescape=True))
+
+
+def _prefix_params(name: str, prefix: str) -> dict[str, str]:
+    """The values of `_bound_prefix(column, name)` for `prefix`."""
+    like = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return {f"{name}_lo": prefix, f"{name}_hi": prefix_successor(prefix), f"{name}_like": like}
+
+
+def _bound_prefix(column, name: str):
+    """`_prefix` with its values bound at execution (see `_search_statement`)."""
+    return and_(column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"),
+                column.like(bindparam(f"{name}_like"), escape="/"))
+
+
+class _SearchShape(NamedTuple):
+    """Which lookups a search text calls for (see `search_candidates`)."""
+
+    login: bool
+    numero: bool
+    numero_raw: bool
+    mail: bool
+    names: bool
+    nom_prenom: bool
+    ine: bool
+
+
+@lru_cache(maxsize=None)  # at most 2**7 shapes per engine
+def _search_statement(shape: _SearchShape, postgresql: bool):
+    """The search's one statement for texts of this shape, values bound at execution.
+
+    Building it took about half of a search's Python time (~1.5 ms): it is
+    built once per shape. Each lookup is its own index range scan capped at
+    `fetch` (a LIMIT inside its branch); the branches are glued with UNION
+    (each account once), and only the first `fetch` accounts in the order
+    shown (exact matches first, then by nom, prénom, login) are read, with
+    their INE. A common prefix fills several branches (up to ~600 rows):
+    ordering and cutting them in the database keeps the rows sent and turned
+    into hits to `fetch`.
+    """
+    lookups = []
+    if shape.login:
+        lookups.append(_bound_prefix(Account.login, "login"))
+    if shape.numero:
+        lookups.append(_bound_prefix(Account.numero_etudiant, "numero"))
+    if shape.numero_raw:
+        lookups.append(_bound_prefix(Account.numero_etudiant, "numero_raw"))
+    if shape.mail:
+        lookups.append(_bound_prefix(Account.mail_key, "mail"))
+    if shape.names:
+        lookups.append(_bound_prefix(Account.nom_key, "name"))
+        lookups.append(_bound_prefix(Account.prenom_key, "name"))
+    if shape.nom_prenom:  # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
+        lookups.append(and_(Account.nom_key == bindparam("first"), _bound_prefix(Account.prenom_key, "rest")))
+    fetch = bindparam("fetch")
+    branches = [select(Account.id.label("aid")).where(condition).limit(fetch) for condition in lookups]
+    if shape.ine:
+        branches.append(select(InformationsPerso.account_id.label("aid"))
+                        .where(_bound_prefix(InformationsPerso.ine, "ine")).limit(fetch))
+    if not branches:
+        return None
+    hits_found = union(*(select(b.subquery().c.aid) for b in branches)).subquery("hits_found")
+    upper = bindparam("upper")
+    exact = or_(Account.login == upper, Account.nom_key == upper, Account.prenom_key == upper,
+                func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
+                Account.mail_key == bindparam("lower"), Account.nom_key == bindparam("key"))
+
+    def in_byte_order(column):
+        # as Python compares: a linguistic collation (PostgreSQL en_US…)
+        # would sort "LE GOFF" among the LEG… names
+        return column.collate("C") if postgresql else column
+
+    return (select(Account.login, Account.nom, Account.prenom, Account.mail, Account.numero_etudiant,
+                   InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
+            .select_from(hits_found)
+            .join(Account, Account.id == hits_found.c.aid)
+            .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id)
+            .order_by(case((exact, 0), else_=1), in_byte_order(Account.nom_key),
+                      in_byte_order(Account.prenom_key), in_byte_order(Account.login))
+            .limit(fetch))
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -251,65 +331,33 @@ class StaffService:
     def search_candidates(self, principal: StaffPrincipal, text: str, limit: int = SEARCH_CAP) -> SearchResult:
         """Candidates whose login, nom, prénom, mail, INE or numéro étudiant is or starts with `text`.
 
-        Every lookup is an index range scan (see `_prefix`); results are capped.
+        Every lookup is an index range scan (see `_prefix`, `_search_statement`);
+        results are capped. Two round trips: the principal, then the search.
         """
         raw = (text or "").strip()
         if len(raw) < SEARCH_MIN_CHARS:
             raise ValidationFailed({"staff-search": f"Saisissez au moins {SEARCH_MIN_CHARS} caractères."})
         limit = max(1, min(limit, SEARCH_CAP))
         fetch = limit + 1
-        upper = raw.upper()
-        key = search_key(raw)
-        lookups = []
-        if re.fullmatch(r"[0-9A-Za-z]{2,8}", raw):
-            lookups.append(_prefix(Account.login, upper))
-        if re.fullmatch(r"[0-9A-Za-z]+", raw):
-            lookups.append(_prefix(Account.numero_etudiant, upper))
-            if raw != upper:
-                lookups.append(_prefix(Account.numero_etudiant, raw))
-        if "@" in raw or "." in raw or re.fullmatch(r"[\w.+-]+", raw):
-            lookups.append(_prefix(Account.mail_key, raw.lower()))
-        if key:
-            lookups.append(_prefix(Account.nom_key, key))
-            lookups.append(_prefix(Account.prenom_key, key))
-            first, _, rest = key.partition(" ")
-            if rest.strip():
-                # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
-                lookups.append(and_(Account.nom_key == first, _prefix(Account.prenom_key, rest.strip())))
-        # One statement: each lookup is its own index range scan capped at `fetch`
-        # (a LIMIT inside its branch), the branches are glued with UNION (each
-        # account once), and only the first `fetch` accounts in the order shown
-        # (exact matches first, then by nom, prénom, login) are read, with
-        # their INE. A common prefix fills several branches (up to ~800 rows):
-        # ordering and cutting them in the database keeps the rows sent and
-        # turned into hits to `fetch`. Two round trips per search (the
-        # principal, then this).
-        branches = [select(Account.id.label("aid")).where(condition).limit(fetch).subquery()
-                    for condition in lookups]
-        if re.fullmatch(r"[0-9A-Za-z]{2,11}", raw):
-            branches.append(select(InformationsPerso.account_id.label("aid"))
-                            .where(_prefix(InformationsPerso.ine, upper)).limit(fetch).subquery())
-        exact = or_(Account.login == upper, Account.nom_key == upper, Account.prenom_key == upper,
-                    func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
-                    Account.mail_key == raw.lower(), Account.nom_key == key)
-        # Byte order, as Python compares: a linguistic collation (PostgreSQL
-        # en_US…) would sort "LE GOFF" among the LEG… names.
-        in_byte_order = ((lambda column: column.collate("C")) if self.ctx.db.is_postgresql
-                         else (lambda column: column))
-        hits_found = union(*(select(b.c.aid) for b in branches)).subquery("hits_found") if branches else None
+        upper, lower, key = raw.upper(), raw.lower(), search_key(raw)
+        first, _, rest = key.partition(" ")
+        rest = rest.strip()
+        alnum = re.fullmatch(r"[0-9A-Za-z]+", raw) is not None
+        shape = _SearchShape(
+            login=alnum and len(raw) <= 8, numero=alnum, numero_raw=alnum and raw != upper,
+            mail="@" in raw or "." in raw or re.fullmatch(r"[\w.+-]+", raw) is not None,
+            names=bool(key), nom_prenom=bool(key and rest), ine=alnum and len(raw) <= 11)
+        params: dict[str, Any] = {"upper": upper, "lower": lower, "key": key, "first": first, "fetch": fetch}
+        for name, prefix in (("login", upper), ("numero", upper), ("numero_raw", raw), ("mail", lower),
+                             ("name", key), ("rest", rest), ("ine", upper)):
+            if prefix:
+                params.update(_prefix_params(name, prefix))
+        stmt = _search_statement(shape, self.ctx.db.is_postgresql)
         rows = []
         with self.ctx.db.read_session() as s:
             self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
-            if hits_found is not None:
-                stmt = (select(Account.login, Account.nom, Account.prenom, Account.mail, Account.numero_etudiant,
-                               InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
-                        .select_from(hits_found)
-                        .join(Account, Account.id == hits_found.c.aid)
-                        .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id)
-                        .order_by(case((exact, 0), else_=1), in_byte_order(Account.nom_key),
-                                  in_byte_order(Account.prenom_key), in_byte_order(Account.login))
-                        .limit(fetch))
-                rows = s.execute(stmt).all()
+            if stmt is not None:
+                rows = s.execute(stmt, params).all()
         hits = tuple(CandidateHit(*row) for row in rows[:limit])
         return SearchResult(hits, len(rows) > limit)
 

@@ -11,7 +11,7 @@ from sqlalchemy import event, insert, text
 
 from ecandidat_tui.services.account_rules import name_key
 from ecandidat_tui.services.errors import ValidationFailed
-from ecandidat_tui.services.staff import SEARCH_CAP, prefix_successor
+from ecandidat_tui.services.staff import SEARCH_CAP, _search_statement, prefix_successor
 from ecandidat_tui.store.models import Account, InformationsPerso
 
 NOMS = ["Dupré", "Dupont", "Durand", "Lefèvre", "Lefebvre", "Müller", "Ngô", "Le Goff", "Legrand",
@@ -140,6 +140,20 @@ def test_exact_matches_come_first_then_nom_order(h):
     support = h.seed_staff("support").principal
     hits = h.services.staff.search_candidates(support, "jean").hits
     assert [hit.login for hit in hits] == [zorro.login, abadie.login, bernard.login]
+
+
+def test_texts_of_one_shape_share_one_built_statement(ecandidat):
+    support = ecandidat.seed_staff("support").principal
+    ecandidat.seed_candidate(nom="Dupont", prenom="Jeanne")
+    search = ecandidat.services.staff.search_candidates
+    _search_statement.cache_clear()  # whatever other tests built in this process
+    assert [hit.nom for hit in search(support, "dupont").hits] == ["Dupont"]
+    built = _search_statement.cache_info().misses
+    assert search(support, "martin").hits == ()  # same shape: letters only
+    assert [hit.prenom for hit in search(support, "jean").hits] == ["Jeanne"]
+    assert _search_statement.cache_info().misses == built
+    search(support, "dupont je")  # another shape (nom + prénom): built once more
+    assert _search_statement.cache_info().misses == built + 1
 
 
 @pytest.mark.parametrize("q", ["", " ", "a", "é "])
