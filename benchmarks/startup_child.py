@@ -6,7 +6,9 @@ argv[1] is `bare` (a Textual app with one Static: the reference),
 `app.ready_to_log_in`, answered by the bare driver) or `services` (the same,
 plus SQLAlchemy, SQLModel and the models loaded and the services built; a
 login submitted before this waits for it). It prints the seconds since
-BENCH_T0, the parent's clock just before it spawned this process.
+BENCH_T0, the parent's clock just before it spawned this process. With
+BENCH_EXIT_AT_PAINT set, the process ends right there (bench_startup counts
+its instructions under callgrind).
 
 "Painted" is the first frame the screen composes (headless: composed, not
 written) once the screen is mounted and, for Connexion, the login field has
@@ -35,6 +37,8 @@ def _report(app) -> None:
     if not _reported.is_set():
         _reported.set()
         print(f"{time.time() - T0:.6f}", flush=True)
+        if os.environ.get("BENCH_EXIT_AT_PAINT"):
+            os._exit(0)  # counting instructions: nothing after the paint may count
         app.exit()
 
 
