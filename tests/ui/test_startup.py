@@ -114,8 +114,9 @@ async def test_screens_have_their_breakpoint_class_when_they_compose(ecandidat):
         assert seen == {"narrow": False, "wide": True}
 
 
-async def test_the_default_screen_is_styled_once_with_its_breakpoint_class(ecandidat):
-    app = ecandidat.app()
+def spy_restyles(app) -> list[object]:
+    """Every node the app's stylesheet restyles from now on; `del
+    app.stylesheet.update_nodes` stops listening."""
     restyled: list[object] = []
     real = app.stylesheet.update_nodes
 
@@ -125,6 +126,12 @@ async def test_the_default_screen_is_styled_once_with_its_breakpoint_class(ecand
         return real(nodes, animate)
 
     app.stylesheet.update_nodes = spy
+    return restyled
+
+
+async def test_the_default_screen_is_styled_once_with_its_breakpoint_class(ecandidat):
+    app = ecandidat.app()
+    restyled = spy_restyles(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         default = app.screen_stack[0]
@@ -138,13 +145,11 @@ async def test_widgets_are_not_restyled_before_they_mount_and_look_right_after(e
     app = ecandidat.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        restyled: list[object] = []
-        real = app.stylesheet.update_nodes
-        app.stylesheet.update_nodes = lambda nodes, animate=False: (restyled.extend(nodes), real(nodes, animate))
+        restyled = spy_restyles(app)
         button = Button("Essai", variant="primary")  # its variant and style classes change
         button.add_class("essai")
         assert restyled == []
-        app.stylesheet.update_nodes = real
+        del app.stylesheet.update_nodes
 
         await app.screen.mount(button)
         await pilot.pause()
@@ -163,15 +168,7 @@ async def test_a_new_screen_is_styled_once_not_again_on_its_first_resume(ecandid
     app = ecandidat.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        restyled: list[object] = []
-        real = app.stylesheet.update_nodes
-
-        def spy(nodes, animate=False):
-            nodes = list(nodes)
-            restyled.extend(nodes)
-            return real(nodes, animate)
-
-        app.stylesheet.update_nodes = spy
+        restyled = spy_restyles(app)
         page = Page()
         app.push_screen(page)
         await pilot.pause()
