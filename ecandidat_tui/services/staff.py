@@ -68,24 +68,32 @@ def prefix_successor(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _prefix(column, prefix: str):
+def _starts_with(column, lo, hi, like):
     # The range lets both SQLite and PostgreSQL scan the btree; the LIKE only
     # filters inside that range, so a linguistic collation (PostgreSQL
     # en_US…, where "LEGA" sorts between "LE G" and "LE H") cannot add false hits.
-    return and_(column >= prefix, column < prefix_successor(prefix),
-                column.startswith(prefix, autoescape=True))
+    return and_(column >= lo, column < hi, column.like(like, escape="/"))
+
+
+def _prefix_values(prefix: str) -> tuple[str, str, str]:
+    """The range (`prefix`, its successor) and the escaped LIKE pattern."""
+    like = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return prefix, prefix_successor(prefix), like
+
+
+def _prefix(column, prefix: str):
+    """`column` starts with `prefix`, as an index range scan."""
+    return _starts_with(column, *_prefix_values(prefix))
 
 
 def _prefix_params(name: str, prefix: str) -> dict[str, str]:
     """The values of `_bound_prefix(column, name)` for `prefix`."""
-    like = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-    return {f"{name}_lo": prefix, f"{name}_hi": prefix_successor(prefix), f"{name}_like": like}
+    return dict(zip((f"{name}_lo", f"{name}_hi", f"{name}_like"), _prefix_values(prefix)))
 
 
 def _bound_prefix(column, name: str):
     """`_prefix` with its values bound at execution (see `_search_statement`)."""
-    return and_(column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"),
-                column.like(bindparam(f"{name}_like"), escape="/"))
+    return _starts_with(column, bindparam(f"{name}_lo"), bindparam(f"{name}_hi"), bindparam(f"{name}_like"))
 
 
 class _SearchShape(NamedTuple):
