@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static, TabbedContent
 
 from ..services.errors import DomainError
+from ..widgets.table import TextTable
 
 CANDIDATURE_COLUMNS = ("Formation", "Statut", "Décision", "Date limite de retour")
 
@@ -43,7 +44,7 @@ class CandidaturesPanel(Vertical):
             yield Static("", id="candidature-gate-error", classes="field-error", markup=False)
             yield Button("Compléter mon profil", id="candidature-gate-fix")
         yield Static("Vous n'avez pas encore de candidature.", id="candidatures-empty")
-        yield DataTable(id="candidatures-table", cursor_type="row", zebra_stripes=True)
+        yield TextTable(id="candidatures-table", cursor_type="row", zebra_stripes=True)
         yield Static("Entrée : ouvrir le récapitulatif de la candidature choisie.", classes="menu-help",
                      id="candidatures-help")
 

@@ -27,6 +27,7 @@ from ..services.profile import (
 )
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
+from ..widgets.table import TextTable
 from ..widgets.header import NavHeader
 from .candidatures_tab import CandidaturesPanel
 from .profile_forms import (
@@ -105,7 +106,7 @@ class MonCompteScreen(Screen):
                     yield Static(NOTICE_SCOLARITE, id="cursus-interne-notice",
                                  classes="profile-notice")
                     yield Static("", id="cursus-interne-empty", classes="profile-empty")
-                    yield DataTable(id="cursus-interne-table", cursor_type="row",
+                    yield TextTable(id="cursus-interne-table", cursor_type="row",
                                     zebra_stripes=True)
             yield from self._list_pane("Cursus Externe", "tab-cursus-externe", "cursus-externe",
                                        "Vous n'avez saisi aucun cursus post-bac.")
@@ -125,7 +126,7 @@ class MonCompteScreen(Screen):
                     yield Button("Modifier", id=f"{prefix}-edit")
                     yield Button("Supprimer", id=f"{prefix}-delete", variant="error")
                 yield Static(empty, id=f"{prefix}-empty", classes="profile-empty")
-                yield DataTable(id=f"{prefix}-table", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id=f"{prefix}-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self._setup_tables()

@@ -24,7 +24,7 @@ from ..services.errors import ConcurrentEdit, DomainError
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
-from ..widgets.table import MeasuredDataTable
+from ..widgets.table import TextTable
 from .file_picker import DownloadDialog, PieceFileDialog
 
 NON_CONCERNE_TEXT = "Si vous n'êtes pas concerné par cette pièce, cliquez ici"
@@ -103,7 +103,7 @@ class RecapScreen(Screen[bool]):
             yield Static("Adresse de contact", classes="panel-title")
             yield Static("", id="recap-contact", markup=False)
             yield Static("Pièces justificatives", classes="panel-title")
-            table = MeasuredDataTable(id="pieces-table", cursor_type="row", zebra_stripes=True)
+            table = TextTable(id="pieces-table", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static("", id="piece-detail", markup=False)
             with Horizontal(classes="button-row", id="piece-actions"):
@@ -237,7 +237,7 @@ class RecapScreen(Screen[bool]):
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
         self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
 
-        table = self.query_one("#pieces-table", MeasuredDataTable)
+        table = self.query_one("#pieces-table", TextTable)
         row_index = table.cursor_row if table.row_count else 0
         table.clear()
         for piece in recap.pieces:

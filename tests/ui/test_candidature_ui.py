@@ -240,3 +240,34 @@ async def test_favorable_decision_confirmed(ecandidat):
         assert s.get(Candidature, cid).confirmation == "confirmee"
         assert all(p.statut == "piece_en_attente" for p in
                    s.exec(select(PieceSubmission).where(PieceSubmission.candidature_id == cid)).all())
+
+
+async def test_file_names_and_comments_show_as_typed(ecandidat):
+    """Brackets in a file's name or in the commission's comment are text: the
+    grid showed "notes[bold].pdf" as "notes.pdf", and a comment holding
+    "[/mail]" broke the drawing of the grid (Rich markup)."""
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    h.make_pdf("notes[bold].pdf")
+    photo = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "PHOTO")
+    with h.services.db.session() as s:
+        s.get(PieceSubmission, photo.submission_id).commentaire = "Voir [/mail] svp"
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        await goto(app, pilot, "LETTRE")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"notes[bold].pdf", "enter")
+        await settle(app, pilot)
+        row = next(p for p in app.screen.recap.pieces if p.code == "LETTRE")
+        assert row.file_name == "notes[bold].pdf"
+        table = app.screen.query_one("#pieces-table")
+        codes = [p.code for p in app.screen.recap.pieces]
+
+        def shown(code: str) -> str:  # the grid's line of a piece, below the header
+            return "".join(segment.text for segment in table.render_line(1 + codes.index(code)))
+
+        assert "notes[bold].pdf" in shown("LETTRE")
+        assert "Voir [/mail] svp" in shown("PHOTO")

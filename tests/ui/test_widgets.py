@@ -1,15 +1,18 @@
 """The project's small Textual widgets: the footer that composes only when its
-keys change, and the table that draws new rows in the next frame."""
+keys change, and the table that shows text as typed, draws new rows in the
+next frame and draws its text cells itself."""
 
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input
 from textual.widgets._footer import FooterKey
 
 from ecandidat_tui.widgets.footer import Footer
-from ecandidat_tui.widgets.table import MeasuredDataTable
+from ecandidat_tui.widgets.table import TextTable
 
 
 class KeysApp(App):
@@ -83,13 +86,13 @@ async def test_a_burst_of_binding_notices_composes_the_footer_once():
 
 class TableApp(App):
     def compose(self) -> ComposeResult:
-        yield MeasuredDataTable(id="table")
+        yield TextTable(id="table", cursor_type="row", zebra_stripes=True)
 
 
 async def test_rows_measured_at_once_are_in_the_tables_size_before_any_idle():
     app = TableApp()
     async with app.run_test(size=(80, 20)) as pilot:
-        table = app.query_one(MeasuredDataTable)
+        table = app.query_one(TextTable)
         table.add_columns("Pièce", "Statut")
         await pilot.pause()
         for n in range(12):
@@ -97,3 +100,78 @@ async def test_rows_measured_at_once_are_in_the_tables_size_before_any_idle():
         assert table.virtual_size.height < 12  # Textual measures them when idle
         table.measure_rows()
         assert table.virtual_size.height >= 12 + 1  # the rows and the header, now
+
+
+# Cells that people and staff type, as the screens fill them: markup-looking,
+# accented, wide (☑, CJK, emoji), longer than their column, empty, missing.
+CELLS = [
+    ("notes[bold].pdf", "[+]", "En attente", "☐ cliquez ici (n)", "Voir [/mail] svp"),
+    ("Relevé de notes du baccalauréat et des années suivantes", "日本語の書類.pdf", "Validée", "", None),
+    ("Photo d'identité 🙂", "photo.png", "Refusée", "☑ Non concerné", "Trop sombre, à refaire"),
+    ("[red]Lettre[/red]", "", "Non concerné", "", "x" * 40),
+]
+
+
+def _cells(segments) -> list:
+    """Each cell of a drawn line: its character and its whole style (meta included)."""
+    return [(ch, segment.style) for segment in segments for ch in segment.text]
+
+
+async def test_text_cells_show_as_typed_never_as_markup():
+    """A file named "notes[bold].pdf" showed as "notes.pdf"; a comment with
+    "[/mail]" raised MarkupError while the table was drawn."""
+    app = TableApp()
+    async with app.run_test(size=(120, 12)) as pilot:
+        table = app.query_one(TextTable)
+        table.add_column("Pièce", width=22)
+        table.add_column("Fichier", width=16)
+        table.add_column("Commentaire", width=20)
+        table.add_row("[red]Lettre[/red]", "notes[bold].pdf", "Voir [/mail] svp")
+        await pilot.pause()
+        line = "".join(segment.text for segment in table.render_line(1))
+        assert "[red]Lettre[/red]" in line and "notes[bold].pdf" in line and "Voir [/mail] svp" in line
+        assert table.get_row_at(0) == ["[red]Lettre[/red]", "notes[bold].pdf", "Voir [/mail] svp"]
+
+
+async def test_text_cells_are_drawn_as_textual_draws_them():
+    """TextTable draws one-line text cells itself; cell by cell, with their
+    styles and the mouse's meta, they are what Textual's drawing through Rich
+    gives: header, zebra rows, the cursor's row, the hovered row, cropped and
+    wide text, whichever of the cursor's and the cell's colours come first."""
+    app = TableApp()
+    async with app.run_test(size=(110, 12)) as pilot:
+        table = app.query_one(TextTable)
+        for label, width in zip(("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle",
+                                 "Commentaire"), (20, 11, 12, 14, 20)):
+            table.add_column(label, width=width)
+        for n, row in enumerate(CELLS):
+            table.add_row(*row, key=str(n))
+        table.add_row(Text("riche", style="bold"), 12.5, 3, "", "", key="renderables")
+        await pilot.pause()
+        table.move_cursor(row=1)
+        table.hover_coordinate = Coordinate(2, 0)
+        await pilot.pause()
+
+        def drawn(textual: bool) -> list:
+            table._clear_caches()
+            if textual:
+                table._render_cell = lambda *args, **kwargs: DataTable._render_cell(table, *args, **kwargs)
+            try:
+                return [_cells(table.render_line(y)) for y in range(len(CELLS) + 2)]
+            finally:
+                table.__dict__.pop("_render_cell", None)
+
+        for foreground, background in (("css", "renderable"), ("renderable", "css"), ("css", "css")):
+            table.cursor_foreground_priority = foreground
+            table.cursor_background_priority = background
+            fast, textual = drawn(False), drawn(True)
+            assert fast == textual, (foreground, background)
+        assert "☑ Non concerné" in "".join(ch for ch, _ in fast[3])  # the rows are really there
+        # every cell but the styled Text took the short way (so both ways were compared)
+        table._clear_caches()
+        ways = []
+        one_line = table._one_line
+        table._one_line = lambda r, c: ways.append(one_line(r, c) is not None) or one_line(r, c)
+        for y in range(len(CELLS) + 2):
+            table.render_line(y)
+        assert ways.count(False) == 1 and ways.count(True) == 5 * (len(CELLS) + 2) - 1

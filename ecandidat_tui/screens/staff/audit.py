@@ -8,6 +8,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from ...services.staff_views import AuditEntry, AuditFilters
 from ...widgets.footer import Footer
+from ...widgets.table import TextTable
 from .common import StaffScreen, fmt_datetime, compact_button
 
 
@@ -22,7 +23,7 @@ class AuditScreen(StaffScreen):
             yield Input(id="staff-audit-target", placeholder="Candidat (login)")
             yield compact_button("Filtrer", id="staff-audit-apply", variant="primary")
         yield Static("Chargement…", id="staff-audit-status")
-        table = DataTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)
+        table = TextTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Date", "Acteur", "Action", "Candidat", "Candidature", "Détails")
         yield table
         yield Footer()

@@ -18,6 +18,7 @@ from ...domain import Decision, StatutDossier, StatutPiece
 from ...services.staff_views import CandidatureSummary, StaffRecap
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
+from ...widgets.table import TextTable
 from .common import StaffScreen, fmt_date, fmt_datetime, compact_button
 
 
@@ -42,7 +43,7 @@ class CandidaturesScreen(StaffScreen):
         yield self.staff_header()
         yield Static(f"Candidatures du candidat {self.login}", classes="screen-title")
         yield Static("Chargement…", id="staff-candidatures-status")
-        table = DataTable(id="staff-candidatures", cursor_type="row", zebra_stripes=True)
+        table = TextTable(id="staff-candidatures", cursor_type="row", zebra_stripes=True)
         table.add_columns("Formation", "Centre", "Statut du dossier", "Décision")
         yield table
         yield Footer()
@@ -95,7 +96,7 @@ class DossierReviewScreen(StaffScreen):
         with VerticalScroll(id="staff-review-body", can_focus=False):
             yield Static("Chargement…", id="staff-recap-info", markup=False)
             yield Static("Pièces justificatives (Espace : sélectionner)", classes="section-title")
-            table = DataTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
+            table = TextTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
             table.add_column("✓", key="sel", width=1)
             table.add_column("Pièce justificative", key="piece")
             table.add_column("Statut", key="statut")

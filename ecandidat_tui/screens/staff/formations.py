@@ -10,6 +10,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from ...domain import Decision, StatutDossier
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
 from ...widgets.footer import Footer
+from ...widgets.table import TextTable
 from .common import StaffScreen, fmt_datetime, compact_button
 from .dossiers import DossierReviewScreen
 
@@ -20,7 +21,7 @@ class FormationListScreen(StaffScreen):
         yield self.staff_header()
         yield Static("Formations", classes="screen-title")
         yield Static("Chargement…", id="staff-formations-status")
-        table = DataTable(id="staff-formations", cursor_type="row", zebra_stripes=True)
+        table = TextTable(id="staff-formations", cursor_type="row", zebra_stripes=True)
         table.add_columns("Code", "Formation", "Centre", "Candidatures")
         yield table
         yield Footer()
@@ -59,7 +60,7 @@ class FormationCandidaturesScreen(StaffScreen):
             yield Select(STATUT_OPTIONS, id="staff-filter-statut", prompt="Tous les statuts")
             yield Select(DECISION_FILTERS, id="staff-filter-decision", prompt="Toutes les décisions")
         yield Static("Chargement…", id="staff-formation-status")
-        table = DataTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
+        table = TextTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
         table.add_columns("Login", "Nom", "Prénom", "Statut", "Décision", "Transmis le")
         yield table
         with Horizontal(classes="staff-buttons"):

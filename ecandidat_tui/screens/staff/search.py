@@ -11,6 +11,7 @@ from textual.worker import get_current_worker
 from ...services.errors import DomainError
 from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult
 from ...widgets.footer import Footer
+from ...widgets.table import TextTable
 from .common import StaffScreen
 
 
@@ -23,7 +24,7 @@ class StaffSearchScreen(StaffScreen):
         yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
         yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
         yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
-        table = DataTable(id="staff-results", cursor_type="row", zebra_stripes=True)
+        table = TextTable(id="staff-results", cursor_type="row", zebra_stripes=True)
         table.add_columns("Login", "Nom", "Prénom", "Adresse mail", "INE / N° étudiant")
         yield table
         yield Footer()

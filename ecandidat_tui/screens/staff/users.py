@@ -16,6 +16,7 @@ from ...services.errors import DomainError, ValidationFailed
 from ...services.staff_views import StaffUserView
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
+from ...widgets.table import TextTable
 from .common import StaffScreen, compact_button
 
 # StaffService field name -> the widget id its message is shown under
@@ -35,7 +36,7 @@ class StaffUsersScreen(StaffScreen):
         with VerticalScroll(id="staff-users-body", can_focus=False):
             yield Static("Personnel", classes="screen-title")
             yield Static("Chargement…", id="staff-users-status")
-            table = DataTable(id="staff-users-table", cursor_type="row", zebra_stripes=True)
+            table = TextTable(id="staff-users-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("Identifiant", "Rôle", "Centres", "État")
             yield table
             with Horizontal(classes="staff-buttons"):
