@@ -88,10 +88,14 @@ class RecapScreen(Screen[bool]):
         self.recap: Recap | None = None
         self.changed = False
         self._busy_timer: Timer | None = None
+        self._mounted = False        # on_mount has run: a read can be shown
+        self._early: tuple | None = None  # a read that came back before that
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The store is read while the widgets are built and styled (~15 ms), not after.
+        self._first_read = self.load()
         yield NavHeader()
         yield Static("Récapitulatif de votre candidature", classes="screen-title", id="recap-title")
         with VerticalScroll(id="recap-body"):
@@ -148,14 +152,20 @@ class RecapScreen(Screen[bool]):
             table.add_column(label, key=label, width=width)
         table.focus()
         self._busy(True)
-        worker = self.load()
-        # The read takes a few milliseconds. Waiting for it here (the event loop stays
-        # free; only this screen's first layout waits) lays the screen out once, with
-        # its data, instead of once empty and again filled; and the worker thread is
-        # not slowed by competing with that first layout for the GIL.
+        # The read started in compose() takes a few milliseconds. Waiting for it here
+        # (the event loop stays free; only this screen's first layout waits) lays the
+        # screen out once, with its data, instead of once empty and again filled; and
+        # the worker thread is not slowed by competing with that first layout for the GIL.
+        worker = self._first_read
         deadline = time.monotonic() + FIRST_READ_WAIT
-        while worker.state in (WorkerState.PENDING, WorkerState.RUNNING) and time.monotonic() < deadline:
+        while (self._early is None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+               and time.monotonic() < deadline):
             await asyncio.sleep(0.001)
+        self._mounted = True
+        if self._early is not None:
+            callback, arg = self._early
+            self._early = None
+            callback(arg)
 
     # ----------------------------------------------------------- loading
 
@@ -203,9 +213,16 @@ class RecapScreen(Screen[bool]):
         try:
             recap = self.app.services.candidatures.recap(self.account_id, self.candidature_id)
         except DomainError as exc:
-            self.app.call_from_thread(self._refused, exc)
+            self.app.call_from_thread(self._when_mounted, self._refused, exc)
             return
-        self.app.call_from_thread(self.show, recap)
+        self.app.call_from_thread(self._when_mounted, self.show, recap)
+
+    def _when_mounted(self, callback, arg) -> None:
+        # The first read starts in compose(): what it brings waits for on_mount.
+        if self._mounted:
+            callback(arg)
+        else:
+            self._early = (callback, arg)
 
     def show(self, recap: Recap) -> None:
         # One repaint for the texts, the 20-odd rows and the buttons, not one per change.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlmodel import select
 
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.domain import Decision, StatutDossier
 from ecandidat_tui.screens.file_picker import RootedFileOpen
+from ecandidat_tui.screens import recap as recap_module
 from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.store.models import Candidature, FileBlob, PieceSubmission
 
@@ -271,3 +274,49 @@ async def test_file_names_and_comments_show_as_typed(ecandidat):
 
         assert "notes[bold].pdf" in shown("LETTRE")
         assert "Voir [/mail] svp" in shown("PHOTO")
+
+
+async def test_a_slow_first_read_shows_the_screen_then_the_recap(ecandidat, monkeypatch):
+    """The recap is read while the screen is built; a store slower than the
+    first layout's wait (FIRST_READ_WAIT) gets the screen shown at once, the
+    busy indicator, then the pieces when the read comes back."""
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    read = h.services.candidatures.recap
+    gate = threading.Event()
+
+    def slow_recap(*args):
+        gate.wait(5)
+        return read(*args)
+
+    app = h.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        login(app, cand)
+        await settle(app, pilot)
+        monkeypatch.setattr(h.services.candidatures, "recap", slow_recap)
+        app.push_screen(RecapScreen(cid))
+        await pilot.pause(recap_module.FIRST_READ_WAIT + recap_module.BUSY_DELAY + 0.1)
+        screen = app.screen
+        assert isinstance(screen, RecapScreen) and screen.recap is None
+        assert screen.query_one("#pieces-table").row_count == 0
+        assert screen.query_one("#recap-busy").display
+        gate.set()
+        await settle(app, pilot)
+        assert screen.recap is not None and screen.query_one("#pieces-table").row_count == len(screen.recap.pieces)
+        assert not screen.query_one("#recap-busy").display
+
+
+async def test_a_refused_first_read_is_told(ecandidat):
+    """The candidature went away (cancelled on another terminal) before the
+    recap was read: the person is told, and the screen stays empty."""
+    h = ecandidat
+    cand = ready(h)
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        login(app, cand)
+        await settle(app, pilot)
+        app.push_screen(RecapScreen(999_999))
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecapScreen) and app.screen.recap is None
+        assert any("n'existe pas (ou plus)" in n.message for n in app._notifications)
