@@ -32,10 +32,28 @@ CONCERNE_TEXT = "Je suis finalement concerné par cette pièce"
 BUSY_DELAY = 0.15  # seconds of work before the busy indicator shows
 FIRST_READ_WAIT = 0.1  # seconds the first layout waits for the recap
 PIECE_COLUMNS = ("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle", "Commentaire")
+GRID_CHROME = 6  # screen columns around the grid's cells: the body's gutter, the grid's scrollbar (kept free)
 
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def piece_column_widths(screen_width: int) -> tuple[int, ...]:
+    """The pièces grid's column widths for a screen `screen_width` columns wide.
+
+    All five columns of eCandidat when they fit (from ~100 columns), the
+    Pièce justificative taking what is left; below that, Commentaire leaves
+    the grid (the line under the grid shows the comment of the chosen
+    piece), so that nothing has to be scrolled sideways at 80 columns.
+    """
+    room = screen_width - GRID_CHROME
+    five = room - 2 * 5  # each cell has one column of padding on each side
+    if five >= 34 + 16 + 12 + 14 + 20:
+        return (five - (16 + 12 + 14 + 20), 16, 12, 14, 20)
+    if five >= 24 + 14 + 12 + 14 + 18:
+        return (five - (14 + 12 + 14 + 18), 14, 12, 14, 18)
+    return (max(18, room - 2 * 4 - (14 + 12 + 14)), 14, 12, 14)
 
 
 class PiecePreviewModal(ModalScreen[None]):
@@ -88,6 +106,7 @@ class RecapScreen(Screen[bool]):
         self.recap: Recap | None = None
         self.changed = False
         self._busy_timer: Timer | None = None
+        self._column_widths: tuple[int, ...] = ()  # of the pièces grid, as filled
         self._mounted = False        # on_mount has run: a read can be shown
         self._early: tuple | None = None  # a read that came back before that
 
@@ -131,6 +150,8 @@ class RecapScreen(Screen[bool]):
 
     def on_resize(self) -> None:
         self._fit_buttons()
+        if self.recap is not None and piece_column_widths(self.size.width) != self._column_widths:
+            self._fill_pieces(self.recap)
 
     def _fit_buttons(self) -> None:
         """The dossier actions in 2x2 below 110 columns, in one row above.
@@ -146,11 +167,7 @@ class RecapScreen(Screen[bool]):
 
     async def on_mount(self) -> None:
         self._fit_buttons()
-        table = self.query_one("#pieces-table", DataTable)
-        widths = (34, 16, 12, 14, 20)
-        for label, width in zip(PIECE_COLUMNS, widths):
-            table.add_column(label, key=label, width=width)
-        table.focus()
+        self.query_one("#pieces-table", DataTable).focus()
         self._busy(True)
         # The read started in compose() takes a few milliseconds. Waiting for it here
         # (the event loop stays free; only this screen's first layout waits) lays the
@@ -254,19 +271,7 @@ class RecapScreen(Screen[bool]):
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
         self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
 
-        table = self.query_one("#pieces-table", TextTable)
-        row_index = table.cursor_row if table.row_count else 0
-        table.clear()
-        for piece in recap.pieces:
-            conditional = ""
-            if piece.conditional:
-                conditional = "☑ Non concerné" if piece.statut_label == "Non concerné" else "☐ cliquez ici (n)"
-            table.add_row(_short(piece.libelle, 34), _short(piece.file_name, 16) if piece.file_name else "[+]",
-                          piece.statut_label, conditional, _short(piece.commentaire, 20),
-                          key=str(piece.submission_id))
-        table.measure_rows()  # drawn in this frame, not one later
-        if recap.pieces:
-            table.move_cursor(row=min(row_index, len(recap.pieces) - 1))
+        table = self._fill_pieces(recap)
         if first_show:
             # At 80x24 the sections fill the view: bring the grid (which has the focus) in.
             self.call_after_refresh(table.scroll_visible, animate=False)
@@ -279,6 +284,32 @@ class RecapScreen(Screen[bool]):
         self.query_one("#recap-cancel", Button).disabled = not recap.can_cancel
         self._decision_actions(recap.can_confirm)
         self._piece_buttons()
+
+    def _fill_pieces(self, recap: Recap) -> TextTable:
+        """The pièces grid, one row per piece, its columns fitted to the screen's width."""
+        table = self.query_one("#pieces-table", TextTable)
+        row_index = table.cursor_row if table.row_count else 0
+        widths = piece_column_widths(self.size.width or self.app.size.width)
+        if widths != self._column_widths:
+            table.clear(columns=True)
+            for label, width in zip(PIECE_COLUMNS, widths):
+                table.add_column(label, key=label, width=width)
+            self._column_widths = widths
+        else:
+            table.clear()
+        for piece in recap.pieces:
+            conditional = ""
+            if piece.conditional:
+                conditional = "☑ Non concerné" if piece.statut_label == "Non concerné" else "☐ cliquez ici (n)"
+            cells = [_short(piece.libelle, widths[0]), _short(piece.file_name, widths[1]) if piece.file_name else "[+]",
+                     piece.statut_label, conditional]
+            if len(widths) == len(PIECE_COLUMNS):
+                cells.append(_short(piece.commentaire, widths[4]))
+            table.add_row(*cells, key=str(piece.submission_id))
+        table.measure_rows()  # drawn in this frame, not one later
+        if recap.pieces:
+            table.move_cursor(row=min(row_index, len(recap.pieces) - 1))
+        return table
 
     def _refused(self, exc: DomainError) -> None:
         self._busy(False)
@@ -556,4 +587,4 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self.notify, message, timeout=10)
 
 
-__all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS"]
+__all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS", "piece_column_widths"]

@@ -320,3 +320,43 @@ async def test_a_refused_first_read_is_told(ecandidat):
         await settle(app, pilot)
         assert isinstance(app.screen, RecapScreen) and app.screen.recap is None
         assert any("n'existe pas (ou plus)" in n.message for n in app._notifications)
+
+
+async def test_the_pieces_grid_fits_the_terminal_and_follows_a_resize(ecandidat):
+    """At 80 columns the grid fits without sideways scrolling (Commentaire goes
+    to the line under the grid); wider, the five columns of eCandidat, the
+    Pièce justificative taking the room left; a resize fits them again and
+    keeps the chosen piece."""
+    h = ecandidat
+    cand = ready(h)
+    cid = h.seed_candidature(cand.account_id)
+    photo = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "PHOTO")
+    with h.services.db.session() as s:
+        s.get(PieceSubmission, photo.submission_id).commentaire = "Photo trop sombre"
+    app = h.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_recap(app, pilot, cand, cid)
+        screen = app.screen
+        table = screen.query_one("#pieces-table")
+
+        def labels() -> list[str]:
+            return [str(column.label) for column in table.ordered_columns]
+
+        def fits() -> bool:  # no sideways scrolling, and no room lost but the scrollbar's
+            return 0 <= table.scrollable_content_region.width - table.virtual_size.width <= 2
+
+        assert labels() == ["Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle"]
+        assert fits(), (table.virtual_size, table.scrollable_content_region, screen.size)
+        await goto(app, pilot, "PHOTO")
+        assert "Commentaire : Photo trop sombre" in str(screen.query_one("#piece-detail").content)
+
+        for width in (100, 130, 200, 80):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause()
+            assert fits(), width
+            assert len(labels()) == (4 if width < 100 else 5), width
+            assert screen.selected.code == "PHOTO"  # the cursor stayed on the chosen piece
+        await pilot.resize_terminal(130, 30)
+        await pilot.pause()
+        line = "".join(segment.text for segment in table.render_line(1 + table.cursor_row))
+        assert "Photo trop sombre" in line
