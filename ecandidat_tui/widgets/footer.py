@@ -7,6 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -18,7 +19,8 @@ class Footer(TextualFooter):
     Récapitulatif screen rebuilt the bar six times, each time removing,
     creating, mounting and styling a dozen keys (~0.7 ms a key). This one
     handles a burst of notices once, and composes again only if the keys it
-    would show (binding, enabled, tooltip) differ from those it shows.
+    would show (binding, enabled, tooltip) differ from those it shows; and its
+    keys are styled once, not three times (see `compose`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -33,7 +35,17 @@ class Footer(TextualFooter):
 
     def compose(self) -> ComposeResult:
         self._shown = self._keys() if self._bindings_ready else None
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # A FooterKey starts compact (its own default) and is then bound to the
+                # footer's `compact` (False here): its "-compact" class was added when
+                # it mounted, then removed, two restyles of each key (~0.4 ms each) at
+                # every composition. Given its final value and class before it mounts,
+                # neither happens. (The command palette's key is not bound: it stays compact.)
+                compact = True if widget.has_class("-command-palette") else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True

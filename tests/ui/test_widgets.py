@@ -84,6 +84,33 @@ async def test_a_burst_of_binding_notices_composes_the_footer_once():
         assert composed == [1]
 
 
+async def test_footer_keys_are_not_restyled_when_the_footer_composes():
+    """Each FooterKey was restyled twice as it mounted (its "-compact" class
+    added by its own default, then removed by the footer's binding)."""
+    app = KeysApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        restyled = []
+        update_styles = app.update_styles
+
+        def spy(node, animate: bool = True) -> None:
+            if isinstance(node, FooterKey):
+                restyled.append(node)
+            update_styles(node, animate)
+
+        app.update_styles = spy
+        before = _keys(app)
+        app.can_send = False
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        after = _keys(app)
+        assert after["f5"] is not before["f5"] and after["f5"].has_class("-disabled")  # composed again
+        assert [key.has_class("-compact") for key in after.values()] == [
+            key.has_class("-command-palette") for key in after.values()]  # as Textual leaves them
+        assert restyled == []
+
+
 class TableApp(App):
     def compose(self) -> ComposeResult:
         yield TextTable(id="table", cursor_type="row", zebra_stripes=True)
