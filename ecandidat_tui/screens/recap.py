@@ -89,6 +89,9 @@ class RecapScreen(Screen[bool]):
     """Dismisses True when the candidature changed (created, transmitted, cancelled…)."""
 
     TITLE = "Récapitulatif de votre candidature"
+    # Focused as the screen mounts; focus() from on_mount came after Textual had
+    # focused the first button of the header: two more restyles (~1 ms).
+    AUTO_FOCUS = "#pieces-table"
     BINDINGS = [
         Binding("escape", "close", "Fermer", id="recap-close", tooltip="Revenir à mes candidatures"),
         Binding("a", "piece_add", "Ajouter un fichier", id="piece-add",
@@ -167,7 +170,6 @@ class RecapScreen(Screen[bool]):
 
     async def on_mount(self) -> None:
         self._fit_buttons()
-        self.query_one("#pieces-table", DataTable).focus()
         self._busy(True)
         # The read started in compose() takes a few milliseconds. Waiting for it here
         # (the event loop stays free; only this screen's first layout waits) lays the

@@ -338,6 +338,7 @@ async def test_the_pieces_grid_fits_the_terminal_and_follows_a_resize(ecandidat)
         await open_recap(app, pilot, cand, cid)
         screen = app.screen
         table = screen.query_one("#pieces-table")
+        assert app.focused is table  # the grid has the focus as the screen opens
 
         def labels() -> list[str]:
             return [str(column.label) for column in table.ordered_columns]
