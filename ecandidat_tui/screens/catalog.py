@@ -623,6 +623,11 @@ class OffreFormationScreen(Screen[int | None]):
         self._query = normalised
         self.shown = (self.shown if narrowing else self.catalog).filter(query)
         self._rebuild_tree()
+        if self._detail_timer is not None:
+            # Still typing: the detail waits for the keys to rest too, not only the
+            # cursor (a letter that leaves the list as it is does not move it). Read
+            # between two keys, it took the interpreter from the next key's frame.
+            self._schedule_detail()
 
     @staticmethod
     def _summary(formations: int, centres: int) -> str:
@@ -762,11 +767,15 @@ class OffreFormationScreen(Screen[int | None]):
         # Typing or holding ↓ moves the cursor many times: the detail pane
         # follows once the cursor rests, so a keystroke only redraws the tree.
         self._detail_pending = True
+        self._schedule_detail()
+
+    def _schedule_detail(self) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._refresh_detail)
 
     def _refresh_detail(self) -> None:
+        self._detail_timer = None
         data = self._highlighted
         detail = self.query_one("#catalog-detail", Static)
         if data is None or not hasattr(data, "dates_label"):

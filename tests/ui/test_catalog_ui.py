@@ -380,6 +380,35 @@ async def test_a_rest_after_filtering_leaves_the_collector_little_to_visit(ecand
         assert len(gc.get_objects()) < 5000
 
 
+async def test_the_detail_waits_for_the_typing_to_rest(ecandidat, monkeypatch):
+    """The detail pane follows the highlighted formation once the person
+    rests: not between two keys, even those that leave the list as it is
+    (its read and redraw took the interpreter from the next key's frame)."""
+    monkeypatch.setattr("ecandidat_tui.screens.catalog.DETAIL_DELAY", 0.5)
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        screen = app.screen
+        filt = screen.query_one("#catalog-filter", Input)
+        refreshed_with: list[str] = []
+        refresh = screen._refresh_detail
+
+        def spy() -> None:
+            refreshed_with.append(filt.value)
+            refresh()
+
+        screen._refresh_detail = spy
+        await pilot.click("#catalog-filter")
+        for ch in "informatique":  # from "inf" on, the same formations: the cursor stays
+            await pilot.press(ch)
+            await pilot.pause(0.1)
+        assert refreshed_with == []  # 1.2 s of typing, never 0.5 s without a key
+        await _settle(app, pilot)
+        assert refreshed_with == ["informatique"]
+        first = _shown_formations(app)[0]
+        assert first.titre in _text(app, "#catalog-detail")
+
+
 async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
     app = ecandidat.app()
     async with app.run_test(size=(80, 24)) as pilot:
