@@ -594,6 +594,12 @@ class OffreFormationScreen(Screen[int | None]):
         # on Input.Changed came a message later, after the screen had already
         # painted the letter alone; Textual then waits 17-33 ms before the
         # next frame, the one with the tree.)
+        if self._detail_timer is not None:
+            # Still typing: the detail waits for the keys to rest too, not only the
+            # cursor (a letter or space that leaves the list as it is does not move
+            # it). Read and drawn between two keys, it took the interpreter from
+            # the next key, and its frame put that key's on Textual's next 60 Hz slot.
+            self._schedule_detail()
         self._refilter()
 
     @on(Input.Changed, "#catalog-filter")
@@ -623,11 +629,6 @@ class OffreFormationScreen(Screen[int | None]):
         self._query = normalised
         self.shown = (self.shown if narrowing else self.catalog).filter(query)
         self._rebuild_tree()
-        if self._detail_timer is not None:
-            # Still typing: the detail waits for the keys to rest too, not only the
-            # cursor (a letter that leaves the list as it is does not move it). Read
-            # between two keys, it took the interpreter from the next key's frame.
-            self._schedule_detail()
 
     @staticmethod
     def _summary(formations: int, centres: int) -> str:
