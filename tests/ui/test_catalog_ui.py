@@ -380,31 +380,41 @@ async def test_a_rest_after_filtering_leaves_the_collector_little_to_visit(ecand
         assert len(gc.get_objects()) < 5000
 
 
-async def test_the_detail_waits_for_the_typing_to_rest(ecandidat, monkeypatch):
+async def test_the_detail_waits_for_the_typing_to_rest(ecandidat):
     """The detail pane follows the highlighted formation once the person
     rests: not between two keys, even those that leave the list as it is
-    (its read and redraw took the interpreter from the next key's frame)."""
-    monkeypatch.setattr("ecandidat_tui.screens.catalog.DETAIL_DELAY", 0.5)
+    (its read and redraw took the interpreter from the next key's frame).
+    The screen's timers are recorded instead of run, so the test does not
+    depend on how fast the machine types."""
+
+    class Recorded:
+        def __init__(self, callback, typed: str) -> None:
+            self.callback, self.typed, self.stopped = callback, typed, False
+
+        def stop(self) -> None:
+            self.stopped = True
+
     app = ecandidat.app()
     async with app.run_test(size=(100, 40)) as pilot:
         await _open(app, pilot)
         screen = app.screen
         filt = screen.query_one("#catalog-filter", Input)
-        refreshed_with: list[str] = []
-        refresh = screen._refresh_detail
+        timers: list[Recorded] = []
 
-        def spy() -> None:
-            refreshed_with.append(filt.value)
-            refresh()
+        def set_timer(delay, callback=None, **kwargs) -> Recorded:
+            timers.append(Recorded(callback, filt.value))
+            return timers[-1]
 
-        screen._refresh_detail = spy
+        screen.set_timer = set_timer
         await pilot.click("#catalog-filter")
-        for ch in "informatique":  # from "inf" on, the same formations: the cursor stays
-            await pilot.press(ch)
-            await pilot.pause(0.1)
-        assert refreshed_with == []  # 1.2 s of typing, never 0.5 s without a key
+        await pilot.press(*"informatique", "space")  # from "inf" on, the same formations: the cursor stays
+        await pilot.pause()
+        waiting = [t for t in timers if t.callback == screen._refresh_detail and not t.stopped]
+        # one detail waiting, pushed back by the last key (not left where the cursor last moved)
+        assert [t.typed for t in waiting] == ["informatique "]
+        assert screen.detail_pending
+        waiting[0].callback()  # the person rests
         await _settle(app, pilot)
-        assert refreshed_with == ["informatique"]
         first = _shown_formations(app)[0]
         assert first.titre in _text(app, "#catalog-detail")
 
