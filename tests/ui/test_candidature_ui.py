@@ -9,9 +9,9 @@ from sqlmodel import select
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.domain import Decision, StatutDossier
 from ecandidat_tui.screens.file_picker import RootedFileOpen
-from ecandidat_tui.screens import recap as recap_module
 from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.store.models import Candidature, FileBlob, PieceSubmission
+from ecandidat_tui.testing import wait_until
 
 
 async def settle(app, pilot):
@@ -295,10 +295,12 @@ async def test_a_slow_first_read_shows_the_screen_then_the_recap(ecandidat, monk
         login(app, cand)
         await settle(app, pilot)
         monkeypatch.setattr(h.services.candidatures, "recap", slow_recap)
-        app.push_screen(RecapScreen(cid))
-        await pilot.pause(recap_module.FIRST_READ_WAIT + recap_module.BUSY_DELAY + 0.1)
-        screen = app.screen
-        assert isinstance(screen, RecapScreen) and screen.recap is None
+        screen = RecapScreen(cid)
+        app.push_screen(screen)
+        # The screen shows without the recap (its first layout waits FIRST_READ_WAIT
+        # at most), then the busy indicator (after BUSY_DELAY), the read still held.
+        await wait_until(pilot, lambda: screen.is_mounted and bool(screen.query("#recap-busy")))
+        assert app.screen is screen and screen.recap is None
         assert screen.query_one("#pieces-table").row_count == 0
         assert screen.query_one("#recap-busy").display
         gate.set()
