@@ -170,6 +170,7 @@ class RecapScreen(Screen[bool]):
 
     async def on_mount(self) -> None:
         self._fit_buttons()
+        self._fit_columns(self.query_one("#pieces-table", TextTable))  # the header, even before the read
         self._busy(True)
         # The read started in compose() takes a few milliseconds. Waiting for it here
         # (the event loop stays free; only this screen's first layout waits) lays the
@@ -287,10 +288,8 @@ class RecapScreen(Screen[bool]):
         self._decision_actions(recap.can_confirm)
         self._piece_buttons()
 
-    def _fill_pieces(self, recap: Recap) -> TextTable:
-        """The pièces grid, one row per piece, its columns fitted to the screen's width."""
-        table = self.query_one("#pieces-table", TextTable)
-        row_index = table.cursor_row if table.row_count else 0
+    def _fit_columns(self, table: TextTable) -> tuple[int, ...]:
+        """The grid's columns for the screen's width; emptied of its rows."""
         widths = piece_column_widths(self.size.width or self.app.size.width)
         if widths != self._column_widths:
             table.clear(columns=True)
@@ -299,6 +298,13 @@ class RecapScreen(Screen[bool]):
             self._column_widths = widths
         else:
             table.clear()
+        return widths
+
+    def _fill_pieces(self, recap: Recap) -> TextTable:
+        """The pièces grid, one row per piece, its columns fitted to the screen's width."""
+        table = self.query_one("#pieces-table", TextTable)
+        row_index = table.cursor_row if table.row_count else 0
+        widths = self._fit_columns(table)
         for piece in recap.pieces:
             conditional = ""
             if piece.conditional:

@@ -301,7 +301,8 @@ async def test_a_slow_first_read_shows_the_screen_then_the_recap(ecandidat, monk
         # at most), then the busy indicator (after BUSY_DELAY), the read still held.
         await wait_until(pilot, lambda: screen.is_mounted and bool(screen.query("#recap-busy")))
         assert app.screen is screen and screen.recap is None
-        assert screen.query_one("#pieces-table").row_count == 0
+        table = screen.query_one("#pieces-table")
+        assert table.row_count == 0 and str(table.ordered_columns[0].label) == "Pièce justificative"
         assert screen.query_one("#recap-busy").display
         gate.set()
         await settle(app, pilot)
