@@ -49,11 +49,12 @@ def piece_column_widths(screen_width: int) -> tuple[int, ...]:
     """
     room = screen_width - GRID_CHROME
     five = room - 2 * 5  # each cell has one column of padding on each side
-    if five >= 34 + 16 + 12 + 14 + 20:
-        return (five - (16 + 12 + 14 + 20), 16, 12, 14, 20)
-    if five >= 24 + 14 + 12 + 14 + 18:
-        return (five - (14 + 12 + 14 + 18), 14, 12, 14, 18)
-    return (max(18, room - 2 * 4 - (14 + 12 + 14)), 14, 12, 14)
+    # Pièce conditionnelle: its whole header, and "☐ cliquez ici (n)" with its key.
+    if five >= 34 + 16 + 12 + 20 + 20:
+        return (five - (16 + 12 + 20 + 20), 16, 12, 20, 20)
+    if five >= 24 + 14 + 12 + 20 + 14:
+        return (five - (14 + 12 + 20 + 14), 14, 12, 20, 14)
+    return (max(18, room - 2 * 4 - (14 + 12 + 20)), 14, 12, 20)
 
 
 class PiecePreviewModal(ModalScreen[None]):
