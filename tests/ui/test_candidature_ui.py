@@ -50,6 +50,20 @@ def blobs(h):
         return sorted(b.sha256 for b in s.exec(select(FileBlob)).all())
 
 
+def comment_on(h, cand, cid, code: str, text: str) -> None:
+    """The commission's comment on a piece, as the staff console stores it."""
+    row = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == code)
+    with h.services.db.session() as s:
+        s.get(PieceSubmission, row.submission_id).commentaire = text
+
+
+def grid_line(screen, code: str) -> str:
+    """What the pièces grid shows on a piece's line (below its header)."""
+    codes = [p.code for p in screen.recap.pieces]
+    table = screen.query_one("#pieces-table")
+    return "".join(segment.text for segment in table.render_line(1 + codes.index(code)))
+
+
 def ready(h):
     cand = h.insert_candidate()
     h.seed_profile(cand)
@@ -253,9 +267,7 @@ async def test_file_names_and_comments_show_as_typed(ecandidat):
     cand = ready(h)
     cid = h.seed_candidature(cand.account_id)
     h.make_pdf("notes[bold].pdf")
-    photo = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "PHOTO")
-    with h.services.db.session() as s:
-        s.get(PieceSubmission, photo.submission_id).commentaire = "Voir [/mail] svp"
+    comment_on(h, cand, cid, "PHOTO", "Voir [/mail] svp")
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_recap(app, pilot, cand, cid)
@@ -266,14 +278,8 @@ async def test_file_names_and_comments_show_as_typed(ecandidat):
         await settle(app, pilot)
         row = next(p for p in app.screen.recap.pieces if p.code == "LETTRE")
         assert row.file_name == "notes[bold].pdf"
-        table = app.screen.query_one("#pieces-table")
-        codes = [p.code for p in app.screen.recap.pieces]
-
-        def shown(code: str) -> str:  # the grid's line of a piece, below the header
-            return "".join(segment.text for segment in table.render_line(1 + codes.index(code)))
-
-        assert "notes[bold].pdf" in shown("LETTRE")
-        assert "Voir [/mail] svp" in shown("PHOTO")
+        assert "notes[bold].pdf" in grid_line(app.screen, "LETTRE")
+        assert "Voir [/mail] svp" in grid_line(app.screen, "PHOTO")
 
 
 async def test_a_slow_first_read_shows_the_screen_then_the_recap(ecandidat, monkeypatch):
@@ -333,9 +339,7 @@ async def test_the_pieces_grid_fits_the_terminal_and_follows_a_resize(ecandidat)
     h = ecandidat
     cand = ready(h)
     cid = h.seed_candidature(cand.account_id)
-    photo = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "PHOTO")
-    with h.services.db.session() as s:
-        s.get(PieceSubmission, photo.submission_id).commentaire = "Photo trop sombre"
+    comment_on(h, cand, cid, "PHOTO", "Photo trop sombre")
     app = h.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_recap(app, pilot, cand, cid)
@@ -362,5 +366,4 @@ async def test_the_pieces_grid_fits_the_terminal_and_follows_a_resize(ecandidat)
             assert screen.selected.code == "PHOTO"  # the cursor stayed on the chosen piece
         await pilot.resize_terminal(130, 30)
         await pilot.pause()
-        line = "".join(segment.text for segment in table.render_line(1 + table.cursor_row))
-        assert "Photo trop sombre" in line
+        assert "Photo trop sombre" in grid_line(screen, "PHOTO")
