@@ -26,6 +26,11 @@ staff: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
+# ruff over the code, tests and benchmarks; mypy over the domain layers (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check ecandidat_tui tests benchmarks
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
