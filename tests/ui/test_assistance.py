@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 from textual.widgets import Markdown, Static
@@ -91,8 +90,6 @@ def test_packaged_pages_describe_every_status_and_the_ten_pieces(ecandidat):
     assert "PDF" in outils and "JPEG" in outils and "PNG" in outils
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ecandidat_tui.screens.catalog") is None,
-                    reason="the catalog screen is not built yet")
 async def test_catalogue_des_formations_opens_the_catalog_read_only(ecandidat):
     from ecandidat_tui.screens.catalog import OffreFormationScreen
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -309,6 +310,6 @@ def test_list_and_show_return_plain_values(database, outbox):
     assert [m.id for m in dispatcher.list_mails(to="bob@example.org")] == [second]
     shown = dispatcher.get_mail(first)
     assert shown.body.rstrip().endswith(MAIL_FOOTER)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         shown.status = "x"  # frozen: a read model, not a live row
     assert dispatcher.get_mail(999_999) is None
