@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every benchmark contributes figures whose names start with one of these.
-EXPECTED = ("start-up:", "catalog:", "staff search [SQLite]:", "uploads:", "memory:", "fleet [SQLite, 2 processes]:")
+EXPECTED = ("start-up:", "catalog:", "staff search [SQLite]:", "uploads:", "memory:", "fleet [SQLite, 2 processes]:",
+            "consoles [")
 
 
 def test_smoke_run_writes_every_figure(tmp_path):
