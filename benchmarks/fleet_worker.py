@@ -36,7 +36,6 @@ def main() -> int:
     from sqlmodel import select
 
     from ecandidat_tui.domain import MailKind
-    from ecandidat_tui.services.ine import bea_key
     from ecandidat_tui.store.models import OutboxMail
 
     from .envs import services_for
@@ -50,10 +49,10 @@ def main() -> int:
     # unchanged: identical bytes from every kiosk, so one blob, stored by
     # whichever kiosk comes first (deduplication under concurrency).
     uploads = home / "uploads"
-    pdf_path = _write_pdf(uploads / "piece.pdf", f"Pièce justificative du candidat {index}")
-    form_path = (_write_pdf(uploads / "formulaire.pdf", "Formulaire complémentaire (vierge)")
+    pdf_path = write_pdf(uploads / "piece.pdf", f"Pièce justificative du candidat {index}")
+    form_path = (write_pdf(uploads / "formulaire.pdf", "Formulaire complémentaire (vierge)")
                  if cfg.get("shared_form") else pdf_path)
-    png_path = _write_png(uploads / "photo.png", shade=index % 200)
+    png_path = write_png(uploads / "photo.png", shade=index % 200)
     if cfg.get("pilot"):
         import ecandidat_tui.app  # noqa: F401 - imported before the start, like a kiosk already running
         import ecandidat_tui.screens.catalog  # noqa: F401
@@ -75,13 +74,13 @@ def main() -> int:
         yield
         steps[name] = (time.perf_counter() - t0) * 1000
 
-    accounts, profile = services.accounts, services.profile
+    accounts = services.accounts
     candidatures, pieces = services.candidatures, services.pieces
     mail = f"fleet-{cfg['run']}-{index}@example.org"
     new_password = f"Kiosque-{index}-2026!"
     try:
         with step("create account"):
-            created = accounts.create_account("Flotte", f"Kiosque", mail, mail)
+            created = accounts.create_account("Flotte", "Kiosque", mail, mail)
         with step("read the mail and validate"):
             with services.db.read_session() as s:
                 body = s.exec(select(OutboxMail.body).where(
@@ -98,21 +97,7 @@ def main() -> int:
             with step("kiosk session (Pilot): log in, Mon compte, Offre de formation"):
                 _pilot_session(services, created.login, new_password)
         with step("fill the profile"):
-            digits = f"{(cfg['ine_base'] + index) % 10**10:010d}"
-            year = services.ctx.today().year
-            current = profile.get_informations(account_id)
-            profile.save_informations(account_id, {
-                "nationalite": "FRA", "ine": digits + bea_key(digits), "civilite": "Mme",
-                "nom_naissance": "Flotte", "prenom": "Kiosque", "date_naissance": f"14/07/{year - 20}",
-                "pays_naissance": "FRA", "departement_naissance": "13", "commune_naissance": "Marseille",
-                "portable": "06 12 34 56 78"}, current.version)
-            adresse = profile.get_adresse(account_id)
-            profile.save_adresse(account_id, {"pays": "FRA", "code_postal": "13001", "commune": "Marseille",
-                                              "adresse": "3 place Victor Hugo"}, adresse.version)
-            bac = profile.get_baccalaureat(account_id)
-            profile.save_baccalaureat(account_id, {
-                "has_bac": True, "annee": str(year - 1), "serie": "GEN", "mention": "AB", "pays": "FRA",
-                "departement": "13", "commune": "Marseille", "etablissement": "Lycée Thiers"}, bac.version)
+            fill_profile(services, account_id, cfg["ine_base"] + index)
         ids = []
         with step("apply to 3 formations"):
             for formation_id in cfg["formation_ids"]:
@@ -143,7 +128,29 @@ def main() -> int:
     return 0
 
 
-def _write_pdf(path: Path, text: str) -> Path:
+
+def fill_profile(services, account_id: int, ine_number: int) -> None:
+    """Informations perso., Adresse and Baccalauréat, as a candidate saves them from the tabs."""
+    from ecandidat_tui.services.ine import bea_key
+
+    profile = services.profile
+    digits = f"{ine_number % 10**10:010d}"
+    year = services.ctx.today().year
+    current = profile.get_informations(account_id)
+    profile.save_informations(account_id, {
+        "nationalite": "FRA", "ine": digits + bea_key(digits), "civilite": "Mme",
+        "nom_naissance": "Flotte", "prenom": "Kiosque", "date_naissance": f"14/07/{year - 20}",
+        "pays_naissance": "FRA", "departement_naissance": "13", "commune_naissance": "Marseille",
+        "portable": "06 12 34 56 78"}, current.version)
+    adresse = profile.get_adresse(account_id)
+    profile.save_adresse(account_id, {"pays": "FRA", "code_postal": "13001", "commune": "Marseille",
+                                      "adresse": "3 place Victor Hugo"}, adresse.version)
+    bac = profile.get_baccalaureat(account_id)
+    profile.save_baccalaureat(account_id, {
+        "has_bac": True, "annee": str(year - 1), "serie": "GEN", "mention": "AB", "pays": "FRA",
+        "departement": "13", "commune": "Marseille", "etablissement": "Lycée Thiers"}, bac.version)
+
+def write_pdf(path: Path, text: str) -> Path:
     from datetime import datetime, timezone
 
     from fpdf import FPDF
@@ -157,7 +164,7 @@ def _write_pdf(path: Path, text: str) -> Path:
     return path
 
 
-def _write_png(path: Path, shade: int = 128, width: int = 35, height: int = 45) -> Path:
+def write_png(path: Path, shade: int = 128, width: int = 35, height: int = 45) -> Path:
     import struct
     import zlib
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every benchmark contributes figures whose names start with one of these.
 EXPECTED = ("start-up:", "catalog:", "staff search [SQLite]:", "uploads:", "memory:", "fleet [SQLite, 2 processes]:",
-            "consoles [")
+            "rush [SQLite", "consoles [")
 
 
 def test_smoke_run_writes_every_figure(tmp_path):
