@@ -58,7 +58,7 @@ class SmtpSink:
         sock.close()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         message_id = message_from_bytes(envelope.content).get("Message-ID", "")
         with self.lock:
             self.received.append((message_id, tuple(envelope.rcpt_tos)))
