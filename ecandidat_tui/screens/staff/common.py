@@ -3,8 +3,9 @@ service, and how refusals are shown (next to their field, else a notification)."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from textual import work
 from textual.binding import Binding
@@ -105,10 +106,10 @@ class StaffScreen(Screen):
         widths = column_widths(width - TABLE_CHROME, columns)
         cursor = table.cursor_row
         table.clear(columns=True)
-        for col, w in zip(columns, widths):
+        for col, w in zip(columns, widths, strict=True):
             table.add_column(col.label, key=col.key, width=w)
         for key, cells in rows:
-            table.add_row(*(cut(cells.get(col.key, ""), w) for col, w in zip(columns, widths)), key=key)
+            table.add_row(*(cut(cells.get(col.key, ""), w) for col, w in zip(columns, widths, strict=True)), key=key)
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
 

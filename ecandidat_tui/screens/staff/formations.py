@@ -11,7 +11,7 @@ from ...domain import Decision, StatutDossier
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import Col, StaffScreen, compact_button, decision_text, fmt_datetime
+from .common import Col, StaffScreen, compact_button, decision_text, fmt_date, fmt_datetime
 from .dossiers import DossierReviewScreen
 
 
@@ -51,7 +51,9 @@ DECISION_FILTERS = [("Sans décision", "aucune"), *((d.label, d.value) for d in 
 class FormationCandidaturesScreen(StaffScreen):
     COLUMNS = (Col("login", "Login", 8), Col("nom", "Nom"), Col("prenom", "Prénom"), Col("statut", "Statut", 11),
                Col("decision", "Décision"), Col("transmis", "Transmis le", 16))
-    COLUMNS_NARROW = (*COLUMNS[:5], Col("transmis", "Transmis le", 10))
+    # 80 columns: one Candidat column, the decision whole ("Liste complémentaire (rang 12)"), the day only
+    COLUMNS_NARROW = (Col("login", "Login", 8), Col("candidat", "Candidat"), Col("statut", "Statut", 11),
+                      Col("decision", "Décision", 23), Col("transmis_le", "Transmis le", 10))
 
     def __init__(self, formation_code: str) -> None:
         super().__init__()
@@ -97,9 +99,11 @@ class FormationCandidaturesScreen(StaffScreen):
         table = self.query_one("#staff-formation-candidatures", DataTable)
         self.fill_table(table, self.COLUMNS, (
             (str(r.candidature_id), {
-                "login": r.login, "nom": r.nom, "prenom": r.prenom, "statut": r.statut.label,
+                "login": r.login, "nom": r.nom, "prenom": r.prenom, "candidat": f"{r.nom} {r.prenom}",
+                "statut": r.statut.label,
                 "decision": decision_text(r.decision, r.decision_rang, r.decision_validated, r.confirmation),
-                "transmis": fmt_datetime(r.transmitted_at)})
+                "transmis": fmt_datetime(r.transmitted_at),
+                "transmis_le": fmt_date(r.transmitted_at.date()) if r.transmitted_at else "—"})
             for r in rows), narrow=self.COLUMNS_NARROW)
         self.query_one("#staff-formation-status", Static).update(f"{len(rows)} candidature(s).")
 
