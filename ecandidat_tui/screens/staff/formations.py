@@ -50,10 +50,10 @@ DECISION_FILTERS = [("Sans décision", "aucune"), *((d.label, d.value) for d in 
 
 class FormationCandidaturesScreen(StaffScreen):
     COLUMNS = (Col("login", "Login", 8), Col("nom", "Nom"), Col("prenom", "Prénom"), Col("statut", "Statut", 11),
-               Col("decision", "Décision"), Col("transmis", "Transmis le", 16))
+               Col("decision", "Décision", 34), Col("transmis", "Transmis le", 16))
     # 80 columns: one Candidat column, the decision whole ("Liste complémentaire (rang 12)"), the day only
     COLUMNS_NARROW = (Col("login", "Login", 8), Col("candidat", "Candidat"), Col("statut", "Statut", 11),
-                      Col("decision", "Décision", 23), Col("transmis_le", "Transmis le", 10))
+                      Col("decision", "Décision", 23), Col("transmis_le", "Transmis le", 11))
 
     def __init__(self, formation_code: str) -> None:
         super().__init__()
