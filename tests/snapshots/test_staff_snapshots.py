@@ -1,4 +1,4 @@
-"""Snapshots of the staff console's dense screens at 80×24 and 120×40: nothing
+"""Snapshots of the staff console's dense screens at 80x24 and 120x40: nothing
 scrolls sideways, long cells end with "…", and at 80 columns the line under a
 table shows the highlighted row whole.
 
@@ -9,14 +9,14 @@ Update after an intended change with `--snapshot-update`, then look at the SVGs.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Input
 
 from ecandidat_tui.testing import hold_still, make_harness
 
-FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 TITRE = "Master Mention Sciences de l'éducation parcours Ingénierie de la formation à distance"
 
@@ -34,7 +34,7 @@ def console(tmp_path):
     dossier = h.seed_dossier(cand.account_id, "MASTER-SE", "CTR-A")
     staff = h.services.staff
     recap = staff.staff_recap(gest.principal, dossier.candidature_id)
-    first, second = recap.pieces
+    first = recap.pieces[0]
     staff.review_pieces(gest.principal, dossier.candidature_id, [(first.id, first.version)], "refusee",
                         "Le document est illisible : scannez-le de nouveau, en couleur, toutes les pages")
     recap = staff.staff_recap(gest.principal, dossier.candidature_id)
