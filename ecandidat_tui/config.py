@@ -1,8 +1,13 @@
-"""Settings: defaults, then `config.toml`, then the `ECANDIDAT_*` environment.
+"""Settings: defaults, then the system-wide file, then the user's `config.toml`,
+then the `ECANDIDAT_*` environment; each one overrides the ones before.
 
-Every setting has one name used everywhere: the TOML key `smtp_host` is the
-environment variable `ECANDIDAT_SMTP_HOST`. `ECANDIDAT_HOME` puts the
-database, the mail folder, the configuration and the logs in one folder.
+The system-wide file is `/etc/ecandidat/config.toml` when it exists, or the
+file `ECANDIDAT_CONFIG` names (which must exist; set and empty: none). It is
+what every system user of a machine shares: the SSH accounts, the kiosks'
+user, cron. Every setting has one name used everywhere: the TOML key
+`smtp_host` is the environment variable `ECANDIDAT_SMTP_HOST`.
+`ECANDIDAT_HOME` puts the database, the mail folder, the user's configuration
+and the logs in one folder.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ ENV_PREFIX = "ECANDIDAT_"
 MAIL_BACKENDS = ("maildir", "smtp", "console", "memory")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 SECRET_KEYS = {"smtp_password", "kiosk_unlock_hash"}
+SYSTEM_CONFIG = Path("/etc/ecandidat/config.toml")
 
 
 class ConfigError(Exception):
@@ -237,6 +243,21 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
+def system_config_file(env: Mapping[str, str]) -> Path | None:
+    """The system-wide file to read: `ECANDIDAT_CONFIG`'s (it must exist; set and
+    empty: none), else `SYSTEM_CONFIG`. Read before the user's `config.toml`."""
+    name = f"{ENV_PREFIX}CONFIG"
+    if name not in env:
+        return SYSTEM_CONFIG
+    text = env[name].strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{name}: {path} is not a file")
+    return path
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build the effective settings. Raises ConfigError with a one-line message."""
     env = os.environ if env is None else env
@@ -246,11 +267,15 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     settings = Settings(home=home, data_dir=data_dir, config_dir=config_dir, log_dir=log_dir)
 
     sources: dict[str, str] = {}
-    config_file = config_dir / "config.toml"
-    if config_file.exists():
-        for key, raw in _read_toml(config_file).items():
-            setattr(settings, key, _convert(key, raw, str(config_file)))
-            sources[key] = str(config_file)
+    config_files = [config_dir / "config.toml"]
+    system_file = system_config_file(env)
+    if system_file is not None:
+        config_files.insert(0, system_file)
+    for config_file in config_files:
+        if config_file.exists():
+            for key, raw in _read_toml(config_file).items():
+                setattr(settings, key, _convert(key, raw, str(config_file)))
+                sources[key] = str(config_file)
 
     for key in _FIELD_TYPES:
         if key in _DERIVED:

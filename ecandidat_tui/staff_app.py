@@ -120,6 +120,13 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
         self.clear_notifications()
         self.push_screen(StaffLoginScreen())
 
+    def end_session(self, message: str) -> None:
+        """The store refused the session's user (disabled meanwhile): back to the login screen."""
+        if self.principal is None:
+            return
+        self.logout()
+        self.notify(message, severity="error", timeout=10)
+
 
 def run_staff_app(settings: Settings) -> int:
     app = StaffApp(settings, services_factory=build_services_in_worker)

@@ -491,7 +491,8 @@ class Harness:
 
 def make_harness(home: Path, **overrides: Any) -> Harness:
     """Build a Harness on `home`; keyword arguments override settings."""
-    env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory"}
+    # ECANDIDAT_CONFIG empty: a machine's /etc/ecandidat/config.toml stays out of tests
+    env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory", "ECANDIDAT_CONFIG": ""}
     overrides.setdefault("upload_roots", [home / "uploads"])
     overrides.setdefault("mail_dispatch_seconds", 3600.0)
     use_fast_hashing()

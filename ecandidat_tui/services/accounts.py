@@ -342,14 +342,18 @@ class AccountService:
                 return MSG_BAD_CREDENTIALS
             if self._is_locked(account, now):
                 return self._lock_message(self._aware(account.locked_until))
+            # The count stays as it was at the lock (the staff console shows it); the
+            # first failure after a lock is over starts a new count.
+            lock_over = account.locked_until is not None
             s.exec(sa_update(Account).where(Account.id == account_id)
-                   .values(failed_attempts=Account.failed_attempts + 1)
+                   .values(failed_attempts=1 if lock_over else Account.failed_attempts + 1,
+                           locked_until=None if lock_over else Account.locked_until)
                    .execution_options(synchronize_session=False))
             attempts = s.exec(select(Account.failed_attempts).where(Account.id == account_id)).one()
             if attempts >= self.settings.max_failed_logins:
                 until = now + timedelta(minutes=self.settings.lockout_minutes)
                 s.exec(sa_update(Account).where(Account.id == account_id)
-                       .values(failed_attempts=0, locked_until=until)
+                       .values(locked_until=until)
                        .execution_options(synchronize_session=False))
                 self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=account.login,
                                until=until.isoformat())

@@ -141,7 +141,10 @@ def dossier_lock_reason(cand: Candidature, formation: Formation, today: date) ->
         return ("Votre candidature a été transmise : ses pièces ne peuvent plus être modifiées"
                 " (sauf si le dossier est déclaré incomplet).")
     if cand.decision:
-        return "Une décision a été rendue : les pièces ne peuvent plus être modifiées."
+        # Recorded but not validated, a decision is still the commission's secret.
+        if cand.decision_validated:
+            return "Une décision a été rendue : les pièces ne peuvent plus être modifiées."
+        return "Votre dossier est en cours d'examen : les pièces ne peuvent plus être modifiées."
     if today > formation.date_limite_retour:
         return (f"La date limite de retour ({fmt_date(formation.date_limite_retour)}) est dépassée : "
                 "les pièces ne peuvent plus être modifiées.")
@@ -328,7 +331,7 @@ class CandidatureService:
             id=cand.id, formation_id=formation.id, formation_code=formation.code,
             formation_titre=formation.titre, statut=cand.statut,
             statut_label=_label(StatutDossier, cand.statut),
-            decision_label=_label(Decision, cand.decision, "En attente"),
+            decision_label=CandidatureService._decision_text(cand),
             date_limite_retour=formation.date_limite_retour,
             date_limite_retour_label=fmt_date(formation.date_limite_retour), version=cand.version)
 
@@ -367,8 +370,10 @@ class CandidatureService:
                 prenom=account.prenom, formation_code=formation.code, formation_titre=formation.titre,
                 centre_libelle=centre.libelle, commission_libelle=commission.libelle,
                 mode_label=_label(ModeFormation, formation.mode), statut=cand.statut,
-                statut_label=_label(StatutDossier, cand.statut), decision=cand.decision,
-                decision_label=self._decision_text(cand), decision_commentaire=cand.decision_commentaire or "",
+                statut_label=_label(StatutDossier, cand.statut),
+                decision=cand.decision if cand.decision_validated else None,
+                decision_label=self._decision_text(cand),
+                decision_commentaire=(cand.decision_commentaire or "") if cand.decision_validated else "",
                 confirmation_label=_label(Confirmation, cand.confirmation), commentaire=cand.commentaire or "",
                 date_limite_retour=formation.date_limite_retour,
                 days_left=(formation.date_limite_retour - today).days, date_jury=formation.date_jury,

@@ -31,7 +31,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ..domain import Decision, MailKind, Role, StatutDossier, StatutPiece
+from ..domain import Confirmation, Decision, MailKind, Role, StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
     Account, AuditLog, Baccalaureat, Candidature, Centre, Commission, FileBlob, Formation,
@@ -45,7 +45,7 @@ from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
     CandidateHit, CandidatureSummary, ExportResult, FormationCandidatureRow, FormationRow, PieceFile,
-    PieceReview, SearchResult, StaffPrincipal, StaffRecap, StaffUserView,
+    PieceReview, PieceReviewResult, SearchResult, StaffPrincipal, StaffRecap, StaffSessionEnded, StaffUserView,
 )
 
 STAFF_LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -209,7 +209,7 @@ class StaffService:
             raise Forbidden(MSG_FORBIDDEN)
         user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
         if user is None or user.disabled:
-            raise Forbidden("Ce compte du personnel est désactivé ou inconnu.")
+            raise StaffSessionEnded("Ce compte du personnel est désactivé ou inconnu.")
         current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
         if current.role not in roles:
             raise Forbidden(MSG_FORBIDDEN)
@@ -295,6 +295,18 @@ class StaffService:
             self.ctx.audit(s, "staff" if actor else "cli", actor.login if actor else "cli",
                            "staff_user_disabled", staff_login=login)
 
+    def unlock_staff_user(self, login: str, *, by: StaffPrincipal) -> None:
+        """An admin lifts a staff user's lockout and forgets its failed logins."""
+        with self.ctx.db.session() as s:
+            actor = self._principal(s, by, Role.ADMIN)
+            user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            if user is None:
+                raise NotFound(f"Aucun membre du personnel avec le login {login}.", "login")
+            user.locked_until = None
+            user.failed_attempts = 0
+            s.add(user)
+            self._audit(s, actor, "staff_user_unlocked", staff_login=login)
+
     def authenticate_staff(self, login: str, password: str) -> StaffPrincipal:
         """Check a staff login; lockout after `max_failed_logins` failures, like candidates."""
         settings = self.ctx.settings
@@ -305,6 +317,8 @@ class StaffService:
             now = self.ctx.now()
             if user is None:
                 verify_secret(None, password)
+                # Not a known login: what was typed is not kept (it may be a password typed one field early).
+                self.ctx.audit(s, "staff", "?", "staff_login_failed", unknown_login=True)
                 failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
             else:
                 locked_until = _aware(user.locked_until)
@@ -438,6 +452,7 @@ class StaffService:
             id=c.id, login=login, formation_code=f.code, formation_titre=f.titre, centre_code=centre,
             statut=StatutDossier(c.statut), decision=Decision(c.decision) if c.decision else None,
             decision_rang=c.decision_rang, decision_validated=c.decision_validated,
+            confirmation=Confirmation(c.confirmation) if c.confirmation else None,
             created_at=_aware(c.created_at), transmitted_at=_aware(c.transmitted_at), version=c.version,
         )
 
@@ -482,7 +497,8 @@ class StaffService:
         return StaffRecap(
             candidature=self._summary(c, login, f, centre), nom=acc.nom, prenom=acc.prenom, mail=acc.mail,
             decision_commentaire=c.decision_commentaire, commentaire=c.commentaire,
-            confirmation=c.confirmation, date_limite_retour=f.date_limite_retour, date_jury=f.date_jury,
+            confirmation=Confirmation(c.confirmation) if c.confirmation else None,
+            date_limite_retour=f.date_limite_retour, date_jury=f.date_jury,
             date_publication=f.date_publication, date_confirmation=f.date_confirmation, pieces=pieces,
         )
 
@@ -525,9 +541,11 @@ class StaffService:
 
     def review_pieces(self, principal: StaffPrincipal, candidature_id: int,
                       pieces: Sequence[tuple[int, int]], statut: StatutPiece | str,
-                      commentaire: str | None = None) -> StaffRecap:
+                      commentaire: str | None = None) -> PieceReviewResult:
         """Set several pieces Validée or Refusée at once; `pieces` is (id, version) as shown.
 
+        Validée leaves a piece without a file as it is ("En attente", or "Non
+        concerné" as the candidate declared it) and counts it as skipped.
         All or nothing: a piece changed meanwhile refuses the whole batch.
         """
         statut = StatutPiece(statut)
@@ -546,12 +564,17 @@ class StaffService:
             if c.statut == StatutDossier.EN_ATTENTE:
                 raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
             now = self.ctx.now()
+            changed = skipped = 0
             for piece_id, version in pieces:
                 piece = s.get(PieceSubmission, piece_id)
                 if piece is None or piece.candidature_id != c.id:
                     raise NotFound("Cette pièce n'appartient pas à ce dossier.")
-                if statut == StatutPiece.VALIDEE and piece.statut == StatutPiece.EN_ATTENTE:
-                    raise DomainError("Une pièce sans fichier ne peut pas être validée.", "staff-pieces")
+                if piece.version != version:
+                    raise ConcurrentEdit()
+                if statut == StatutPiece.VALIDEE and piece.blob_sha256 is None:
+                    skipped += 1
+                    continue
+                changed += 1
                 try:
                     update_versioned(s, PieceSubmission, piece_id, version, statut=statut.value,
                                      commentaire=commentaire, updated_at=now)
@@ -560,11 +583,12 @@ class StaffService:
                 self._audit(s, current, "piece_validee" if statut == StatutPiece.VALIDEE else "piece_refusee",
                             target_login=login, candidature_id=c.id, piece_id=piece_id,
                             commentaire=commentaire)
-            # The dossier's version moves too, so a recap the candidate read before is stale.
-            bump_candidature(s, c.id, now)
+            if changed:
+                # The dossier's version moves too, so a recap the candidate read before is stale.
+                bump_candidature(s, c.id, now)
             s.flush()
             s.expire_all()
-            return self._recap(s, current, c.id)
+            return PieceReviewResult(self._recap(s, current, c.id), changed, skipped)
 
     def set_dossier_status(self, principal: StaffPrincipal, candidature_id: int, expected_version: int,
                            statut: StatutDossier | str, commentaire: str | None = None) -> StaffRecap:
@@ -749,6 +773,7 @@ class StaffService:
                 bac_serie=serie if has_bac is not False else "Sans bac", bac_mention=mention,
                 statut=StatutDossier(c.statut), decision=Decision(c.decision) if c.decision else None,
                 decision_rang=c.decision_rang, decision_validated=c.decision_validated,
+                confirmation=Confirmation(c.confirmation) if c.confirmation else None,
                 created_at=_aware(c.created_at), transmitted_at=_aware(c.transmitted_at),
                 updated_at=_aware(c.updated_at),
             )
@@ -757,7 +782,7 @@ class StaffService:
 
     CSV_HEADER = ("Numéro de dossier", "Nom", "Prénom", "Adresse mail", "INE", "Date de naissance",
                   "Année du bac", "Série du bac", "Mention du bac", "Statut du dossier", "Décision",
-                  "Rang", "Décision validée", "Date de candidature", "Date de transmission",
+                  "Rang", "Décision validée", "Réponse du candidat", "Date de candidature", "Date de transmission",
                   "Dernière modification")
 
     def formation_csv(self, rows: Sequence[FormationCandidatureRow]) -> str:
@@ -770,7 +795,8 @@ class StaffService:
                 r.login, r.nom, r.prenom, r.mail, r.ine or "", _fr_date(r.date_naissance),
                 r.bac_annee or "", r.bac_serie or "", r.bac_mention or "", r.statut.label,
                 r.decision.label if r.decision else "", r.decision_rang or "",
-                "Oui" if r.decision_validated else "Non", _fr_datetime(r.created_at),
+                "Oui" if r.decision_validated else "Non", r.confirmation.label if r.confirmation else "",
+                _fr_datetime(r.created_at),
                 _fr_datetime(r.transmitted_at), _fr_datetime(r.updated_at),
             ])
         return out.getvalue()
@@ -832,6 +858,6 @@ class StaffService:
 __all__ = [
     "AuditEntry", "AuditFilters", "CSV_DELIMITER", "CandidateAdminView", "CandidateHit",
     "CandidatureSummary", "ExportResult", "FormationCandidatureRow", "FormationRow", "PieceFile",
-    "PieceReview", "SEARCH_CAP", "SearchResult", "StaffPrincipal", "StaffRecap", "StaffService",
-    "StaffUserView", "prefix_successor", "search_key",
+    "PieceReview", "PieceReviewResult", "SEARCH_CAP", "SearchResult", "StaffPrincipal", "StaffRecap",
+    "StaffService", "StaffSessionEnded", "StaffUserView", "prefix_successor", "search_key",
 ]

@@ -10,11 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from ..domain import Decision, Role, StatutDossier, StatutPiece
+from ..domain import Confirmation, Decision, Role, StatutDossier, StatutPiece
+from .errors import Forbidden
 
 SEARCH_CAP = 200
 SEARCH_MIN_CHARS = 2
 CSV_DELIMITER = ";"  # what a French spreadsheet expects by default
+
+
+
+
+class StaffSessionEnded(Forbidden):
+    """The console's user was disabled (or removed) since logging in: the session ends."""
 
 
 # ------------------------------------------------------------ read models
@@ -94,6 +101,7 @@ class CandidatureSummary:
     decision: Decision | None
     decision_rang: int | None
     decision_validated: bool
+    confirmation: Confirmation | None  # the candidate's answer to a Favorable decision
     created_at: datetime
     transmitted_at: datetime | None
     version: int
@@ -122,12 +130,23 @@ class StaffRecap:
     mail: str
     decision_commentaire: str | None
     commentaire: str | None
-    confirmation: str | None
+    confirmation: Confirmation | None
     date_limite_retour: date
     date_jury: date | None
     date_publication: date | None
     date_confirmation: date | None
     pieces: tuple[PieceReview, ...]
+
+
+@dataclass(frozen=True)
+class PieceReviewResult:
+    """What `review_pieces` did: the dossier after it, how many pieces changed and
+    how many it left as they were (Validée asked for a piece without a file:
+    "En attente", or "Non concerné" as the candidate declared)."""
+
+    recap: StaffRecap
+    changed: int
+    skipped: int
 
 
 @dataclass(frozen=True)
@@ -162,6 +181,7 @@ class FormationCandidatureRow:
     decision: Decision | None
     decision_rang: int | None
     decision_validated: bool
+    confirmation: Confirmation | None
     created_at: datetime
     transmitted_at: datetime | None
     updated_at: datetime

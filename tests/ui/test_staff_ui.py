@@ -233,7 +233,7 @@ async def test_review_refuse_then_incomplet_with_mail(ecandidat):
         await click_visible(app, pilot, "#staff-piece-refusee")
         await settle(app, pilot)
         assert [r[2] for r in rows(app, "staff-pieces")] == ["Refusée", "Transmise"]
-        assert rows(app, "staff-pieces")[0][4] == "Illisible"
+        assert "Commentaire : Illisible" in text_of(app, "#staff-piece-details")  # 80 columns: under the grid
         await click_visible(app, pilot, "#staff-dossier-incomplet")
         await confirm_yes(app, pilot)
         assert "Incomplet" in text_of(app, "#staff-recap-info")

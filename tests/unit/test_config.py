@@ -24,6 +24,12 @@ def xdg(tmp_path, monkeypatch) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def no_machine_config(tmp_path, monkeypatch) -> None:
+    """The machine's /etc/ecandidat/config.toml, if any, stays out of these tests."""
+    monkeypatch.setattr("ecandidat_tui.config.SYSTEM_CONFIG", tmp_path / "no-etc" / "config.toml")
+
+
 def write_config(folder: Path, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
@@ -70,6 +76,33 @@ def test_toml_then_environment(tmp_path):
     assert s.mail_backend == "console"
     assert s.upload_roots == [Path("/srv/a"), Path("/srv/b")]
     assert s.mail_dispatch_seconds == 5.0
+
+
+def test_system_file_then_user_file_then_environment(tmp_path, monkeypatch, xdg):
+    """What an SSH account reads: the machine's file, under its own config.toml and environment."""
+    system = write_config(tmp_path / "etc", 'database_url = "sqlite:////srv/ecandidat/ecandidat.db"\n'
+                                            'institution = "Univ Système"\nsmtp_port = 2525\nkiosk = true\n')
+    monkeypatch.setattr("ecandidat_tui.config.SYSTEM_CONFIG", system)
+    write_config(xdg / "config" / "ecandidat-tui", 'institution = "Univ Utilisateur"\n')
+    s = load_settings(env={"ECANDIDAT_SMTP_PORT": "2626"})
+    assert s.database_url == "sqlite:////srv/ecandidat/ecandidat.db"  # only the system file says it
+    assert s.institution == "Univ Utilisateur"  # the user's file wins over the system's
+    assert s.smtp_port == 2626 and s.kiosk is True  # the environment wins over both
+    other = write_config(tmp_path / "ailleurs", 'institution = "Univ Ailleurs"\n')
+    s = load_settings(env={"ECANDIDAT_CONFIG": str(other)})
+    assert s.institution == "Univ Utilisateur" and s.kiosk is False  # ECANDIDAT_CONFIG replaces /etc's
+    s = load_settings(env={"ECANDIDAT_CONFIG": ""})
+    assert s.kiosk is False and s.database_url.endswith("ecandidat-tui/ecandidat.db")  # set and empty: none
+
+
+def test_system_file_absent_or_missing(tmp_path, monkeypatch, xdg):
+    monkeypatch.setattr("ecandidat_tui.config.SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
+    assert load_settings(env={}).institution == Settings().institution  # no /etc file: defaults
+    with pytest.raises(ConfigError, match=r"^ECANDIDAT_CONFIG: .*absent\.toml is not a file$"):
+        load_settings(env={"ECANDIDAT_CONFIG": str(tmp_path / "absent.toml")})
+    bad = write_config(tmp_path / "etc", "institution = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(env={"ECANDIDAT_CONFIG": str(bad)})
 
 
 def test_smtp_password_from_environment_or_keyring(tmp_path, monkeypatch):

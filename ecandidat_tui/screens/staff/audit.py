@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from ...services.staff_views import AuditEntry, AuditFilters
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen, fmt_datetime, compact_button
+from .common import Col, StaffScreen, compact_button, fmt_datetime
 
 
 class AuditScreen(StaffScreen):
@@ -23,10 +23,18 @@ class AuditScreen(StaffScreen):
             yield Input(id="staff-audit-target", placeholder="Candidat (login)")
             yield compact_button("Filtrer", id="staff-audit-apply", variant="primary")
         yield Static("Chargement…", id="staff-audit-status")
-        table = TextTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Date", "Acteur", "Action", "Candidat", "Candidature", "Détails")
-        yield table
+        yield TextTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="staff-audit-details", markup=False)
         yield Footer()
+
+    COLUMNS = (Col("at", "Date", 16), Col("actor", "Acteur", 12), Col("action", "Action", 20),
+               Col("target", "Candidat", 8), Col("candidature", "Candidature", 11), Col("details", "Détails"))
+    # below NARROW columns: no Candidature column, the line under the table shows the entry whole
+    COLUMNS_NARROW = (*COLUMNS[:4], COLUMNS[5])
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[AuditEntry] = []
 
     def on_mount(self) -> None:
         self.reload()
@@ -49,9 +57,29 @@ class AuditScreen(StaffScreen):
         self.call_staff(lambda staff: staff.list_audit(self.app.principal, filters), self.show)
 
     def show(self, entries: list[AuditEntry]) -> None:
+        self.entries = entries
         table = self.query_one("#staff-audit-table", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(fmt_datetime(e.at), e.actor, e.action, e.target_login or "",
-                          str(e.candidature_id or ""), e.details[:60], key=str(e.id))
+        self.fill_table(table, self.COLUMNS, (
+            (str(e.id), {"at": fmt_datetime(e.at), "actor": e.actor, "action": e.action, "target": e.target_login or "",
+                         "candidature": str(e.candidature_id or ""), "details": e.details})
+            for e in entries), narrow=self.COLUMNS_NARROW)
         self.query_one("#staff-audit-status", Static).update(f"{len(entries)} entrée(s), les plus récentes d'abord.")
+        self.show_entry()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "staff-audit-table":
+            self.show_entry()
+
+    def show_entry(self) -> None:
+        """The highlighted entry whole, its details wrapped, under the table."""
+        table = self.query_one("#staff-audit-table", DataTable)
+        if not self.entries or table.row_count == 0:
+            self.query_one("#staff-audit-details", Static).update("")
+            return
+        e = self.entries[min(table.cursor_row, len(self.entries) - 1)]
+        head = f"{fmt_datetime(e.at)} — {e.actor} — {e.action}"
+        if e.target_login:
+            head += f" — candidat {e.target_login}"
+        if e.candidature_id:
+            head += f" — candidature {e.candidature_id}"
+        self.query_one("#staff-audit-details", Static).update(head + (f"\n{e.details}" if e.details else ""))

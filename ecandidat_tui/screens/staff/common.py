@@ -3,16 +3,19 @@ service, and how refusals are shown (next to their field, else a notification)."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any, NamedTuple
 
 from textual import work
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
+from ...domain import Confirmation, Decision
 from ...services.errors import ConcurrentEdit, DomainError
+from ...services.staff_views import StaffSessionEnded
 
 
 def fmt_date(value: date | None) -> str:
@@ -27,10 +30,92 @@ def oui_non(flag: bool) -> str:
     return "Oui" if flag else "Non"
 
 
+def decision_text(decision: Decision | None, rang: int | None, validated: bool,
+                  confirmation: Confirmation | None = None) -> str:
+    """A decision as the staff lists show it, with the candidate's answer once there is one."""
+    if decision is None:
+        return "En attente"
+    text = decision.label
+    if rang:
+        text += f" (rang {rang})"
+    if not validated:
+        return text + " — non validée"
+    return f"{text} — {confirmation.label}" if confirmation else text
+
+
+class Col(NamedTuple):
+    """A staff table's column: `width` None shares the room the fixed ones leave."""
+
+    key: str
+    label: str
+    width: int | None = None
+
+
+TABLE_CHROME = 6  # screen columns around a table's cells: gutters and two scrollbars, kept free
+
+
+def column_widths(room: int, columns: Sequence[Col]) -> tuple[int, ...]:
+    """Widths for `columns` in `room` screen columns (each cell has one column of padding per side)."""
+    flexible = [c for c in columns if c.width is None]
+    left = room - 2 * len(columns) - sum(c.width or 0 for c in columns)
+    share, extra = divmod(max(left, 6 * len(flexible)), len(flexible)) if flexible else (0, 0)
+    widths = []
+    for c in columns:
+        if c.width is not None:
+            widths.append(c.width)
+        else:
+            widths.append(share + extra)
+            extra = 0
+    return tuple(widths)
+
+
+def cut(text: str, width: int) -> str:
+    """`text` on one line of at most `width` characters, "…" marking a cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
 class StaffScreen(Screen):
     """Base of the staff screens: Échap goes back, service calls run in workers."""
 
     BINDINGS = [Binding("escape", "back", "Retour", id="staff-back", tooltip="Revenir à l'écran précédent")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # table id -> (columns for a wide screen, for a narrow one, rows as (key, cells))
+        self._fitted: dict[str, tuple[Sequence[Col], Sequence[Col], list[tuple[str, dict[str, str]]]]] = {}
+
+    # ------------------------------------------------ tables fitted to the width
+
+    NARROW = 110  # below this many columns, tables use their narrow set of columns
+
+    def fill_table(self, table: DataTable, columns: Sequence[Col], rows: Iterable[tuple[str, dict[str, str]]],
+                   *, narrow: Sequence[Col] | None = None) -> None:
+        """Fill `table` with `rows` ((key, cells by column key)), its columns fitted to the
+        screen's width so nothing has to be scrolled sideways at 80 columns; a cell too
+        long for its column is cut with "…". `narrow` is the set of columns below
+        `NARROW` columns (a detail line under the table then shows what it leaves out)."""
+        rows = list(rows)
+        self._fitted[table.id or ""] = (columns, narrow or columns, rows)
+        self._refill(table)
+
+    def _refill(self, table: DataTable) -> None:
+        wide, narrow, rows = self._fitted[table.id or ""]
+        width = self.size.width or self.app.size.width
+        columns = narrow if width < self.NARROW else wide
+        widths = column_widths(width - TABLE_CHROME, columns)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for col, w in zip(columns, widths, strict=True):
+            table.add_column(col.label, key=col.key, width=w)
+        for key, cells in rows:
+            table.add_row(*(cut(cells.get(col.key, ""), w) for col, w in zip(columns, widths, strict=True)), key=key)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+
+    def on_resize(self) -> None:
+        for table_id in self._fitted:
+            self._refill(self.query_one(f"#{table_id}", DataTable))
 
     def staff_header(self) -> Static:
         principal = self.app.principal
@@ -51,6 +136,9 @@ class StaffScreen(Screen):
         """Run `call(services.staff)` off the UI thread; `done(result)` back on it."""
         try:
             result = call(self.app.services.staff)
+        except StaffSessionEnded as exc:
+            self.app.call_from_thread(self.app.end_session, exc.message)
+            return
         except ConcurrentEdit as exc:
             self.app.call_from_thread(self.concurrent_edit, exc)
             return

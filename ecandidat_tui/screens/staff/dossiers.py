@@ -15,20 +15,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Decision, StatutDossier, StatutPiece
-from ...services.staff_views import CandidatureSummary, StaffRecap
+from ...services.staff_views import CandidatureSummary, PieceReviewResult, StaffRecap
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen, fmt_date, fmt_datetime, compact_button
+from .common import Col, StaffScreen, compact_button, decision_text, fmt_date, fmt_datetime
 
 
-def decision_text(c: CandidatureSummary) -> str:
-    if c.decision is None:
-        return "En attente"
-    text = c.decision.label
-    if c.decision_rang:
-        text += f" (rang {c.decision_rang})"
-    return text + ("" if c.decision_validated else " — non validée")
+def summary_decision(c: CandidatureSummary) -> str:
+    return decision_text(c.decision, c.decision_rang, c.decision_validated, c.confirmation)
 
 
 class CandidaturesScreen(StaffScreen):
@@ -43,10 +38,11 @@ class CandidaturesScreen(StaffScreen):
         yield self.staff_header()
         yield Static(f"Candidatures du candidat {self.login}", classes="screen-title")
         yield Static("Chargement…", id="staff-candidatures-status")
-        table = TextTable(id="staff-candidatures", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Formation", "Centre", "Statut du dossier", "Décision")
-        yield table
+        yield TextTable(id="staff-candidatures", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    COLUMNS = (Col("formation", "Formation"), Col("centre", "Centre", 8), Col("statut", "Statut du dossier", 17),
+               Col("decision", "Décision", 26))
 
     def on_mount(self) -> None:
         self.reload()
@@ -59,10 +55,10 @@ class CandidaturesScreen(StaffScreen):
 
     def show(self, rows: list[CandidatureSummary]) -> None:
         table = self.query_one("#staff-candidatures", DataTable)
-        table.clear()
-        for c in rows:
-            table.add_row(f"{c.formation_code} — {c.formation_titre}", c.centre_code, c.statut.label,
-                          decision_text(c), key=str(c.id))
+        self.fill_table(table, self.COLUMNS, (
+            (str(c.id), {"formation": f"{c.formation_code} — {c.formation_titre}", "centre": c.centre_code,
+                         "statut": c.statut.label, "decision": summary_decision(c)})
+            for c in rows))
         self.query_one("#staff-candidatures-status", Static).update(
             f"{len(rows)} candidature(s). Entrée : ouvrir le dossier." if rows else "Aucune candidature visible.")
         if rows:
@@ -84,6 +80,12 @@ class DossierReviewScreen(StaffScreen):
         Binding("ctrl+r", "reload", "Actualiser", id="staff-reload", show=False),
     ]
 
+    # Below NARROW columns the comment leaves the grid: the line under it shows the whole
+    # file name and comment of the piece under the cursor.
+    PIECE_COLUMNS = (Col("sel", "✓", 1), Col("piece", "Pièce justificative"), Col("statut", "Statut", 12),
+                     Col("fichier", "Fichier"), Col("commentaire", "Commentaire"))
+    PIECE_COLUMNS_NARROW = PIECE_COLUMNS[:4]
+
     def __init__(self, candidature_id: int) -> None:
         super().__init__()
         self.candidature_id = candidature_id
@@ -96,13 +98,7 @@ class DossierReviewScreen(StaffScreen):
         with VerticalScroll(id="staff-review-body", can_focus=False):
             yield Static("Chargement…", id="staff-recap-info", markup=False)
             yield Static("Pièces justificatives (Espace : sélectionner)", classes="section-title")
-            table = TextTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
-            table.add_column("✓", key="sel", width=1)
-            table.add_column("Pièce justificative", key="piece")
-            table.add_column("Statut", key="statut")
-            table.add_column("Fichier", key="fichier")
-            table.add_column("Commentaire", key="commentaire")
-            yield table
+            yield TextTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
             yield Static("", id="staff-pieces-error", classes="field-error")
             yield Static("", id="staff-piece-details", markup=False)
             yield Input(id="staff-piece-comment", placeholder="Commentaire (obligatoire pour un refus)")
@@ -155,25 +151,19 @@ class DossierReviewScreen(StaffScreen):
             f"{recap.prenom} {recap.nom} ({c.login}) — {recap.mail}",
             f"Formation : {c.formation_code} — {c.formation_titre} (centre {c.centre_code})",
             f"Statut du dossier : {c.statut.label}    Transmis le : {fmt_datetime(c.transmitted_at)}",
-            f"Décision : {decision_text(c)}",
+            f"Décision : {decision_text(c.decision, c.decision_rang, c.decision_validated)}",
         ]
         if recap.decision_commentaire:
             lines.append(f"Commentaire de la décision : {recap.decision_commentaire}")
         if recap.confirmation:
-            lines.append(f"Réponse du candidat : {recap.confirmation}")
+            lines.append(f"Réponse du candidat : {recap.confirmation.label}")
         lines.append(f"Date limite de retour : {fmt_date(recap.date_limite_retour)}    "
                      f"Jury : {fmt_date(recap.date_jury)}")
         self.query_one("#staff-recap-info", Static).update("\n".join(lines))
         known = {p.id for p in recap.pieces}
         self.selected &= known
         table = self.query_one("#staff-pieces", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for p in recap.pieces:
-            table.add_row("✓" if p.id in self.selected else " ", p.libelle, p.statut.label,
-                          p.file_name or "—", p.commentaire or "", key=str(p.id))
-        if recap.pieces:
-            table.move_cursor(row=min(cursor, len(recap.pieces) - 1))
+        self.show_pieces()
         self.show_piece_details()
         if self.focused is None:
             table.focus()
@@ -183,6 +173,14 @@ class DossierReviewScreen(StaffScreen):
             self.query_one("#staff-decision-rang", Input).value = str(c.decision_rang)
 
     # ------------------------------------------------------------- pieces
+
+    def show_pieces(self) -> None:
+        if self.recap is None:
+            return
+        self.fill_table(self.query_one("#staff-pieces", DataTable), self.PIECE_COLUMNS, (
+            (str(p.id), {"sel": "✓" if p.id in self.selected else " ", "piece": p.libelle, "statut": p.statut.label,
+                         "fichier": p.file_name or "—", "commentaire": p.commentaire or ""})
+            for p in self.recap.pieces), narrow=self.PIECE_COLUMNS_NARROW)
 
     def current_piece(self):
         table = self.query_one("#staff-pieces", DataTable)
@@ -199,28 +197,29 @@ class DossierReviewScreen(StaffScreen):
         details = self.query_one("#staff-piece-details", Static)
         if piece is None:
             details.update("Aucune pièce demandée.")
-        elif piece.blob_sha256 is None:
-            details.update(f"{piece.libelle} : aucun fichier déposé.")
         else:
-            details.update(f"Fichier : {piece.file_name} — {piece.mime}, {piece.size} octets, "
-                           f"empreinte {piece.blob_sha256[:12]}…")
+            if piece.blob_sha256 is None:
+                text = f"{piece.libelle} — {piece.statut.label} : aucun fichier déposé."
+            else:
+                text = (f"{piece.libelle} — {piece.statut.label}\nFichier : {piece.file_name} — {piece.mime}, "
+                        f"{piece.size} octets, empreinte {piece.blob_sha256[:12]}…")
+            if piece.commentaire:
+                text += f"\nCommentaire : {piece.commentaire}"
+            details.update(text)
 
     def action_toggle_piece(self) -> None:
         piece = self.current_piece()
         if piece is None:
             return
         self.selected ^= {piece.id}
-        self.query_one("#staff-pieces", DataTable).update_cell(
-            str(piece.id), "sel", "✓" if piece.id in self.selected else " ")
+        self.show_pieces()
 
     def action_select_all(self) -> None:
         if self.recap is None:
             return
         everything = {p.id for p in self.recap.pieces}
         self.selected = set() if self.selected == everything else everything
-        table = self.query_one("#staff-pieces", DataTable)
-        for p in self.recap.pieces:
-            table.update_cell(str(p.id), "sel", "✓" if p.id in self.selected else " ")
+        self.show_pieces()
 
     def chosen_pieces(self) -> list[tuple[int, int]]:
         """The selected pieces, or the one under the cursor; with the version shown."""
@@ -245,11 +244,15 @@ class DossierReviewScreen(StaffScreen):
             pieces = self.chosen_pieces()
             comment = self.query_one("#staff-piece-comment", Input).value
 
-            def reviewed(recap: StaffRecap) -> None:
+            def reviewed(result: PieceReviewResult) -> None:
                 self.selected.clear()
                 self.query_one("#staff-piece-comment", Input).value = ""
-                self.notify(f"{len(pieces)} pièce(s) {statut.label.lower()}(s).")
-                self.show(recap)
+                message = f"{result.changed} pièce(s) {statut.label.lower()}(s)"
+                if result.skipped:
+                    message += (f", {result.skipped} ignorée(s) : sans fichier, leur statut "
+                                "(En attente ou Non concerné) est conservé")
+                self.notify(message + ".", severity="warning" if result.skipped else "information")
+                self.show(result.recap)
 
             self.call_staff(lambda staff: staff.review_pieces(principal, cid, pieces, statut, comment), reviewed)
         elif bid == "staff-piece-save":

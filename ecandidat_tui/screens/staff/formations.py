@@ -11,7 +11,7 @@ from ...domain import Decision, StatutDossier
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen, fmt_datetime, compact_button
+from .common import Col, StaffScreen, compact_button, decision_text, fmt_date, fmt_datetime
 from .dossiers import DossierReviewScreen
 
 
@@ -21,19 +21,20 @@ class FormationListScreen(StaffScreen):
         yield self.staff_header()
         yield Static("Formations", classes="screen-title")
         yield Static("Chargement…", id="staff-formations-status")
-        table = TextTable(id="staff-formations", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Code", "Formation", "Centre", "Candidatures")
-        yield table
+        yield TextTable(id="staff-formations", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    COLUMNS = (Col("code", "Code", 12), Col("titre", "Formation"), Col("centre", "Centre", 8),
+               Col("candidatures", "Candidatures", 12))
 
     def on_mount(self) -> None:
         self.call_staff(lambda staff: staff.list_formations(self.app.principal), self.show)
 
     def show(self, rows: list[FormationRow]) -> None:
         table = self.query_one("#staff-formations", DataTable)
-        table.clear()
-        for f in rows:
-            table.add_row(f.code, f.titre, f.centre_code, str(f.candidatures), key=f.code)
+        self.fill_table(table, self.COLUMNS, (
+            (f.code, {"code": f.code, "titre": f.titre, "centre": f.centre_code, "candidatures": str(f.candidatures)})
+            for f in rows))
         self.query_one("#staff-formations-status", Static).update(
             f"{len(rows)} formation(s). Entrée : voir les candidatures.")
         table.focus()
@@ -48,6 +49,12 @@ DECISION_FILTERS = [("Sans décision", "aucune"), *((d.label, d.value) for d in 
 
 
 class FormationCandidaturesScreen(StaffScreen):
+    COLUMNS = (Col("login", "Login", 8), Col("nom", "Nom"), Col("prenom", "Prénom"), Col("statut", "Statut", 11),
+               Col("decision", "Décision", 34), Col("transmis", "Transmis le", 16))
+    # 80 columns: one Candidat column, the decision whole ("Liste complémentaire (rang 12)"), the day only
+    COLUMNS_NARROW = (Col("login", "Login", 8), Col("candidat", "Candidat"), Col("statut", "Statut", 11),
+                      Col("decision", "Décision", 23), Col("transmis_le", "Transmis le", 11))
+
     def __init__(self, formation_code: str) -> None:
         super().__init__()
         self.formation_code = formation_code
@@ -60,9 +67,7 @@ class FormationCandidaturesScreen(StaffScreen):
             yield Select(STATUT_OPTIONS, id="staff-filter-statut", prompt="Tous les statuts")
             yield Select(DECISION_FILTERS, id="staff-filter-decision", prompt="Toutes les décisions")
         yield Static("Chargement…", id="staff-formation-status")
-        table = TextTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Login", "Nom", "Prénom", "Statut", "Décision", "Transmis le")
-        yield table
+        yield TextTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="staff-buttons"):
             yield Input(id="staff-export-path", value=str(self.app.settings.home or "."),
                         placeholder="Fichier .csv ou dossier")
@@ -92,13 +97,14 @@ class FormationCandidaturesScreen(StaffScreen):
 
     def show(self, rows: list[FormationCandidatureRow]) -> None:
         table = self.query_one("#staff-formation-candidatures", DataTable)
-        table.clear()
-        for r in rows:
-            decision = r.decision.label if r.decision else "—"
-            if r.decision_rang:
-                decision += f" ({r.decision_rang})"
-            table.add_row(r.login, r.nom, r.prenom, r.statut.label, decision, fmt_datetime(r.transmitted_at),
-                          key=str(r.candidature_id))
+        self.fill_table(table, self.COLUMNS, (
+            (str(r.candidature_id), {
+                "login": r.login, "nom": r.nom, "prenom": r.prenom, "candidat": f"{r.nom} {r.prenom}",
+                "statut": r.statut.label,
+                "decision": decision_text(r.decision, r.decision_rang, r.decision_validated, r.confirmation),
+                "transmis": fmt_datetime(r.transmitted_at),
+                "transmis_le": fmt_date(r.transmitted_at.date()) if r.transmitted_at else "—"})
+            for r in rows), narrow=self.COLUMNS_NARROW)
         self.query_one("#staff-formation-status", Static).update(f"{len(rows)} candidature(s).")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -53,6 +53,13 @@ class StaffLoginScreen(StaffScreen):
         self.call_staff(lambda staff: staff.authenticate_staff(login, password), self.logged_in,
                         field="staff-password")
 
+    def show_error(self, exc, field=None) -> None:
+        """A refused login empties the password: the next try is typed afresh, not appended."""
+        password = self.query_one("#staff-password", Input)
+        password.value = ""
+        password.focus()
+        super().show_error(exc, field)
+
     def logged_in(self, principal) -> None:
         self.query_one("#staff-password", Input).value = ""
         self.app.start_session(principal)

@@ -9,14 +9,19 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from ...services.errors import DomainError
-from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult
+from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult, StaffSessionEnded
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen
+from .common import Col, StaffScreen
 
 
 class StaffSearchScreen(StaffScreen):
-    BINDINGS = [Binding("ctrl+f", "focus_search", "Rechercher", id="staff-focus-search")]
+    BINDINGS = [
+        Binding("ctrl+f", "focus_search", "Rechercher", id="staff-focus-search"),
+        Binding("down", "to_results", "Résultats", id="staff-to-results", show=False),
+    ]
+    COLUMNS = (Col("login", "Login", 8), Col("nom", "Nom"), Col("prenom", "Prénom"), Col("mail", "Adresse mail"),
+               Col("ident", "INE / N° étudiant"))
 
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
@@ -24,16 +29,25 @@ class StaffSearchScreen(StaffScreen):
         yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
         yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
         yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
-        table = TextTable(id="staff-results", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Login", "Nom", "Prénom", "Adresse mail", "INE / N° étudiant")
-        yield table
+        yield TextTable(id="staff-results", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.fill_table(self.query_one("#staff-results", DataTable), self.COLUMNS, [])
         self.query_one("#staff-search", Input).focus()
 
     def action_focus_search(self) -> None:
         self.query_one("#staff-search", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_results":  # ↓ leaves the search box for the results; elsewhere it moves as usual
+            return self.query_one("#staff-search", Input).has_focus
+        return super().check_action(action, parameters)
+
+    def action_to_results(self) -> None:
+        table = self.query_one("#staff-results", DataTable)
+        if table.row_count:
+            table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "staff-search":
@@ -41,7 +55,7 @@ class StaffSearchScreen(StaffScreen):
         text = event.value.strip()
         if len(text) < SEARCH_MIN_CHARS:
             self.workers.cancel_group(self, "staff-search")
-            self.query_one("#staff-results", DataTable).clear()
+            self.fill_table(self.query_one("#staff-results", DataTable), self.COLUMNS, [])
             self.query_one("#staff-search-status", Static).update(
                 f"Saisissez au moins {SEARCH_MIN_CHARS} caractères.")
             return
@@ -59,6 +73,9 @@ class StaffSearchScreen(StaffScreen):
         worker = get_current_worker()
         try:
             result = self.app.services.staff.search_candidates(self.app.principal, text)
+        except StaffSessionEnded as exc:
+            self.app.call_from_thread(self.app.end_session, exc.message)
+            return
         except DomainError as exc:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.query_one("#staff-search-status", Static).update, exc.message)
@@ -70,10 +87,10 @@ class StaffSearchScreen(StaffScreen):
         if self.query_one("#staff-search", Input).value.strip() != text:
             return  # the person typed on: a newer search is on its way
         table = self.query_one("#staff-results", DataTable)
-        table.clear()
-        for hit in result.hits:
-            ident = " / ".join(v for v in (hit.ine, hit.numero_etudiant) if v) or "—"
-            table.add_row(hit.login, hit.nom, hit.prenom, hit.mail, ident, key=hit.login)
+        self.fill_table(table, self.COLUMNS, (
+            (hit.login, {"login": hit.login, "nom": hit.nom, "prenom": hit.prenom, "mail": hit.mail,
+                         "ident": " / ".join(v for v in (hit.ine, hit.numero_etudiant) if v) or "—"})
+            for hit in result.hits))
         count = len(result.hits)
         status = "Aucun candidat trouvé." if not count else f"{count} candidat(s)."
         if result.truncated:

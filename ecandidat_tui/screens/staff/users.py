@@ -41,6 +41,7 @@ class StaffUsersScreen(StaffScreen):
             yield table
             with Horizontal(classes="staff-buttons"):
                 yield compact_button("Désactiver", id="staff-user-disable", variant="error")
+                yield compact_button("Déverrouiller", id="staff-user-unlock")
             yield Static("Ajouter un membre du personnel", classes="section-title")
             with Horizontal(classes="staff-filters"):
                 yield Input(id="staff-user-login", placeholder="Identifiant")
@@ -83,6 +84,9 @@ class StaffUsersScreen(StaffScreen):
         elif event.button.id == "staff-user-disable":
             event.stop()
             self.ask_disable()
+        elif event.button.id == "staff-user-unlock":
+            event.stop()
+            self.ask_unlock()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -115,12 +119,39 @@ class StaffUsersScreen(StaffScreen):
         self.show(users)
         self.notify(f"Membre du personnel {user.login} ajouté ({Role(user.role).label}).")
 
-    def ask_disable(self) -> None:
+    def highlighted_login(self) -> str | None:
         table = self.query_one("#staff-users-table", DataTable)
         if table.row_count == 0:
             self.notify("Aucun membre du personnel sélectionné.", severity="warning")
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def ask_unlock(self) -> None:
+        login = self.highlighted_login()
+        if login is None:
             return
-        login = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                principal = self.app.principal
+
+                def call(staff):
+                    staff.unlock_staff_user(login, by=principal)
+                    return staff.list_staff_users(by=principal)
+
+                self.call_staff(call, lambda users: self.user_unlocked(login, users))
+
+        self.app.push_screen(ConfirmModal(f"Déverrouiller le compte du personnel {login} et effacer ses "
+                                          "échecs de connexion ?"), answered)
+
+    def user_unlocked(self, login: str, users: list[StaffUserView]) -> None:
+        self.show(users)
+        self.notify(f"Compte {login} déverrouillé.")
+
+    def ask_disable(self) -> None:
+        login = self.highlighted_login()
+        if login is None:
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
