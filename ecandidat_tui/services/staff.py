@@ -44,8 +44,8 @@ from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, Validation
 from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
-    CandidateHit, CandidatureSummary, ExportResult, FormationCandidatureRow, FormationRow, PieceFile,
-    PieceReview, SearchResult, StaffPrincipal, StaffRecap, StaffUserView,
+    CandidateHit, CandidatureSummary, DossierCounts, ExportResult, FormationCandidatureRow, FormationCounts,
+    FormationRow, PendingCounts, PieceFile, PieceReview, SearchResult, StaffPrincipal, StaffRecap, StaffUserView,
 )
 
 STAFF_LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -710,6 +710,38 @@ class StaffService:
                 query = query.where(Centre.code.in_(current.centres))
             rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
             return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
+
+    def pending_counts(self, principal: StaffPrincipal) -> PendingCounts:
+        """Per formation of this person's centres (all for admins): dossiers at each step, decisions by kind.
+
+        One grouped query; formations without a candidature are listed with zeros.
+        """
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            query = (select(Centre.code, Formation.code, Formation.titre, Candidature.statut,
+                            Candidature.decision, func.count(Candidature.id))
+                     .join(Commission, Commission.id == Formation.commission_id)
+                     .join(Centre, Centre.id == Commission.centre_id)
+                     .join(Candidature, Candidature.formation_id == Formation.id, isouter=True)
+                     .group_by(Centre.code, Formation.code, Formation.titre, Candidature.statut,
+                               Candidature.decision))
+            if current.role == Role.GESTIONNAIRE:
+                query = query.where(Centre.code.in_(current.centres))
+            grouped: dict[tuple[str, str, str], DossierCounts] = {}
+            for centre, code, titre, statut, decision, n in s.exec(query).all():
+                key = (centre, code, titre)
+                here = DossierCounts()
+                if n:
+                    here = DossierCounts(**{StatutDossier(statut).name.lower(): n},
+                                         decisions={Decision(decision): n} if decision else {})
+                grouped[key] = grouped.get(key, DossierCounts()) + here
+        formations = tuple(FormationCounts(c, code, titre, counts)
+                           for (c, code, titre), counts in sorted(grouped.items()))
+        centres: dict[str, DossierCounts] = {}
+        for f in formations:
+            centres[f.centre_code] = centres.get(f.centre_code, DossierCounts()) + f.counts
+        total = sum(centres.values(), DossierCounts())
+        return PendingCounts(formations, tuple(centres.items()), total)
 
     def formation_candidatures(self, principal: StaffPrincipal, formation_code: str,
                                statut: StatutDossier | str | None = None,

@@ -13,6 +13,7 @@ from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
 from .common import StaffScreen
+from .suivi import summary_line
 
 
 class StaffSearchScreen(StaffScreen):
@@ -21,6 +22,7 @@ class StaffSearchScreen(StaffScreen):
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
         yield self.staff_header()
+        yield Static("", id="staff-pending")
         yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
         yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
         yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
@@ -31,6 +33,24 @@ class StaffSearchScreen(StaffScreen):
 
     def on_mount(self) -> None:
         self.query_one("#staff-search", Input).focus()
+        if self.app.principal.role in ("gestionnaire", "admin"):
+            self.load_pending()
+        else:
+            self.query_one("#staff-pending", Static).display = False
+
+    def on_screen_resume(self) -> None:
+        if self.app.principal is not None and self.app.principal.role in ("gestionnaire", "admin"):
+            self.load_pending()
+
+    @work(thread=True, exclusive=True, group="staff-pending", exit_on_error=False)
+    def load_pending(self) -> None:
+        """The centres' totals, as the home screen's first line (F7 gives them per formation)."""
+        try:
+            counts = self.app.services.staff.pending_counts(self.app.principal).total
+        except DomainError:
+            return  # the line is a convenience: a refusal leaves it empty
+        self.app.call_from_thread(self.query_one("#staff-pending", Static).update,
+                                  summary_line(counts) + " — F7 : suivi par formation")
 
     def action_focus_search(self) -> None:
         self.query_one("#staff-search", Input).focus()
