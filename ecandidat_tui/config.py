@@ -63,6 +63,7 @@ class Settings:
     demo_catalog: bool = True
     directory_backend: str = "local"
     mail_dispatch_seconds: float = 15.0
+    reminder_days: list[int] = field(default_factory=lambda: [7, 1])  # `mail remind`: days before the deadline
 
     @property
     def db_path(self) -> Path | None:
@@ -139,6 +140,11 @@ def _convert(key: str, raw: Any, source: str) -> Any:
             return value
         if kind == "Path":
             return Path(str(raw)).expanduser()
+        if kind == "list[int]":
+            items = raw if isinstance(raw, list) else [i for i in str(raw).replace(",", " ").split() if i]
+            if any(isinstance(i, (bool, float)) for i in items):
+                raise ValueError
+            return [int(i) for i in items]
         if kind == "list[Path]":
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
             if not all(isinstance(i, str) for i in items):
@@ -172,6 +178,10 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         fail("mail_dispatch_seconds", "must be positive")
     if settings.smtp_timeout <= 0:
         fail("smtp_timeout", "must be positive")
+    if not settings.reminder_days or any(not 1 <= d <= 365 for d in settings.reminder_days):
+        fail("reminder_days", "a list of delays between 1 and 365 days (e.g. [7, 1])")
+    if len(set(settings.reminder_days)) != len(settings.reminder_days):
+        fail("reminder_days", "a delay is listed twice")
     local, at, domain = settings.mail_from.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in settings.mail_from):
         fail("mail_from", f"{settings.mail_from!r} is not a mail address")

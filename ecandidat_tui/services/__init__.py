@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .dossier_pdf import DossierPdfService
     from .pieces import PieceService
     from .profile import ProfileService
+    from .reminders import ReminderService
     from .staff import StaffService
 
 
@@ -98,6 +99,12 @@ class Services:
         from .dossier_pdf import DossierPdfService
 
         return DossierPdfService(self.ctx)
+
+    @cached_property
+    def reminders(self) -> "ReminderService":
+        from .reminders import ReminderService
+
+        return ReminderService(self.ctx)
 
     @cached_property
     def staff(self) -> "StaffService":
