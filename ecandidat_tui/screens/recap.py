@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
+from ..services.display import safe_text
 from ..services.errors import ConcurrentEdit, DomainError
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
@@ -72,7 +73,7 @@ class PiecePreviewModal(ModalScreen[None]):
         with Vertical(classes="dialog", id="preview-panel"):
             yield Static("Aperçu du fichier", classes="dialog-title")
             yield Static(_short(self.libelle, 200), id="preview-piece", markup=False)
-            yield Static(f"Nom : {f.name}\nType : {f.type_label}\nTaille : {f.size_label}\n"
+            yield Static(f"Nom : {safe_text(f.name)}\nType : {f.type_label}\nTaille : {f.size_label}\n"
                          f"{'Pages' if f.mime == 'application/pdf' else 'Dimensions'} : {f.details}",
                          id="preview-facts", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -262,7 +263,7 @@ class RecapScreen(Screen[bool]):
             info += f" · Votre réponse : {recap.confirmation_label}"
         if recap.commentaire:
             info += f"\nCommentaire : {recap.commentaire}"
-        self.query_one("#recap-informations", Static).update(info)
+        self.query_one("#recap-informations", Static).update(safe_text(info, multiline=True))
         self.query_one("#recap-limite", Static).update(
             f"Date limite de retour : {fmt_date(recap.date_limite_retour)} ({recap.days_left_label})")
         self.query_one("#recap-limite").set_class(recap.days_left < 0, "recap-limite-passee")
@@ -273,7 +274,7 @@ class RecapScreen(Screen[bool]):
         first = " — ".join(p for p in (recap.commission_libelle, recap.contact_adresse) if p)
         second = " · ".join(p for p in (recap.contact_telephone and f"Tél. : {recap.contact_telephone}",
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
-        self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
+        self.query_one("#recap-contact", Static).update(safe_text("\n".join(p for p in (first, second) if p), multiline=True))
 
         table = self._fill_pieces(recap)
         if first_show:
@@ -366,7 +367,7 @@ class RecapScreen(Screen[bool]):
             lines.append("Pièce commune à toutes vos candidatures.")
         if piece.lock_reason:
             lines.append(piece.lock_reason)
-        detail.update("\n".join(lines))
+        detail.update(safe_text("\n".join(lines), multiline=True))
 
     def _guard(self, allowed: bool, piece: PieceRow | None) -> bool:
         if piece is None:
