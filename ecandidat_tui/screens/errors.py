@@ -38,7 +38,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 from textual.worker_manager import WorkerManager
 
-from ..services.display import SafeFormatter
+from ..display import SafeFormatter
 
 if TYPE_CHECKING:
     from textual.app import App

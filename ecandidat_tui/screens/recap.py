@@ -20,7 +20,7 @@ from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
-from ..services.display import safe_text
+from ..display import safe_text
 from ..services.errors import ConcurrentEdit, DomainError
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer

@@ -30,6 +30,7 @@ from . import reference
 from .blobs import store_blob
 from .candidatures import CandidatureService, fmt_date
 from .context import ServiceContext
+from ..display import safe_text
 from .errors import DomainError
 from .uploads import MIME_PDF
 
@@ -85,7 +86,7 @@ class _Writer:
         self.pdf.add_page()
 
     def text(self, value: object) -> str:
-        text = "" if value is None else str(value)
+        text = safe_text(value, multiline=True)
         if self.unicode:
             return text
         text = (text.replace("œ", "oe").replace("Œ", "OE").replace("’", "'").replace("…", "...")

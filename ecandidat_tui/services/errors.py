@@ -8,7 +8,7 @@ here, once for every screen (`display.safe_text`).
 
 from __future__ import annotations
 
-from .display import safe_text
+from ..display import safe_text
 
 
 class DomainError(Exception):
@@ -36,6 +36,14 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     """The caller's role or the dossier's state does not allow this action."""
+
+
+class TargetExists(DomainError):
+    """An export would replace an existing file: the person is asked first."""
+
+    def __init__(self, path: object, field: str | None = None) -> None:
+        super().__init__(f"Le fichier {path} existe déjà.", field)
+        self.path = path
 
 
 class ConcurrentEdit(DomainError):

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .display import safe_text
+from ..display import safe_text
 from .errors import DomainError
 
 MIME_PDF = "application/pdf"
@@ -150,8 +150,12 @@ def _open_below(root: Path | None, real: Path, name: str) -> int:
         os.close(fd)
 
 
-def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes: int) -> CheckedFile:
-    """Every check of a picked file; raises UploadRefused with a French message."""
+def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes: int,
+                 excluded: Iterable[Path] = ()) -> CheckedFile:
+    """Every check of a picked file; raises UploadRefused with a French message.
+
+    `excluded`: the application's own files and folders (`Settings.app_owned_paths`),
+    refused even inside a root."""
     roots = list(roots)
     text = str(path).strip()
     if not text:
@@ -178,6 +182,9 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
     if root_of(real, roots) is None:
         shown = ", ".join(str(r) for r in roots) or "(aucun)"
         raise UploadRefused(f"« {name} » est en dehors des dossiers autorisés ({shown}).")
+    if root_of(real, excluded) is not None:
+        raise UploadRefused(f"« {name} » est un fichier de l'application eCandidat, pas l'un de vos documents : "
+                            "choisissez un autre fichier.")
     try:
         st = os.stat(real)
     except OSError:

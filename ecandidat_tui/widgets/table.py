@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowRenderables, default_cell_formatter
 
-from ..services.display import safe_text
+from ..display import safe_text
 
 _EMPTY = Text(no_wrap=True, end="")
 

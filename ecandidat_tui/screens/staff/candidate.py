@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from ...services.display import safe_text
+from ...display import safe_text
 from ...services.staff_views import CandidateAdminView
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer

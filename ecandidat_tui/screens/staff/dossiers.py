@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Decision, StatutDossier, StatutPiece
-from ...services.display import safe_text
+from ...display import safe_text
 from ...services.staff_views import CandidatureSummary, StaffRecap
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer

@@ -65,6 +65,26 @@ def is_safe(text: str, *, multiline: bool = False) -> bool:
     return safe_text(text, multiline=multiline) == text
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_cell(value: object) -> object:
+    """A spreadsheet cell that is never a formula (OWASP "CSV injection"), its text made safe.
+
+    Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return (also
+    after spaces) gets a leading `'`, which spreadsheets show as text; a
+    number stays a number.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    text = safe_text(value)
+    if value[:1] in ("\t", "\r") or text.lstrip()[:1] in _FORMULA_START:
+        return "'" + text
+    return text
+
+
 class SafeFormatter(logging.Formatter):
     """A log formatter whose lines never carry a control from data.
 
@@ -84,4 +104,4 @@ class SafeFormatter(logging.Formatter):
         return super().format(safe)
 
 
-__all__ = ["NEWLINE_MARK", "SafeFormatter", "is_safe", "safe_text"]
+__all__ = ["NEWLINE_MARK", "SafeFormatter", "csv_cell", "is_safe", "safe_text"]
