@@ -53,6 +53,7 @@ class FormationCandidaturesScreen(StaffScreen):
     def __init__(self, formation_code: str) -> None:
         super().__init__()
         self.formation_code = formation_code
+        self.asked_overwrite = False
 
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
@@ -81,6 +82,9 @@ class FormationCandidaturesScreen(StaffScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
+        if self.asked_overwrite:  # back from "replace the file?": the list did not change
+            self.asked_overwrite = False
+            return
         self.reload()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -133,6 +137,8 @@ class FormationCandidaturesScreen(StaffScreen):
 
     def exported(self, result: ExportResult | TargetExists) -> None:
         if isinstance(result, TargetExists):
+            # Its answer starts the export; a reload on resume would cancel it (one staff call at a time).
+            self.asked_overwrite = True
             self.app.push_screen(ConfirmModal(f"{result.message} Le remplacer par cet export ?",
                                               title="Fichier existant", yes="Remplacer", no="Annuler"),
                                  lambda yes: self.export(overwrite=True) if yes else None)
