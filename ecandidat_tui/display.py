@@ -2,8 +2,8 @@
 
 A name, a comment, a catalog label or a file name may hold terminal control
 sequences (ESC, CSI, OSC: a candidate's file name could set the staff
-terminal's title), C0/C1 controls, bidi overrides (`U+202E` makes
-"<U+202E>fdp.exe.pdf" look like a PDF) or newlines. Neither Rich nor Textual
+terminal's title), C0/C1 controls, bidi overrides (`U+202E` shows the
+program "cv<U+202E>fdp.exe" as "cvexe.pdf") or newlines. Neither Rich nor Textual
 removes ESC from text, so everything a person typed or imported goes through
 `safe_text` before it reaches a widget, the CSV export, the PDF dossier or
 the log. Nothing is silently dropped: a control is shown visibly, in ASCII so
