@@ -19,6 +19,7 @@ from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.domain import StatutPiece
 from ecandidat_tui.display import SafeFormatter, csv_cell, is_safe, safe_text
 from ecandidat_tui.screens.recap import RecapScreen
+from ecandidat_tui.services.catalog import CatalogImportError
 from ecandidat_tui.services.uploads import UploadRefused
 from ecandidat_tui.store import migrate
 from ecandidat_tui.store.models import PieceSubmission
@@ -238,3 +239,23 @@ def test_pdf_dossier_carries_no_control(ecandidat):
     extracted = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     assert_no_control(extracted)
     assert "^[]0;pwned" in extracted
+
+
+def test_a_catalog_label_with_controls_is_refused_and_nothing_imported(ecandidat_both, tmp_path):
+    """Catalog labels are shown on every candidate's terminal: an import holding a control is refused."""
+    catalog = ecandidat_both.services.catalog
+    header = ("centre_code,centre_libelle,commission_code,commission_libelle,formation_code,titre,"
+              "date_debut_depot,date_fin_depot,date_limite_retour")
+    row = "LANG,Institut des Langues{},LANG-LIC,Commission,LIC-IT,Licence Italien{},2026-03-01,2026-04-30,2026-05-07"
+    path = tmp_path / "catalog.csv"
+    path.write_text(f"{header}\n{row.format(TITLE, RLO)}\n", encoding="utf-8")
+    before = catalog.counts()
+    with pytest.raises(CatalogImportError) as caught:
+        catalog.import_file(path)
+    assert caught.value.errors == [
+        "line 2: centre_libelle: holds a control character or a bidi override: Institut des Langues^[]0;pwned^G",
+        "line 2: titre: holds a control character or a bidi override: Licence Italien<U+202E>",
+    ]
+    assert catalog.counts() == before
+    path.write_text(f"{header}\n{row.format('', '')}\n", encoding="utf-8")
+    assert catalog.import_file(path).formations == 1
