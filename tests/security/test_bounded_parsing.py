@@ -3,7 +3,7 @@
 The Aperçu reads a stored file's page count or image size. A 400 KiB PDF
 whose catalog sits in a deflate bomb (it inflates to 400 MiB) must cost a
 few MiB and a moment, and say "nombre de pages inconnu"; an image claiming
-20 000 × 20 000 pixels is never decoded.
+20 000 x 20 000 pixels is never decoded.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def bomb_pdf() -> bytes:
 
 
 def huge_png(width: int = 20_000, height: int = 20_000) -> bytes:
-    """A PNG header claiming width × height, its pixels a deflate bomb never to be inflated."""
+    """A PNG header claiming width x height, its pixels a deflate bomb never to be inflated."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
