@@ -274,7 +274,8 @@ class RecapScreen(Screen[bool]):
         first = " — ".join(p for p in (recap.commission_libelle, recap.contact_adresse) if p)
         second = " · ".join(p for p in (recap.contact_telephone and f"Tél. : {recap.contact_telephone}",
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
-        self.query_one("#recap-contact", Static).update(safe_text("\n".join(p for p in (first, second) if p), multiline=True))
+        contact = "\n".join(p for p in (first, second) if p)
+        self.query_one("#recap-contact", Static).update(safe_text(contact, multiline=True))
 
         table = self._fill_pieces(recap)
         if first_show:
