@@ -21,7 +21,7 @@ from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
 from ..display import safe_text
-from ..services.errors import ConcurrentEdit, DomainError
+from ..services.errors import ConcurrentEdit, DomainError, TargetExists
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
@@ -581,16 +581,30 @@ class RecapScreen(Screen[bool]):
 
         self.app.push_screen(DownloadDialog(name, roots, kiosk=settings.kiosk), chosen)
 
+    def _ask_replace(self, exists: TargetExists, folder: str) -> None:
+        self._busy(False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._download_worker("save", folder, overwrite=True)
+
+        self.app.push_screen(ConfirmModal(f"{exists.message} Le remplacer ?", title="Fichier existant",
+                                          yes="Remplacer", no="Annuler"), answered)
+
     @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
-    def _download_worker(self, how: str, folder: str) -> None:
+    def _download_worker(self, how: str, folder: str, overwrite: bool = False) -> None:
         pdf = self.app.services.dossier_pdf
         try:
             if how == "mail":
                 to = pdf.mail_to_candidate(self.account_id, self.candidature_id)
                 message = f"Votre dossier vous a été envoyé par courriel ({to})."
             else:
-                path = pdf.save_to(self.account_id, self.candidature_id, folder)
+                path = pdf.save_to(self.account_id, self.candidature_id, folder, overwrite=overwrite)
                 message = f"Dossier enregistré : {path}"
+        except TargetExists as exc:
+            self.app.call_from_thread(self._ask_replace, exc, folder)
+            return
         except DomainError as exc:
             self.app.call_from_thread(self._refused, exc)
             return

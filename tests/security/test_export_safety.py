@@ -2,7 +2,8 @@
 
 A CSV cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
 neutralised (OWASP "CSV injection"): a spreadsheet shows it as text, never
-runs it. An export never replaces an existing file without asking.
+runs it. An export (the staff CSV, a piece saved by staff, the candidate's
+PDF dossier) never replaces an existing file without asking.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input
 
+from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.display import csv_cell
 from ecandidat_tui.services.errors import TargetExists
 from ecandidat_tui.store.models import AuditLog
@@ -125,3 +127,61 @@ async def test_the_console_asks_before_replacing_a_file(ecandidat, tmp_path):
         await wait_until(pilot, lambda: "exportée" in text_of(app, "#staff-formation-status"), timeout=5)
         assert f"{len(HOSTILE)} candidature(s) exportée(s) dans {target}" in text_of(app, "#staff-formation-status")
     assert len(read_csv(target)) == len(HOSTILE) and len(exports(h)) == 1
+
+
+# ------------------------------------------------------- the PDF dossier
+
+
+def test_the_dossier_pdf_never_replaces_a_file_unasked(ecandidat, tmp_path):
+    h = ecandidat
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    cid = h.seed_candidature(cand.account_id)
+    pdf = h.services.dossier_pdf
+    folder = tmp_path / "cle-usb"
+    folder.mkdir()
+    first = pdf.save_to(cand.account_id, cid, folder)
+    first.write_bytes(b"mes annotations")
+    with pytest.raises(TargetExists) as caught:
+        pdf.save_to(cand.account_id, cid, folder)
+    assert caught.value.message == f"Le fichier {first} existe déjà." and caught.value.field == "folder"
+    assert first.read_bytes() == b"mes annotations"
+    assert [p.name for p in folder.iterdir()] == [first.name]  # no temporary file left
+    assert pdf.save_to(cand.account_id, cid, folder, overwrite=True).read_bytes().startswith(b"%PDF-")
+
+
+async def save_dossier(app, pilot):
+    await click_visible(app, pilot, "#recap-download")
+    await pilot.click("#download-save")
+    await settle(app, pilot)
+
+
+async def test_the_candidate_is_asked_before_the_dossier_replaces_a_file(ecandidat):
+    h = ecandidat
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    cid = h.seed_candidature(cand.account_id)
+    root = h.settings.effective_upload_roots()[0]
+    existing = h.services.dossier_pdf.save_to(cand.account_id, cid, root)
+    existing.write_bytes(b"mes annotations")
+    app = h.app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+        await settle(app, pilot)
+        app.screen.show_tab("tab-candidatures")
+        await settle(app, pilot)
+        app.screen.query_one("#candidatures-table").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        question = f"Le fichier {existing} existe déjà. Le remplacer ?"
+        await save_dossier(app, pilot)
+        assert text_of(app, "#confirm-message") == question
+        await pilot.click("#confirm-no")
+        await settle(app, pilot)
+        assert existing.read_bytes() == b"mes annotations" and not app.screen.query("#confirm-message")
+        await save_dossier(app, pilot)
+        assert text_of(app, "#confirm-message") == question
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+        assert any(n.message == f"Dossier enregistré : {existing}" for n in app._notifications)
+    assert existing.read_bytes().startswith(b"%PDF-")
