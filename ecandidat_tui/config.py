@@ -80,6 +80,23 @@ class Settings:
         """Where the file picker may look: removable media in kiosk mode."""
         return list(self.kiosk_roots if self.kiosk else self.upload_roots)
 
+    def app_owned_paths(self) -> list[Path]:
+        """The application's own files and folders, which no upload may read.
+
+        The default upload root (the user's home) holds the data folder, the
+        database and the mail folder, where other candidates' dossiers wait:
+        a file from there is refused whatever the roots say. Under
+        `ECANDIDAT_HOME` the folder is shared with the person's files (the
+        roots may lie in it), so only the application's entries are listed.
+        """
+        owned = [self.mail_dir, self.log_dir, self.data_dir / "cache", self.config_dir / "config.toml",
+                 self.config_dir / "mail-templates", self.config_dir / "content"]
+        if self.home is None:
+            owned += [self.data_dir, self.config_dir]
+        if self.db_path is not None:
+            owned += [self.db_path.with_name(self.db_path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        return owned
+
     def masked(self) -> dict[str, str]:
         """Every setting as text, secrets replaced, for `config show`."""
         shown: dict[str, str] = {}

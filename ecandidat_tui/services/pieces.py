@@ -114,7 +114,8 @@ class PieceService:
             if sub.statut == StatutPiece.NON_CONCERNE:
                 raise Forbidden("Vous avez déclaré ne pas être concerné par cette pièce : "
                                 "annulez d'abord cette déclaration.", "piece")
-        checked = check_upload(path, self.allowed_roots(), self.ctx.settings.upload_max_bytes)
+        settings = self.ctx.settings
+        checked = check_upload(path, self.allowed_roots(), settings.upload_max_bytes, settings.app_owned_paths())
         with self.ctx.db.session() as s:
             sub, ptype, cand, formation = self._editable(s, account_id, submission_id, expected_version)
             if sub.statut == StatutPiece.NON_CONCERNE:

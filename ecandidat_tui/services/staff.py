@@ -40,7 +40,8 @@ from ..store.models import (
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
+from ..display import csv_cell
+from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
 from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
@@ -508,11 +509,15 @@ class StaffService:
         name = Path(piece.file_name).name or f"piece-{piece_id}"
         target = target_dir / name
         stem, suffix, n = target.stem, target.suffix, 1
-        while target.exists():
-            n += 1
-            target = target_dir / f"{stem}-{n}{suffix}"
         try:
-            target.write_bytes(piece.data)
+            while True:  # never replace a file: "x" creates, or fails when the name is taken
+                try:
+                    with target.open("xb") as fh:
+                        fh.write(piece.data)
+                    break
+                except FileExistsError:
+                    n += 1
+                    target = target_dir / f"{stem}-{n}{suffix}"
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-save-folder") from None
         with self.ctx.db.session() as s:
@@ -793,24 +798,26 @@ class StaffService:
                   "Dernière modification")
 
     def formation_csv(self, rows: Sequence[FormationCandidatureRow]) -> str:
-        """The CSV text (without BOM) for `rows`: `;`-separated, dates dd/mm/yyyy."""
+        """The CSV text (without BOM) for `rows`: `;`-separated, dates dd/mm/yyyy, no cell a formula."""
         out = io.StringIO()
         writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
         writer.writerow(self.CSV_HEADER)
         for r in rows:
-            writer.writerow([
+            writer.writerow([csv_cell(cell) for cell in (
                 r.login, r.nom, r.prenom, r.mail, r.ine or "", _fr_date(r.date_naissance),
                 r.bac_annee or "", r.bac_serie or "", r.bac_mention or "", r.statut.label,
                 r.decision.label if r.decision else "", r.decision_rang or "",
                 "Oui" if r.decision_validated else "Non", _fr_datetime(r.created_at),
                 _fr_datetime(r.transmitted_at), _fr_datetime(r.updated_at),
-            ])
+            )])
         return out.getvalue()
 
     def export_formation_csv(self, principal: StaffPrincipal, formation_code: str, path: str | Path,
                              statut: StatutDossier | str | None = None,
-                             decision: Decision | str | None = None) -> ExportResult:
-        """Write the (filtered) candidatures as CSV, UTF-8 with BOM; a folder gets a default name."""
+                             decision: Decision | str | None = None, overwrite: bool = False) -> ExportResult:
+        """Write the (filtered) candidatures as CSV, UTF-8 with BOM; a folder gets a default name.
+
+        An existing file is replaced only with `overwrite` (TargetExists otherwise: the screen asks)."""
         raw = str(path or "").strip()
         if not raw:
             raise DomainError("Indiquez le fichier ou le dossier où enregistrer l'export.", "staff-export-path")
@@ -822,8 +829,12 @@ class StaffService:
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             rows = self._formation_rows(s, current, formation_code, statut, decision)
+        text = self.formation_csv(rows)
         try:
-            target.write_text(self.formation_csv(rows), encoding="utf-8-sig", newline="")
+            with target.open("w" if overwrite else "x", encoding="utf-8-sig", newline="") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise TargetExists(target, "staff-export-path") from None
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-export-path") from None
         with self.ctx.db.session() as s:

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Decision, StatutDossier, StatutPiece
+from ...display import safe_text
 from ...services.staff_views import CandidatureSummary, StaffRecap
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
@@ -163,7 +164,7 @@ class DossierReviewScreen(StaffScreen):
             lines.append(f"Réponse du candidat : {recap.confirmation}")
         lines.append(f"Date limite de retour : {fmt_date(recap.date_limite_retour)}    "
                      f"Jury : {fmt_date(recap.date_jury)}")
-        self.query_one("#staff-recap-info", Static).update("\n".join(lines))
+        self.query_one("#staff-recap-info", Static).update(safe_text("\n".join(lines), multiline=True))
         known = {p.id for p in recap.pieces}
         self.selected &= known
         table = self.query_one("#staff-pieces", DataTable)
@@ -202,7 +203,7 @@ class DossierReviewScreen(StaffScreen):
         elif piece.blob_sha256 is None:
             details.update(f"{piece.libelle} : aucun fichier déposé.")
         else:
-            details.update(f"Fichier : {piece.file_name} — {piece.mime}, {piece.size} octets, "
+            details.update(f"Fichier : {safe_text(piece.file_name)} — {piece.mime}, {piece.size} octets, "
                            f"empreinte {piece.blob_sha256[:12]}…")
 
     def action_toggle_piece(self) -> None:
