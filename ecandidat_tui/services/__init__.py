@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..mail.dispatch import Dispatcher
     from .accounts import AccountService
     from .candidatures import CandidatureService
+    from .centre_list import CentreListService
     from .catalog import CatalogService
     from .directory import DirectoryService
     from .dossier_pdf import DossierPdfService
@@ -99,6 +100,12 @@ class Services:
         from .dossier_pdf import DossierPdfService
 
         return DossierPdfService(self.ctx)
+
+    @cached_property
+    def centre_list(self) -> "CentreListService":
+        from .centre_list import CentreListService
+
+        return CentreListService(self.ctx)
 
     @cached_property
     def reminders(self) -> "ReminderService":

@@ -184,6 +184,25 @@ def _fr_datetime(value: datetime | None) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def current_principal(session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
+    """The principal as the store knows it now; Forbidden if disabled or its role is not in `roles`."""
+    if not isinstance(principal, StaffPrincipal):
+        raise Forbidden(MSG_FORBIDDEN)
+    user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
+    if user is None or user.disabled:
+        raise Forbidden("Ce compte du personnel est désactivé ou inconnu.")
+    current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
+    if current.role not in roles:
+        raise Forbidden(MSG_FORBIDDEN)
+    return current
+
+
+def check_centre(principal: StaffPrincipal, centre_code: str) -> None:
+    """A gestionnaire acts on their centres only; an administrator on all."""
+    if principal.role == Role.GESTIONNAIRE and centre_code not in principal.centres:
+        raise Forbidden(MSG_FORBIDDEN_CENTRE)
+
+
 # --------------------------------------------------------------- service
 
 
@@ -205,24 +224,10 @@ class StaffService:
     # ------------------------------------------------------- role checks
 
     def _principal(self, session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
-        """The principal as the store knows it now; Forbidden if its role is not in `roles`."""
-        if not isinstance(principal, StaffPrincipal):
-            raise Forbidden(MSG_FORBIDDEN)
-        user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
-        if user is None or user.disabled:
-            raise Forbidden("Ce compte du personnel est désactivé ou inconnu.")
-        current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
-        if current.role not in roles:
-            raise Forbidden(MSG_FORBIDDEN)
-        return current
+        return current_principal(session, principal, *roles)
 
     def _audit(self, session: Session, principal: StaffPrincipal, action: str, **kwargs: Any) -> None:
         self.ctx.audit(session, "staff", principal.login, action, **kwargs)
-
-    @staticmethod
-    def _check_centre(principal: StaffPrincipal, centre_code: str) -> None:
-        if principal.role == Role.GESTIONNAIRE and centre_code not in principal.centres:
-            raise Forbidden(MSG_FORBIDDEN_CENTRE)
 
     # ------------------------------------------------------- staff users
 
@@ -457,7 +462,7 @@ class StaffService:
         row = s.exec(self._candidature_query().where(Candidature.id == candidature_id)).first()
         if row is None:
             raise NotFound("Cette candidature n'existe plus.")
-        self._check_centre(current, row[3])
+        check_centre(current, row[3])
         return row
 
     def staff_recap(self, principal: StaffPrincipal, candidature_id: int) -> StaffRecap:
@@ -765,7 +770,7 @@ class StaffService:
         if row is None:
             raise NotFound(f"Formation inconnue : {formation_code}")
         formation, centre = row
-        self._check_centre(current, centre)
+        check_centre(current, centre)
         query = (select(Candidature, Account, InformationsPerso.ine, InformationsPerso.date_naissance,
                         Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
                  .join(Account, Account.id == Candidature.account_id)

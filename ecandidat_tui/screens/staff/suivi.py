@@ -2,6 +2,7 @@
 
 Gestionnaires see their centres, administrators all. What is "en attente"
 (created, not transmitted) is what the commission has still to expect.
+Entrée on a line opens the centre's candidatures (`centre.py`).
 """
 
 from __future__ import annotations
@@ -64,3 +65,12 @@ class SuiviScreen(StaffScreen):
             f"{len(report.formations)} formation(s), {report.total.total} candidature(s) ; "
             f"{report.total.en_attente} en attente de transmission.")
         table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Entrée on a line: every candidature of its centre (of its formation, on a formation's line)."""
+        event.stop()
+        centre, _, formation = str(event.row_key.value).partition("/")
+        if centre:
+            from .centre import CentreCandidaturesScreen
+
+            self.app.push_screen(CentreCandidaturesScreen(centre, formation or None))

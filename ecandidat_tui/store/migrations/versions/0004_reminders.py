@@ -1,7 +1,7 @@
 """reminders sent before the date limite de retour
 
 Revision ID: 0004_reminders
-Revises: 0001_initial
+Revises: 0002_safe_file_names
 Create Date: 2026-12-06 07:40:00
 
 One row per candidature and delay (in days) whose reminder went to the
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0004_reminders'
-down_revision = '0001_initial'
+down_revision = '0002_safe_file_names'
 branch_labels = None
 depends_on = None
 
