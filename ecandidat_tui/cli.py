@@ -151,6 +151,16 @@ def cmd_mail_send(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not (report.failed or report.retrying) else EXIT_FAILURE
 
 
+def cmd_mail_remind(args: argparse.Namespace, settings: Settings) -> int:
+    services = _mail_services(settings)
+    try:
+        report = services.reminders.send_reminders()
+    finally:
+        services.close()
+    print(report.summary())
+    return 0
+
+
 # ------------------------------------------------------- staff accounts
 
 
@@ -279,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     add("show", cmd_mail_show, "show one mail", mail).add_argument("id", type=int)
     add("send", cmd_mail_send, "deliver pending mails now", mail)
+    add("remind", cmd_mail_remind, "queue the reminders before the date limite de retour (cron, daily)", mail)
 
     staff_user = sub.add_parser("staff-user", help="staff accounts").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = add("add", cmd_staff_user_add, "create a staff user (password prompted twice)", staff_user)

@@ -69,6 +69,7 @@ class Settings:
     demo_catalog: bool = True
     directory_backend: str = "local"
     mail_dispatch_seconds: float = 15.0
+    reminder_days: list[int] = field(default_factory=lambda: [7, 1])  # `mail remind`: days before the deadline
 
     @property
     def db_path(self) -> Path | None:
@@ -84,6 +85,23 @@ class Settings:
     def effective_upload_roots(self) -> list[Path]:
         """Where the file picker may look: removable media in kiosk mode."""
         return list(self.kiosk_roots if self.kiosk else self.upload_roots)
+
+    def app_owned_paths(self) -> list[Path]:
+        """The application's own files and folders, which no upload may read.
+
+        The default upload root (the user's home) holds the data folder, the
+        database and the mail folder, where other candidates' dossiers wait:
+        a file from there is refused whatever the roots say. Under
+        `ECANDIDAT_HOME` the folder is shared with the person's files (the
+        roots may lie in it), so only the application's entries are listed.
+        """
+        owned = [self.mail_dir, self.log_dir, self.data_dir / "cache", self.config_dir / "config.toml",
+                 self.config_dir / "mail-templates", self.config_dir / "content"]
+        if self.home is None:
+            owned += [self.data_dir, self.config_dir]
+        if self.db_path is not None:
+            owned += [self.db_path.with_name(self.db_path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        return owned
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, secrets replaced, for `config show`."""
@@ -145,6 +163,11 @@ def _convert(key: str, raw: Any, source: str) -> Any:
             return value
         if kind == "Path":
             return Path(str(raw)).expanduser()
+        if kind == "list[int]":
+            items = raw if isinstance(raw, list) else [i for i in str(raw).replace(",", " ").split() if i]
+            if any(isinstance(i, (bool, float)) for i in items):
+                raise ValueError
+            return [int(i) for i in items]
         if kind == "list[Path]":
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
             if not all(isinstance(i, str) for i in items):
@@ -178,6 +201,10 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         fail("mail_dispatch_seconds", "must be positive")
     if settings.smtp_timeout <= 0:
         fail("smtp_timeout", "must be positive")
+    if not settings.reminder_days or any(not 1 <= d <= 365 for d in settings.reminder_days):
+        fail("reminder_days", "a list of delays between 1 and 365 days (e.g. [7, 1])")
+    if len(set(settings.reminder_days)) != len(settings.reminder_days):
+        fail("reminder_days", "a delay is listed twice")
     local, at, domain = settings.mail_from.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in settings.mail_from):
         fail("mail_from", f"{settings.mail_from!r} is not a mail address")

@@ -84,6 +84,7 @@ class MailKind(StrEnum):
     CONFIRMATION = "confirmation"
     DESISTEMENT = "desistement"
     DOSSIER_PDF = "dossier_pdf"
+    REMINDER = "reminder"
 
 
 _LABELS: dict[StrEnum, str] = {

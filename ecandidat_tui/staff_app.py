@@ -3,7 +3,7 @@
 Same services and database as the kiosks. The staff login screen paints
 first while the services are prepared in a thread worker; after login the
 search screen is the base of the session. Global keys (shown in the footer):
-F5 Formations (gestionnaires, admins), F6 Journal (admins), F8 Personnel
+F5 Formations and F7 Suivi des dossiers (gestionnaires, admins), F6 Journal (admins), F8 Personnel
 (admins), F10 Déconnexion,
 Échap goes back one screen, Ctrl+Q quits. Roles are enforced by
 `StaffService`; the app only hides what a role cannot use.
@@ -38,6 +38,8 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
         Binding("f5", "formations", "Formations", id="staff-nav-formations",
                 tooltip="Candidatures par formation et export CSV"),
         Binding("f6", "audit", "Journal", id="staff-nav-audit", tooltip="Journal des actions (administrateurs)"),
+        Binding("f7", "suivi", "Suivi", id="staff-nav-suivi",
+                tooltip="Dossiers en attente, reçus et décisions, par formation"),
         Binding("f8", "staff_users", "Personnel", id="staff-nav-users",
                 tooltip="Membres du personnel (administrateurs)"),
         Binding("f10", "deconnexion", "Déconnexion", id="staff-nav-deconnexion",
@@ -77,10 +79,10 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
     # ---------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("formations", "audit", "staff_users", "deconnexion"):
+        if action in ("formations", "suivi", "audit", "staff_users", "deconnexion"):
             if self.principal is None or isinstance(self.screen, ModalScreen):
                 return False
-            if action == "formations":
+            if action in ("formations", "suivi"):
                 return self.principal.role in ("gestionnaire", "admin")
             if action in ("audit", "staff_users"):
                 return self.principal.role == "admin"
@@ -95,6 +97,12 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
 
         self._back_to_search()
         self.push_screen(FormationListScreen())
+
+    def action_suivi(self) -> None:
+        from .screens.staff.suivi import SuiviScreen
+
+        self._back_to_search()
+        self.push_screen(SuiviScreen())
 
     def action_audit(self) -> None:
         from .screens.staff.audit import AuditScreen

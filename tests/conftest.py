@@ -132,6 +132,17 @@ def ecandidat_pg(pg_migrated_url: str, tmp_path: Path):
     harness.services.close()
 
 
+@pytest.fixture
+def ecandidat_both(engine_name: str, request: pytest.FixtureRequest, tmp_path: Path):
+    """Like `ecandidat` (no demo catalog), once on SQLite and once on PostgreSQL."""
+    from ecandidat_tui.testing import make_harness
+
+    url = {} if engine_name == "sqlite" else {"database_url": request.getfixturevalue("pg_migrated_url")}
+    harness = make_harness(tmp_path / "home", demo_catalog=False, **url)
+    yield harness
+    harness.services.close()
+
+
 # ------------------------------------------------------------------ SMTP
 
 

@@ -38,6 +38,8 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 from textual.worker_manager import WorkerManager
 
+from ..display import SafeFormatter
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -237,5 +239,5 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     except OSError:
         return  # a read-only kiosk still runs; errors then only reach the dialog
     handler._ecandidat = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)

@@ -20,7 +20,8 @@ from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
 
 from ..services.candidatures import PieceRow, Recap, fmt_date
-from ..services.errors import ConcurrentEdit, DomainError
+from ..display import safe_text
+from ..services.errors import ConcurrentEdit, DomainError, TargetExists
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
@@ -72,7 +73,7 @@ class PiecePreviewModal(ModalScreen[None]):
         with Vertical(classes="dialog", id="preview-panel"):
             yield Static("Aperçu du fichier", classes="dialog-title")
             yield Static(_short(self.libelle, 200), id="preview-piece", markup=False)
-            yield Static(f"Nom : {f.name}\nType : {f.type_label}\nTaille : {f.size_label}\n"
+            yield Static(f"Nom : {safe_text(f.name)}\nType : {f.type_label}\nTaille : {f.size_label}\n"
                          f"{'Pages' if f.mime == 'application/pdf' else 'Dimensions'} : {f.details}",
                          id="preview-facts", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -262,7 +263,7 @@ class RecapScreen(Screen[bool]):
             info += f" · Votre réponse : {recap.confirmation_label}"
         if recap.commentaire:
             info += f"\nCommentaire : {recap.commentaire}"
-        self.query_one("#recap-informations", Static).update(info)
+        self.query_one("#recap-informations", Static).update(safe_text(info, multiline=True))
         self.query_one("#recap-limite", Static).update(
             f"Date limite de retour : {fmt_date(recap.date_limite_retour)} ({recap.days_left_label})")
         self.query_one("#recap-limite").set_class(recap.days_left < 0, "recap-limite-passee")
@@ -273,7 +274,8 @@ class RecapScreen(Screen[bool]):
         first = " — ".join(p for p in (recap.commission_libelle, recap.contact_adresse) if p)
         second = " · ".join(p for p in (recap.contact_telephone and f"Tél. : {recap.contact_telephone}",
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
-        self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
+        contact = "\n".join(p for p in (first, second) if p)
+        self.query_one("#recap-contact", Static).update(safe_text(contact, multiline=True))
 
         table = self._fill_pieces(recap)
         if first_show:
@@ -366,7 +368,7 @@ class RecapScreen(Screen[bool]):
             lines.append("Pièce commune à toutes vos candidatures.")
         if piece.lock_reason:
             lines.append(piece.lock_reason)
-        detail.update("\n".join(lines))
+        detail.update(safe_text("\n".join(lines), multiline=True))
 
     def _guard(self, allowed: bool, piece: PieceRow | None) -> bool:
         if piece is None:
@@ -579,16 +581,30 @@ class RecapScreen(Screen[bool]):
 
         self.app.push_screen(DownloadDialog(name, roots, kiosk=settings.kiosk), chosen)
 
+    def _ask_replace(self, exists: TargetExists, folder: str) -> None:
+        self._busy(False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy(True)
+                self._download_worker("save", folder, overwrite=True)
+
+        self.app.push_screen(ConfirmModal(f"{exists.message} Le remplacer ?", title="Fichier existant",
+                                          yes="Remplacer", no="Annuler"), answered)
+
     @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
-    def _download_worker(self, how: str, folder: str) -> None:
+    def _download_worker(self, how: str, folder: str, overwrite: bool = False) -> None:
         pdf = self.app.services.dossier_pdf
         try:
             if how == "mail":
                 to = pdf.mail_to_candidate(self.account_id, self.candidature_id)
                 message = f"Votre dossier vous a été envoyé par courriel ({to})."
             else:
-                path = pdf.save_to(self.account_id, self.candidature_id, folder)
+                path = pdf.save_to(self.account_id, self.candidature_id, folder, overwrite=overwrite)
                 message = f"Dossier enregistré : {path}"
+        except TargetExists as exc:
+            self.app.call_from_thread(self._ask_replace, exc, folder)
+            return
         except DomainError as exc:
             self.app.call_from_thread(self._refused, exc)
             return

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from ..mail.dispatch import Dispatcher
     from .accounts import AccountService
     from .candidatures import CandidatureService
+    from .centre_list import CentreListService
     from .catalog import CatalogService
     from .directory import DirectoryService
     from .dossier_pdf import DossierPdfService
     from .pieces import PieceService
     from .profile import ProfileService
+    from .reminders import ReminderService
     from .staff import StaffService
 
 
@@ -98,6 +100,18 @@ class Services:
         from .dossier_pdf import DossierPdfService
 
         return DossierPdfService(self.ctx)
+
+    @cached_property
+    def centre_list(self) -> "CentreListService":
+        from .centre_list import CentreListService
+
+        return CentreListService(self.ctx)
+
+    @cached_property
+    def reminders(self) -> "ReminderService":
+        from .reminders import ReminderService
+
+        return ReminderService(self.ctx)
 
     @cached_property
     def staff(self) -> "StaffService":

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from ..display import is_safe, safe_text
 from ..domain import ModeFormation
 from ..store.demo import STANDARD_PIECES, demo_catalog
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
@@ -341,6 +342,8 @@ class _Validator:
             self.error(where, name, "is required")
         elif len(value) > max_len:
             self.error(where, name, f"is longer than {max_len} characters")
+        elif not is_safe(value, multiline=True):  # shown on every terminal: see display.py
+            self.error(where, name, f"holds a control character or a bidi override: {safe_text(value)}")
         return value
 
     def code(self, where: str, name: str, value: Any) -> str:

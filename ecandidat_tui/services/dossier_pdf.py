@@ -30,7 +30,8 @@ from . import reference
 from .blobs import store_blob
 from .candidatures import CandidatureService, fmt_date
 from .context import ServiceContext
-from .errors import DomainError
+from ..display import safe_text
+from .errors import DomainError, TargetExists
 from .uploads import MIME_PDF
 
 FONT_DIRS = (
@@ -85,7 +86,7 @@ class _Writer:
         self.pdf.add_page()
 
     def text(self, value: object) -> str:
-        text = "" if value is None else str(value)
+        text = safe_text(value, multiline=True)
         if self.unicode:
             return text
         text = (text.replace("œ", "oe").replace("Œ", "OE").replace("’", "'").replace("…", "...")
@@ -141,6 +142,23 @@ class _Writer:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def _place_new(tmp: str, path: Path) -> None:
+    """Move the written `tmp` to `path`, which must not exist (FileExistsError otherwise).
+
+    A hard link fails atomically when the name is taken; a USB key's FAT has
+    no hard links, so there the name is checked just before the rename."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.replace(tmp, path)
+    else:
+        os.unlink(tmp)
 
 
 def _headings_style(family: str):
@@ -286,8 +304,11 @@ class DossierPdfService:
 
     # ------------------------------------------------------------ deliver
 
-    def save_to(self, account_id: int, candidature_id: int, folder: str | os.PathLike[str]) -> Path:
-        """Write the PDF into `folder` (in kiosk mode, only on removable media). Returns the path."""
+    def save_to(self, account_id: int, candidature_id: int, folder: str | os.PathLike[str],
+                overwrite: bool = False) -> Path:
+        """Write the PDF into `folder` (in kiosk mode, only on removable media). Returns the path.
+
+        A file of the same name is replaced only with `overwrite` (TargetExists otherwise: the screen asks)."""
         target = Path(str(folder).strip()).expanduser()
         if not str(folder).strip() or not target.is_absolute():
             raise DomainError("Indiquez le chemin complet du dossier où enregistrer le PDF.", "folder")
@@ -308,7 +329,13 @@ class DossierPdfService:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pdf.data)
-            os.replace(tmp, path)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                _place_new(tmp, path)
+        except FileExistsError:
+            os.unlink(tmp)
+            raise TargetExists(path, "folder") from None
         except OSError as exc:
             try:
                 os.unlink(tmp)

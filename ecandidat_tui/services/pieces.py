@@ -3,7 +3,14 @@
 A picked file is checked by `services.uploads` before any transaction; it is
 then stored once as a FileBlob (addressed by SHA-256) and the piece becomes
 Transmise, in one unit of work. A shared piece type (identity, photo…) is
-updated in every open candidature of the candidate that asks for it.
+updated in every candidature of the candidate that asks for it and was never
+transmitted: a transmitted dossier (Réceptionné, Complet, Incomplet, decided)
+keeps the files it was sent with, whatever happens to the others.
+
+A write first locks every candidature of the candidate (in id order, so two
+terminals of one candidate never deadlock): a transmission committed by
+another process is then seen before any piece changes, on PostgreSQL as on
+SQLite.
 """
 
 from __future__ import annotations
@@ -15,11 +22,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from ..domain import StatutPiece
+from ..domain import StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import Account, Candidature, FileBlob, Formation, PieceSubmission, PieceType
 from .blobs import store_blob
-from .candidatures import EDITABLE_DOSSIER, bump_candidature, collect_orphan_blobs, piece_lock_reason
+from .candidatures import bump_candidature, collect_orphan_blobs, piece_lock_reason
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound
 from .uploads import FileFacts, check_upload, file_facts
@@ -61,6 +68,10 @@ class PieceService:
 
     def _editable(self, s: Session, account_id: int, submission_id: int, expected_version: int
                   ) -> tuple[PieceSubmission, PieceType, Candidature, Formation]:
+        # Not read-then-write: a transmission racing this edit either commits first (and is
+        # seen here, the row being re-read under the lock) or waits for this one to commit.
+        s.exec(select(Candidature.id).where(Candidature.account_id == account_id)
+               .order_by(Candidature.id).with_for_update()).all()
         sub, ptype, cand, formation = self._load(s, account_id, submission_id)
         if sub.version != expected_version:
             raise ConcurrentEdit()
@@ -77,14 +88,15 @@ class PieceService:
         bump_candidature(s, sub.candidature_id, self.ctx.now())
 
     def _shared_siblings(self, s: Session, account_id: int, sub: PieceSubmission) -> list[PieceSubmission]:
-        """The same piece type in the candidate's other candidatures that may still change."""
+        """The same piece type in the candidate's other candidatures, never transmitted and still open."""
         today = self.ctx.today()
         rows = s.exec(
             select(PieceSubmission, Candidature, Formation)
             .join(Candidature, Candidature.id == PieceSubmission.candidature_id)
             .join(Formation, Formation.id == Candidature.formation_id)
             .where(Candidature.account_id == account_id, PieceSubmission.piece_type_id == sub.piece_type_id,
-                   PieceSubmission.id != sub.id, Candidature.statut.in_(list(EDITABLE_DOSSIER)))
+                   PieceSubmission.id != sub.id, Candidature.statut == StatutDossier.EN_ATTENTE,
+                   Candidature.transmitted_at.is_(None))
         ).all()
         return [o for o, c, f in rows if piece_lock_reason(o, c, f, today) is None]
 
@@ -102,7 +114,8 @@ class PieceService:
             if sub.statut == StatutPiece.NON_CONCERNE:
                 raise Forbidden("Vous avez déclaré ne pas être concerné par cette pièce : "
                                 "annulez d'abord cette déclaration.", "piece")
-        checked = check_upload(path, self.allowed_roots(), self.ctx.settings.upload_max_bytes)
+        settings = self.ctx.settings
+        checked = check_upload(path, self.allowed_roots(), settings.upload_max_bytes, settings.app_owned_paths())
         with self.ctx.db.session() as s:
             sub, ptype, cand, formation = self._editable(s, account_id, submission_id, expected_version)
             if sub.statut == StatutPiece.NON_CONCERNE:

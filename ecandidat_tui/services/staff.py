@@ -40,12 +40,14 @@ from ..store.models import (
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
+from ..display import csv_cell
+from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
 from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
-    CandidateHit, CandidatureSummary, ExportResult, FormationCandidatureRow, FormationRow, PieceFile,
-    PieceReview, PieceReviewResult, SearchResult, StaffPrincipal, StaffRecap, StaffSessionEnded, StaffUserView,
+    CandidateHit, CandidatureSummary, DossierCounts, ExportResult, FormationCandidatureRow, FormationCounts,
+    FormationRow, PendingCounts, PieceFile, PieceReview, PieceReviewResult, SearchResult, StaffPrincipal,
+    StaffRecap, StaffSessionEnded, StaffUserView,
 )
 
 STAFF_LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -183,6 +185,25 @@ def _fr_datetime(value: datetime | None) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def current_principal(session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
+    """The principal as the store knows it now; Forbidden if disabled or its role is not in `roles`."""
+    if not isinstance(principal, StaffPrincipal):
+        raise Forbidden(MSG_FORBIDDEN)
+    user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
+    if user is None or user.disabled:
+        raise StaffSessionEnded("Ce compte du personnel est désactivé ou inconnu.")
+    current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
+    if current.role not in roles:
+        raise Forbidden(MSG_FORBIDDEN)
+    return current
+
+
+def check_centre(principal: StaffPrincipal, centre_code: str) -> None:
+    """A gestionnaire acts on their centres only; an administrator on all."""
+    if principal.role == Role.GESTIONNAIRE and centre_code not in principal.centres:
+        raise Forbidden(MSG_FORBIDDEN_CENTRE)
+
+
 # --------------------------------------------------------------- service
 
 
@@ -204,24 +225,10 @@ class StaffService:
     # ------------------------------------------------------- role checks
 
     def _principal(self, session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
-        """The principal as the store knows it now; Forbidden if its role is not in `roles`."""
-        if not isinstance(principal, StaffPrincipal):
-            raise Forbidden(MSG_FORBIDDEN)
-        user = session.exec(select(StaffUser).where(StaffUser.login == principal.login)).first()
-        if user is None or user.disabled:
-            raise StaffSessionEnded("Ce compte du personnel est désactivé ou inconnu.")
-        current = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
-        if current.role not in roles:
-            raise Forbidden(MSG_FORBIDDEN)
-        return current
+        return current_principal(session, principal, *roles)
 
     def _audit(self, session: Session, principal: StaffPrincipal, action: str, **kwargs: Any) -> None:
         self.ctx.audit(session, "staff", principal.login, action, **kwargs)
-
-    @staticmethod
-    def _check_centre(principal: StaffPrincipal, centre_code: str) -> None:
-        if principal.role == Role.GESTIONNAIRE and centre_code not in principal.centres:
-            raise Forbidden(MSG_FORBIDDEN_CENTRE)
 
     # ------------------------------------------------------- staff users
 
@@ -471,7 +478,7 @@ class StaffService:
         row = s.exec(self._candidature_query().where(Candidature.id == candidature_id)).first()
         if row is None:
             raise NotFound("Cette candidature n'existe plus.")
-        self._check_centre(current, row[3])
+        check_centre(current, row[3])
         return row
 
     def staff_recap(self, principal: StaffPrincipal, candidature_id: int) -> StaffRecap:
@@ -524,11 +531,15 @@ class StaffService:
         name = Path(piece.file_name).name or f"piece-{piece_id}"
         target = target_dir / name
         stem, suffix, n = target.stem, target.suffix, 1
-        while target.exists():
-            n += 1
-            target = target_dir / f"{stem}-{n}{suffix}"
         try:
-            target.write_bytes(piece.data)
+            while True:  # never replace a file: "x" creates, or fails when the name is taken
+                try:
+                    with target.open("xb") as fh:
+                        fh.write(piece.data)
+                    break
+                except FileExistsError:
+                    n += 1
+                    target = target_dir / f"{stem}-{n}{suffix}"
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-save-folder") from None
         with self.ctx.db.session() as s:
@@ -735,6 +746,38 @@ class StaffService:
             rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
             return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
 
+    def pending_counts(self, principal: StaffPrincipal) -> PendingCounts:
+        """Per formation of this person's centres (all for admins): dossiers at each step, decisions by kind.
+
+        One grouped query; formations without a candidature are listed with zeros.
+        """
+        with self.ctx.db.read_session() as s:
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            query = (select(Centre.code, Formation.code, Formation.titre, Candidature.statut,
+                            Candidature.decision, func.count(Candidature.id))
+                     .join(Commission, Commission.id == Formation.commission_id)
+                     .join(Centre, Centre.id == Commission.centre_id)
+                     .join(Candidature, Candidature.formation_id == Formation.id, isouter=True)
+                     .group_by(Centre.code, Formation.code, Formation.titre, Candidature.statut,
+                               Candidature.decision))
+            if current.role == Role.GESTIONNAIRE:
+                query = query.where(Centre.code.in_(current.centres))
+            grouped: dict[tuple[str, str, str], DossierCounts] = {}
+            for centre, code, titre, statut, decision, n in s.exec(query).all():
+                key = (centre, code, titre)
+                here = DossierCounts()
+                if n:
+                    here = DossierCounts(**{StatutDossier(statut).name.lower(): n},
+                                         decisions={Decision(decision): n} if decision else {})
+                grouped[key] = grouped.get(key, DossierCounts()) + here
+        formations = tuple(FormationCounts(c, code, titre, counts)
+                           for (c, code, titre), counts in sorted(grouped.items()))
+        centres: dict[str, DossierCounts] = {}
+        for f in formations:
+            centres[f.centre_code] = centres.get(f.centre_code, DossierCounts()) + f.counts
+        total = sum(centres.values(), DossierCounts())
+        return PendingCounts(formations, tuple(centres.items()), total)
+
     def formation_candidatures(self, principal: StaffPrincipal, formation_code: str,
                                statut: StatutDossier | str | None = None,
                                decision: Decision | str | None = None) -> list[FormationCandidatureRow]:
@@ -752,7 +795,7 @@ class StaffService:
         if row is None:
             raise NotFound(f"Formation inconnue : {formation_code}")
         formation, centre = row
-        self._check_centre(current, centre)
+        check_centre(current, centre)
         query = (select(Candidature, Account, InformationsPerso.ine, InformationsPerso.date_naissance,
                         Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
                  .join(Account, Account.id == Candidature.account_id)
@@ -786,25 +829,27 @@ class StaffService:
                   "Dernière modification")
 
     def formation_csv(self, rows: Sequence[FormationCandidatureRow]) -> str:
-        """The CSV text (without BOM) for `rows`: `;`-separated, dates dd/mm/yyyy."""
+        """The CSV text (without BOM) for `rows`: `;`-separated, dates dd/mm/yyyy, no cell a formula."""
         out = io.StringIO()
         writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
         writer.writerow(self.CSV_HEADER)
         for r in rows:
-            writer.writerow([
+            writer.writerow([csv_cell(cell) for cell in (
                 r.login, r.nom, r.prenom, r.mail, r.ine or "", _fr_date(r.date_naissance),
                 r.bac_annee or "", r.bac_serie or "", r.bac_mention or "", r.statut.label,
                 r.decision.label if r.decision else "", r.decision_rang or "",
                 "Oui" if r.decision_validated else "Non", r.confirmation.label if r.confirmation else "",
                 _fr_datetime(r.created_at),
                 _fr_datetime(r.transmitted_at), _fr_datetime(r.updated_at),
-            ])
+            )])
         return out.getvalue()
 
     def export_formation_csv(self, principal: StaffPrincipal, formation_code: str, path: str | Path,
                              statut: StatutDossier | str | None = None,
-                             decision: Decision | str | None = None) -> ExportResult:
-        """Write the (filtered) candidatures as CSV, UTF-8 with BOM; a folder gets a default name."""
+                             decision: Decision | str | None = None, overwrite: bool = False) -> ExportResult:
+        """Write the (filtered) candidatures as CSV, UTF-8 with BOM; a folder gets a default name.
+
+        An existing file is replaced only with `overwrite` (TargetExists otherwise: the screen asks)."""
         raw = str(path or "").strip()
         if not raw:
             raise DomainError("Indiquez le fichier ou le dossier où enregistrer l'export.", "staff-export-path")
@@ -816,8 +861,12 @@ class StaffService:
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             rows = self._formation_rows(s, current, formation_code, statut, decision)
+        text = self.formation_csv(rows)
         try:
-            target.write_text(self.formation_csv(rows), encoding="utf-8-sig", newline="")
+            with target.open("w" if overwrite else "x", encoding="utf-8-sig", newline="") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise TargetExists(target, "staff-export-path") from None
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-export-path") from None
         with self.ctx.db.session() as s:

@@ -6,7 +6,7 @@ Screens import these (and the constants) without pulling SQL in;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -214,3 +214,45 @@ class AuditEntry:
     target_login: str | None
     candidature_id: int | None
     details: str
+
+
+@dataclass(frozen=True)
+class DossierCounts:
+    """How many candidatures stand at each step, and the decisions recorded (validated or not)."""
+
+    en_attente: int = 0  # created, not transmitted yet: what is still coming
+    receptionne: int = 0
+    complet: int = 0
+    incomplet: int = 0
+    decisions: dict[Decision, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.en_attente + self.receptionne + self.complet + self.incomplet
+
+    def by_statut(self, statut: StatutDossier) -> int:
+        return getattr(self, statut.name.lower())
+
+    def __add__(self, other: DossierCounts) -> DossierCounts:
+        return DossierCounts(
+            self.en_attente + other.en_attente, self.receptionne + other.receptionne,
+            self.complet + other.complet, self.incomplet + other.incomplet,
+            {d: self.decisions.get(d, 0) + other.decisions.get(d, 0) for d in Decision
+             if self.decisions.get(d, 0) + other.decisions.get(d, 0)})
+
+
+@dataclass(frozen=True)
+class FormationCounts:
+    centre_code: str
+    formation_code: str
+    titre: str
+    counts: DossierCounts
+
+
+@dataclass(frozen=True)
+class PendingCounts:
+    """Per formation, per centre and in all: what a commission has and what is still coming."""
+
+    formations: tuple[FormationCounts, ...]
+    centres: tuple[tuple[str, DossierCounts], ...]
+    total: DossierCounts

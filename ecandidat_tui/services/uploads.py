@@ -5,21 +5,25 @@ roots, be a regular readable non-empty file under the size cap, and be a
 PDF, JPEG or PNG by its content (magic bytes, never the name). The type of
 the file is checked with `lstat`/`stat` *before* it is opened, and it is
 opened with O_NONBLOCK, so a FIFO or a device can never hang the kiosk.
-Also gives a file's preview facts (pages, image size) without a PDF library.
+Also gives a file's preview facts (pages, image size) within memory and
+time limits (pypdf, Pillow). The name kept for display is `safe_text` of the
+file's name: no control, no bidi override.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import logging
 import os
-import re
 import stat
-import struct
-import zlib
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
+from ..display import safe_text
 from .errors import DomainError
 
 MIME_PDF = "application/pdf"
@@ -39,7 +43,7 @@ class UploadRefused(DomainError):
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """A file that passed every check, with its bytes read once."""
+    """A file that passed every check, with its bytes read once; `name` is safe to show."""
 
     path: Path
     name: str
@@ -90,19 +94,68 @@ def sniff_mime(head: bytes) -> str | None:
     return None
 
 
-def _within(path: Path, roots: Iterable[Path]) -> bool:
+def root_of(path: Path, roots: Iterable[Path]) -> Path | None:
+    """The (real) upload root `path` (a real path) lies in, or None."""
     for root in roots:
         try:
             real_root = Path(os.path.realpath(root))
         except OSError:
             continue
         if path == real_root or real_root in path.parents:
-            return True
-    return False
+            return real_root
+    return None
 
 
-def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes: int) -> CheckedFile:
-    """Every check of a picked file; raises UploadRefused with a French message."""
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_below(root: Path | None, real: Path, name: str) -> int:
+    """Open `real` from its upload root down, one folder at a time, following no link.
+
+    `real` was checked to lie in `root`, but a folder of it may be swapped for
+    a symbolic link to elsewhere before the file is opened: opening each
+    component relative to its parent's descriptor with O_NOFOLLOW refuses
+    such a link instead of reading a file from outside the roots.
+    """
+    if root is None:  # checked by the caller; kept for the type checker
+        raise UploadRefused(f"« {name} » est en dehors des dossiers autorisés.")
+    changed = UploadRefused(f"« {name} » a changé pendant la vérification (un dossier a été remplacé "
+                            "par un lien) : choisissez-le de nouveau.")
+    parts = real.relative_to(root).parts
+    if not parts:
+        raise UploadRefused(f"« {name} » est un dossier : choisissez un fichier.")
+    try:
+        fd = os.open(root, _DIR_FLAGS)
+    except OSError:
+        raise UploadRefused(f"Le fichier « {name} » ne peut pas être ouvert.") from None
+    try:
+        for part in parts[:-1]:
+            try:
+                child = os.open(part, _DIR_FLAGS | _NOFOLLOW, dir_fd=fd)
+            except OSError:
+                raise changed from None
+            os.close(fd)
+            fd = child
+        try:
+            return os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
+        except PermissionError:
+            raise UploadRefused(f"Le fichier « {name} » n'est pas lisible (droits insuffisants).") from None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOENT, errno.ENOTDIR):
+                raise changed from None
+            raise UploadRefused(f"Le fichier « {name} » ne peut pas être ouvert.") from None
+    finally:
+        os.close(fd)
+
+
+def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes: int,
+                 excluded: Iterable[Path] = ()) -> CheckedFile:
+    """Every check of a picked file; raises UploadRefused with a French message.
+
+    `excluded`: the application's own files and folders (`Settings.app_owned_paths`),
+    refused even inside a root."""
     roots = list(roots)
     text = str(path).strip()
     if not text:
@@ -126,9 +179,12 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
         real = Path(os.path.realpath(given, strict=True))
     except OSError:
         raise UploadRefused(f"« {name} » est un lien symbolique cassé : il ne mène à aucun fichier.") from None
-    if not _within(real, roots):
+    if root_of(real, roots) is None:
         shown = ", ".join(str(r) for r in roots) or "(aucun)"
         raise UploadRefused(f"« {name} » est en dehors des dossiers autorisés ({shown}).")
+    if root_of(real, excluded) is not None:
+        raise UploadRefused(f"« {name} » est un fichier de l'application eCandidat, pas l'un de vos documents : "
+                            "choisissez un autre fichier.")
     try:
         st = os.stat(real)
     except OSError:
@@ -144,20 +200,17 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
                             f"({human_size(max_bytes)}).")
     if st.st_size > max_bytes:
         raise too_big
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(real, flags)
-    except PermissionError:
-        raise UploadRefused(f"Le fichier « {name} » n'est pas lisible (droits insuffisants).") from None
-    except OSError:
-        raise UploadRefused(f"Le fichier « {name} » ne peut pas être ouvert.") from None
+    fd = _open_below(root_of(real, roots), real, name)
     digest = hashlib.sha256()
     parts: list[bytes] = []
     total = 0
     try:
         # The file could have been swapped since stat(): check the open one.
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise UploadRefused(f"« {name} » n'est pas un fichier ordinaire.")
+        if opened.st_size > max_bytes:
+            raise too_big
         while True:
             chunk = os.read(fd, CHUNK)
             if not chunk:
@@ -180,54 +233,59 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
     if mime is None:
         raise UploadRefused(f"« {name} » n'est ni un PDF, ni une image JPEG ou PNG (d'après son contenu) : "
                             "seuls ces formats sont acceptés.")
-    return CheckedFile(path=real, name=name, mime=mime, size=total, sha256=digest.hexdigest(), data=data)
+    return CheckedFile(path=real, name=safe_text(name)[:255], mime=mime, size=total, sha256=digest.hexdigest(),
+                       data=data)
 
 
 # ------------------------------------------------------------------ preview
+# A stored file is whatever a candidate chose: a PDF whose page tree sits in a
+# 400 KiB deflate bomb would inflate to hundreds of MiB. pypdf and Pillow read
+# it with their limits, lowered here: the preview costs a few MiB at most, and
+# a file past a limit shows "nombre de pages inconnu" / "dimensions inconnues".
 
-_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", re.S)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+PREVIEW_INFLATE_LIMIT = 2 * 1024 * 1024  # bytes one PDF stream may inflate to
+_PDF_LIMITS = dict(
+    zlib_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    lzw_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    run_length_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    array_based_stream_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    brotli_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    jbig2_maximum_output_length=PREVIEW_INFLATE_LIMIT,
+    image_maximum_buffer_size=PREVIEW_INFLATE_LIMIT,
+    maximum_declared_stream_length=PREVIEW_INFLATE_LIMIT,
+    zlib_maximum_recovery_input_length=PREVIEW_INFLATE_LIMIT,
+    stream_decoding_work_maximum_length=4 * PREVIEW_INFLATE_LIMIT,
+    page_tree_maximum_entries=10_000,
+    page_tree_maximum_page_entries=10_000,
+)
+# pypdf warns about a malformed file with text from the file: a candidate's
+# file is no event for the log (nor for stderr, under the terminal's screen).
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
+logging.getLogger("pypdf").propagate = False
 
 
 def pdf_page_count(data: bytes) -> int | None:
-    """Pages of a PDF by a light parse: page objects, also in compressed object streams."""
-    bodies = [data]
-    if b"/ObjStm" in data:
-        for match in _STREAM.finditer(data):
-            try:
-                bodies.append(zlib.decompress(match.group(1)))
-            except zlib.error:
-                continue
-    pages = sum(len(_PAGE.findall(body)) for body in bodies)
-    if pages:
-        return pages
-    counts = [int(a or b) for body in bodies for a, b in _COUNT.findall(body)]
-    return max(counts) if counts else None
+    """Pages of a PDF (pypdf, within `_PDF_LIMITS`), or None when it cannot tell."""
+    import pypdf
+
+    try:
+        with pypdf.apply_configuration(**_PDF_LIMITS):
+            return len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages) or None
+    except Exception:  # any malformed or hostile PDF: pages unknown
+        return None
 
 
-def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
-    """(width, height) from a PNG IHDR or a JPEG SOF header."""
-    if mime == MIME_PNG and len(data) >= 24 and data[12:16] == b"IHDR":
-        return struct.unpack(">II", data[16:24])
-    if mime == MIME_JPEG:
-        i = 2
-        while i + 4 <= len(data):
-            if data[i] != 0xFF:
-                i += 1
-                continue
-            marker = data[i + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
-                i += 1 if marker == 0xFF else 2
-                continue
-            (length,) = struct.unpack(">H", data[i + 2:i + 4])
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                if i + 9 <= len(data):
-                    height, width = struct.unpack(">HH", data[i + 5:i + 9])
-                    return width, height
-                return None
-            i += 2 + length
-    return None
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from the image's header by Pillow (nothing decoded), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+                return image.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
+        return None
 
 
 def file_facts(name: str, data: bytes, mime: str) -> FileFacts:
@@ -235,7 +293,7 @@ def file_facts(name: str, data: bytes, mime: str) -> FileFacts:
     if mime == MIME_PDF:
         pages = pdf_page_count(data)
     else:
-        size = image_size(data, mime)
+        size = image_size(data)
         if size:
             width, height = size
     return FileFacts(name=name, mime=mime, type_label=TYPE_LABELS.get(mime, mime), size=len(data),
@@ -243,4 +301,4 @@ def file_facts(name: str, data: bytes, mime: str) -> FileFacts:
 
 
 __all__ = ["CheckedFile", "FileFacts", "UploadRefused", "check_upload", "file_facts", "human_size",
-           "image_size", "pdf_page_count", "sniff_mime"]
+           "image_size", "pdf_page_count", "root_of", "sniff_mime"]

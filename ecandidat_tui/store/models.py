@@ -388,6 +388,20 @@ class AuditLog(_Table, table=True):
     details: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class ReminderSent(_Table, table=True):
+    """A reminder before the date limite de retour, sent once per candidature and delay.
+
+    The primary key makes "at most once" hold when two machines run
+    `ecandidat mail remind` at the same time: the second insert fails.
+    """
+
+    __tablename__ = "reminder_sent"
+
+    candidature_id: int = Field(foreign_key="candidature.id", primary_key=True, ondelete="CASCADE")
+    days: int = Field(primary_key=True)
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------- local student directory
 
 

@@ -11,19 +11,23 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets._data_table import RowRenderables, default_cell_formatter
 
+from ..display import safe_text
+
 _EMPTY = Text(no_wrap=True, end="")
 
 
 def _as_text(datum: object, height: int) -> object:
     """A cell's renderable. Textual reads a `str` cell as Rich markup: a file
     named "notes[bold].pdf" showed as "notes.pdf", and a comment holding
-    "[/…]" raised MarkupError while drawing. Here a `str` is plain text."""
+    "[/…]" raised MarkupError while drawing. Here a `str` is plain text, its
+    controls made visible (`safe_text`): an ESC in a file name reached the
+    terminal as is."""
     if datum is None:
         return _EMPTY
     if isinstance(datum, str):
         if height and "\n" in datum:
             datum = "\n".join(datum.split("\n")[:height])
-        return Text(datum, no_wrap=height == 1, end="")
+        return Text(safe_text(datum, multiline=height != 1), no_wrap=height == 1, end="")
     return default_cell_formatter(datum, wrap=height != 1, height=height) or _EMPTY
 
 

@@ -53,6 +53,19 @@ async def test_a_login_typed_in_one_burst_with_tab_logs_in(ecandidat):
         assert app.principal is not None and app.principal.login == "sophie"
 
 
+async def test_a_login_typed_in_one_burst_with_enter_logs_in(ecandidat):
+    """The same with Enter after the identifier, as people type it (and as the
+    pseudo-terminal benchmark does): the password never lands in Identifiant."""
+    staff = ecandidat.seed_staff("support", login="sophie")
+    app = ecandidat.staff_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await click_visible(app, pilot, "#staff-login")
+        type_ahead(app, *"sophie", "enter", *staff.password, "enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.principal is not None and app.principal.login == "sophie"
+
+
 async def test_login_refused_then_accepted(ecandidat):
     staff = ecandidat.seed_staff("support", login="sophie")
     app = ecandidat.staff_app()

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from ...display import safe_text
 from ...services.staff_views import CandidateAdminView
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
@@ -85,7 +86,7 @@ class CandidateAdminScreen(StaffScreen):
             f"INE : {view.ine or '—'}    Numéro étudiant : {view.numero_etudiant or '—'}",
             f"Candidatures : {view.candidatures}",
         ]
-        self.query_one("#staff-candidate-info", Static).update("\n".join(lines))
+        self.query_one("#staff-candidate-info", Static).update(safe_text("\n".join(lines), multiline=True))
         self.query_one("#staff-unlock", Button).disabled = not (view.locked or view.failed_attempts)
         self.query_one("#staff-delete-account", Button).disabled = view.account_valid
         self.query_one("#staff-resend-activation", Button).disabled = view.account_valid and view.mail_validated

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...domain import Decision, StatutDossier, StatutPiece
+from ...display import safe_text
 from ...services.staff_views import CandidatureSummary, PieceReviewResult, StaffRecap
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
@@ -159,7 +160,7 @@ class DossierReviewScreen(StaffScreen):
             lines.append(f"Réponse du candidat : {recap.confirmation.label}")
         lines.append(f"Date limite de retour : {fmt_date(recap.date_limite_retour)}    "
                      f"Jury : {fmt_date(recap.date_jury)}")
-        self.query_one("#staff-recap-info", Static).update("\n".join(lines))
+        self.query_one("#staff-recap-info", Static).update(safe_text("\n".join(lines), multiline=True))
         known = {p.id for p in recap.pieces}
         self.selected &= known
         table = self.query_one("#staff-pieces", DataTable)
@@ -199,12 +200,12 @@ class DossierReviewScreen(StaffScreen):
             details.update("Aucune pièce demandée.")
         else:
             if piece.blob_sha256 is None:
-                text = f"{piece.libelle} — {piece.statut.label} : aucun fichier déposé."
+                text = f"{safe_text(piece.libelle)} — {piece.statut.label} : aucun fichier déposé."
             else:
-                text = (f"{piece.libelle} — {piece.statut.label}\nFichier : {piece.file_name} — {piece.mime}, "
-                        f"{piece.size} octets, empreinte {piece.blob_sha256[:12]}…")
+                text = (f"{safe_text(piece.libelle)} — {piece.statut.label}\nFichier : {safe_text(piece.file_name)} "
+                        f"— {piece.mime}, {piece.size} octets, empreinte {piece.blob_sha256[:12]}…")
             if piece.commentaire:
-                text += f"\nCommentaire : {piece.commentaire}"
+                text += f"\nCommentaire : {safe_text(piece.commentaire)}"
             details.update(text)
 
     def action_toggle_piece(self) -> None:

@@ -8,7 +8,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ...domain import Decision, StatutDossier
+from ...services.errors import TargetExists
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
+from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
 from .common import Col, StaffScreen, compact_button, decision_text, fmt_date, fmt_datetime
@@ -58,6 +60,7 @@ class FormationCandidaturesScreen(StaffScreen):
     def __init__(self, formation_code: str) -> None:
         super().__init__()
         self.formation_code = formation_code
+        self.asked_overwrite = False
 
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
@@ -84,6 +87,9 @@ class FormationCandidaturesScreen(StaffScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
+        if self.asked_overwrite:  # back from "replace the file?": the list did not change
+            self.asked_overwrite = False
+            return
         self.reload()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -121,15 +127,28 @@ class FormationCandidaturesScreen(StaffScreen):
             event.stop()
             self.export()
 
-    def export(self) -> None:
+    def export(self, overwrite: bool = False) -> None:
         self.clear_errors()
         statut, decision = self.filters()
         path = self.query_one("#staff-export-path", Input).value
-        self.call_staff(lambda staff: staff.export_formation_csv(
-            self.app.principal, self.formation_code, path, statut, decision), self.exported,
-            field="staff-export-path")
 
-    def exported(self, result: ExportResult) -> None:
+        def call(staff) -> ExportResult | TargetExists:
+            try:
+                return staff.export_formation_csv(self.app.principal, self.formation_code, path, statut, decision,
+                                                  overwrite=overwrite)
+            except TargetExists as exc:
+                return exc
+
+        self.call_staff(call, self.exported, field="staff-export-path")
+
+    def exported(self, result: ExportResult | TargetExists) -> None:
+        if isinstance(result, TargetExists):
+            # Its answer starts the export; a reload on resume would cancel it (one staff call at a time).
+            self.asked_overwrite = True
+            self.app.push_screen(ConfirmModal(f"{result.message} Le remplacer par cet export ?",
+                                              title="Fichier existant", yes="Remplacer", no="Annuler"),
+                                 lambda yes: self.export(overwrite=True) if yes else None)
+            return
         self.set_error("staff-export-path", "")
         self.query_one("#staff-formation-status", Static).update(
             f"{result.rows} candidature(s) exportée(s) dans {result.path}")

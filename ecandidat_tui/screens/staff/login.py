@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
@@ -11,8 +12,18 @@ from .common import StaffScreen
 
 
 class StaffLoginScreen(StaffScreen):
+    # Enter in Identifiant moves to Mot de passe as the key arrives, as on the candidates'
+    # Connexion: over SSH a password typed fast (or by a password manager) behind it must
+    # not land in the visible Identifiant field.
+    BINDINGS = [Binding("enter", "password_field", show=False, priority=True)]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "password_field":  # otherwise Enter goes on to the focused widget
+            return self.focused is not None and self.focused.id == "staff-login"
         return action != "back"  # nothing to go back to
+
+    def action_password_field(self) -> None:
+        self.set_focus(self.query_one("#staff-password", Input))
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")

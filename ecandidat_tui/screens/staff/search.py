@@ -13,6 +13,7 @@ from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult, StaffSession
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
 from .common import Col, StaffScreen
+from .suivi import summary_line
 
 
 class StaffSearchScreen(StaffScreen):
@@ -26,6 +27,7 @@ class StaffSearchScreen(StaffScreen):
     def compose(self) -> ComposeResult:
         yield Static("eCandidat — console du personnel", id="app-title")
         yield self.staff_header()
+        yield Static("", id="staff-pending")
         yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
         yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
         yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
@@ -35,6 +37,27 @@ class StaffSearchScreen(StaffScreen):
     def on_mount(self) -> None:
         self.fill_table(self.query_one("#staff-results", DataTable), self.COLUMNS, [])
         self.query_one("#staff-search", Input).focus()
+        if self.app.principal.role in ("gestionnaire", "admin"):
+            self.load_pending()
+        else:
+            self.query_one("#staff-pending", Static).display = False
+
+    def on_screen_resume(self) -> None:
+        if self.app.principal is not None and self.app.principal.role in ("gestionnaire", "admin"):
+            self.load_pending()
+
+    @work(thread=True, exclusive=True, group="staff-pending", exit_on_error=False)
+    def load_pending(self) -> None:
+        """The centres' totals, as the home screen's first line (F7 gives them per formation)."""
+        try:
+            counts = self.app.services.staff.pending_counts(self.app.principal).total
+        except StaffSessionEnded as exc:
+            self.app.call_from_thread(self.app.end_session, exc.message)
+            return
+        except DomainError:
+            return  # the line is a convenience: a refusal leaves it empty
+        self.app.call_from_thread(self.query_one("#staff-pending", Static).update,
+                                  summary_line(counts) + " — F7 : suivi par formation")
 
     def action_focus_search(self) -> None:
         self.query_one("#staff-search", Input).focus()
