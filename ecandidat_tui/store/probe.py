@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-HEAD_REVISION = "0002_safe_file_names"
+HEAD_REVISION = "0004_reminders"
 _CONNECT_TIMEOUT_S = 10
 
 
