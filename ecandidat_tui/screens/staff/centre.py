@@ -32,7 +32,7 @@ STATUTS = [(s.label, s.value) for s in StatutDossier]
 DECISIONS = [("Sans décision", NONE), *((d.label, d.value) for d in Decision)]
 REPONSES = [("Sans réponse", NONE), *((c.label, c.value) for c in Confirmation)]
 SORT_OPTIONS = [(f"{label} {'↓' if desc else '↑'}", f"{key}:{'desc' if desc else 'asc'}")
-                for key, (label, _) in SORTS.items() for desc in (False, True)]
+                for key, (label, _, _) in SORTS.items() for desc in (False, True)]
 
 
 def decision_text(decision: Decision | None, rang: int | None) -> str:
