@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
@@ -21,13 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..domain import CodeKind, MailKind
-from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, OneTimeCode
+from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, LoginAttempt, OneTimeCode
 from . import account_rules as rules
+from . import throttle
 from .context import ServiceContext
 from .directory import DirectoryPerson, DirectoryService
 from .errors import DomainError, NotFound, ValidationFailed
 from .security import (
     code_lookup,
+    dummy_verify,
     hash_secret,
     needs_rehash,
     new_code,
@@ -57,12 +58,6 @@ ACTOR_STAFF = "staff"
 ACTOR_SYSTEM = "system"
 
 _LOGIN_ATTEMPTS = 20
-
-
-@cache
-def _dummy_hash() -> str:
-    """Verified when a login is unknown, so that answer takes as long as a wrong password."""
-    return hash_secret("ecandidat-dummy-password")
 
 
 # ------------------------------------------------------------ read models
@@ -212,7 +207,7 @@ class AccountService:
             if verify_secret(row.code_hash, code):
                 return row
         if not rows:
-            verify_secret(_dummy_hash(), code)  # same cost as a hit
+            dummy_verify(code)  # same cost as a hit
         return None
 
     # ---------------------------------------------------------- creation
@@ -330,35 +325,27 @@ class AccountService:
         until = self._aware(account.locked_until)
         return until is not None and until > now
 
-    def _record_failure(self, account_id: int) -> str:
-        """Count one failed login in its own transaction; the message to show.
+    def _claim(self, s: Session, key: dict, model=Account) -> throttle.Attempt:
+        """Count this login attempt before its password is checked (services/throttle.py)."""
+        return throttle.claim(s, model, key, self.ctx.now(), max_failures=self.settings.max_failed_logins,
+                              lockout=timedelta(minutes=self.settings.lockout_minutes))
 
-        The count is incremented in SQL, so two terminals failing at once both count.
-        """
-        now = self.ctx.now()
+    def _failed(self, attempt: throttle.Attempt, login: str, bad: str = MSG_BAD_CREDENTIALS) -> str:
+        """The message for a wrong password whose attempt `_claim` counted already."""
+        if attempt.locked_until is None:
+            return bad
         with self.ctx.db.session() as s:
-            account = s.get(Account, account_id)
-            if account is None:
-                return MSG_BAD_CREDENTIALS
-            if self._is_locked(account, now):
-                return self._lock_message(self._aware(account.locked_until))
-            s.exec(sa_update(Account).where(Account.id == account_id)
-                   .values(failed_attempts=Account.failed_attempts + 1)
-                   .execution_options(synchronize_session=False))
-            attempts = s.exec(select(Account.failed_attempts).where(Account.id == account_id)).one()
-            if attempts >= self.settings.max_failed_logins:
-                until = now + timedelta(minutes=self.settings.lockout_minutes)
-                s.exec(sa_update(Account).where(Account.id == account_id)
-                       .values(failed_attempts=0, locked_until=until)
-                       .execution_options(synchronize_session=False))
-                self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=account.login,
-                               until=until.isoformat())
-                return self._lock_message(until)
-        return MSG_BAD_CREDENTIALS
+            self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=login or None,
+                           until=attempt.locked_until.isoformat())
+        return self._lock_message(attempt.locked_until)
 
-    def _login_success(self, account_id: int, person: DirectoryPerson | None = None, *,
+    def _login_success(self, account_id: int, attempt: throttle.Attempt,
+                       person: DirectoryPerson | None = None, *,
                        via_ent: bool = False, verified: tuple[str, str] | None = None) -> LoginResult:
-        """`verified`: (stored hash, password) that just matched, to re-hash if it is outdated."""
+        """`verified`: (stored hash, password) that just matched, to re-hash if it is outdated.
+
+        Refused when another attempt locked the account since this one was counted.
+        """
         now = self.ctx.now()
         upgraded = None
         if verified is not None and needs_rehash(verified[0]):
@@ -366,44 +353,58 @@ class AccountService:
             # store the password again with the current ones (services/security.py).
             upgraded = hash_secret(verified[1])
         with self.ctx.db.session() as s:
-            account = self._require_id(s, account_id)
-            account.failed_attempts = 0
-            account.locked_until = None
-            account.last_login_at = now
-            if upgraded is not None and account.password_hash == verified[0]:
-                account.password_hash = upgraded  # unless the password changed meanwhile
-            if person is None and account.numero_etudiant:
-                person = self.directory.lookup(account.numero_etudiant)
-            if person is not None:
-                self._sync_from_directory(s, account, person)
-            s.add(account)
-            return LoginResult(account_id=account.id, login=account.login, nom=account.nom,
-                               prenom=account.prenom,
-                               must_change_password=account.must_change_password and not via_ent)
+            if not throttle.settle(s, Account, {"id": account_id}, attempt, now):
+                locked = True
+            else:
+                locked = False
+                account = self._require_id(s, account_id)
+                account.last_login_at = now
+                if upgraded is not None and account.password_hash == verified[0]:
+                    account.password_hash = upgraded  # unless the password changed meanwhile
+                if person is None and account.numero_etudiant:
+                    person = self.directory.lookup(account.numero_etudiant)
+                if person is not None:
+                    self._sync_from_directory(s, account, person)
+                s.add(account)
+                result = LoginResult(account_id=account.id, login=account.login, nom=account.nom,
+                                     prenom=account.prenom,
+                                     must_change_password=account.must_change_password and not via_ent)
+        if locked:
+            with self.ctx.db.read_session() as s:
+                until = self._aware(self._require_id(s, account_id).locked_until)
+            raise DomainError(self._lock_message(until), "ent_login" if via_ent else "login")
+        return result
 
     def authenticate(self, login: str, password: str) -> LoginResult:
-        """Log in with the login (numéro de dossier) and password."""
+        """Log in with the login (numéro de dossier) and password.
+
+        Known and unknown logins go the same way: one counted attempt, one
+        Argon2id check, the same messages and the same lockout.
+        """
         login = (login or "").strip().upper()
         if not login or not password:
             raise DomainError("Saisissez votre utilisateur et votre mot de passe", "login")
-        now = self.ctx.now()
-        with self.ctx.db.read_session() as s:
+        with self.ctx.db.session() as s:
             account = self._account_by_login(s, login)
             if account is None:
-                verify_secret(_dummy_hash(), password)
-                raise DomainError(MSG_BAD_CREDENTIALS, "login")
-            account_id = account.id
-            locked = self._is_locked(account, now)
-            locked_until = self._aware(account.locked_until)
-            valid = account.account_valid
-            password_hash = account.password_hash
-        if locked:
-            raise DomainError(self._lock_message(locked_until), "login")
-        if not verify_secret(password_hash or _dummy_hash(), password) or not password_hash:
-            raise DomainError(self._record_failure(account_id), "login")
+                account_id, password_hash, valid = None, None, False
+                attempt = self._claim(s, throttle.unknown_login(s, "candidate", login, self.ctx.now()),
+                                      LoginAttempt)
+            else:
+                account_id, password_hash, valid = account.id, account.password_hash, account.account_valid
+                attempt = self._claim(s, {"id": account_id})
+        if not attempt.allowed:
+            raise DomainError(self._lock_message(attempt.locked_until), "login")
+        if not password_hash:
+            dummy_verify(password)
+            raise DomainError(self._failed(attempt, login if account_id else ""), "login")
+        if not verify_secret(password_hash, password):
+            raise DomainError(self._failed(attempt, login), "login")
         if not valid:
+            with self.ctx.db.session() as s:
+                throttle.settle(s, Account, {"id": account_id}, attempt, self.ctx.now())
             raise DomainError(MSG_NOT_VALIDATED, "login")
-        return self._login_success(account_id, verified=(password_hash, password))
+        return self._login_success(account_id, attempt, verified=(password_hash, password))
 
     # ---------------------------------------------------------- ENT path
 
@@ -436,19 +437,18 @@ class AccountService:
                     nom=person.nom[: rules.NOM_MAX], prenom=person.prenom[: rules.PRENOM_MAX],
                     mail=person.mail))
             account_id = account.id
-            locked = self._is_locked(account, now)
-            locked_until = self._aware(account.locked_until)
             valid = account.account_valid
-        if locked:
-            raise DomainError(self._lock_message(locked_until), "ent_login")
-        if person is None:
             # Failures count against the linked account whichever panel is used.
-            message = self._record_failure(account_id)
-            raise DomainError(MSG_BAD_ENT_CREDENTIALS if message == MSG_BAD_CREDENTIALS else message,
-                              "ent_login")
+            attempt = self._claim(s, {"id": account_id})
+        if not attempt.allowed:
+            raise DomainError(self._lock_message(attempt.locked_until), "ent_login")
+        if person is None:
+            raise DomainError(self._failed(attempt, account.login, MSG_BAD_ENT_CREDENTIALS), "ent_login")
         if not valid:
+            with self.ctx.db.session() as s:
+                throttle.settle(s, Account, {"id": account_id}, attempt, now)
             raise DomainError(MSG_NOT_VALIDATED, "ent_login")
-        return EntOutcome(login=self._login_success(account_id, person, via_ent=True))
+        return EntOutcome(login=self._login_success(account_id, attempt, person, via_ent=True))
 
     def _sync_from_directory(self, s: Session, account: Account, person: DirectoryPerson) -> None:
         """Cursus Interne and the bac come from the student system; flag them so."""

@@ -77,6 +77,22 @@ def verify_secret(hashed: str | None, secret: str) -> bool:
         return False
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def dummy_verify(secret: str) -> bool:
+    """Verify `secret` against a hash nobody knows the secret of (always False).
+
+    Called when a login names no account, so that answer costs one Argon2id
+    check with the current parameters, as a wrong password does.
+    """
+    dummy = _dummy_hashes.get(id(_hasher))
+    if dummy is None:
+        dummy = _dummy_hashes[id(_hasher)] = _hasher.hash(secrets.token_urlsafe(16))
+    verify_secret(dummy, secret)
+    return False
+
+
 def needs_rehash(hashed: str) -> bool:
     return _hasher.check_needs_rehash(hashed)
 

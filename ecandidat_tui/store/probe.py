@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_secrets_login_attempt"
 _CONNECT_TIMEOUT_S = 10
 
 
