@@ -317,10 +317,7 @@ class StaffService:
             attempt = throttle.claim(s, model, key, now, max_failures=settings.max_failed_logins, lockout=lockout)
         if not attempt.allowed:
             raise self._staff_locked(attempt.locked_until, now)
-        if password_hash is None:
-            ok = dummy_verify(password or "")
-        else:
-            ok = verify_secret(password_hash, password or "")
+        ok = dummy_verify(password or "") if password_hash is None else verify_secret(password_hash, password or "")
         with self.ctx.db.session() as s:
             if not ok:
                 if user is not None:

@@ -9,8 +9,9 @@ lock, and a busy database waits instead of failing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine, make_url
