@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -196,6 +197,12 @@ class AccountService:
                           code_hash=code_hash, payload=payload, expires_at=expires_at,
                           created_at=self.ctx.now()))
 
+    def _use_code(self, s: Session, row: OneTimeCode, now: datetime) -> bool:
+        """Mark `row` used, unless another terminal did first (one conditional UPDATE)."""
+        used = s.exec(sa_update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
+                      .values(used_at=now).execution_options(synchronize_session=False))
+        return used.rowcount == 1
+
     def _find_code(self, s: Session, code: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
         if not code:
             return None
@@ -291,6 +298,8 @@ class AccountService:
             now = self.ctx.now()
             if self._aware(row.expires_at) <= now:
                 raise DomainError(MSG_CODE_EXPIRED, "code")
+            if not self._use_code(s, row, now):
+                raise DomainError(MSG_CODE_USED, "code")
             account = self._require_id(s, row.account_id)
             if row.kind == CodeKind.MAIL_CHANGE:
                 new_mail = json.loads(row.payload or "{}")["mail"]
@@ -303,9 +312,7 @@ class AccountService:
             account.mail_validated = True
             account.validity_deadline = None
             account.version += 1
-            row.used_at = now
             s.add(account)
-            s.add(row)
             self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.validate", target_login=account.login,
                            kind=row.kind)
             try:
@@ -544,15 +551,15 @@ class AccountService:
             now = self.ctx.now()
             if self._aware(row.expires_at) <= now:
                 raise DomainError(MSG_RESET_EXPIRED, "code")
+            if not self._use_code(s, row, now):
+                raise DomainError(MSG_RESET_USED, "code")
             account = self._require_id(s, row.account_id)
             account.password_hash = new_hash
             account.must_change_password = False
             account.failed_attempts = 0
             account.locked_until = None
             account.version += 1
-            row.used_at = now
             s.add(account)
-            s.add(row)
             self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.password_reset",
                            target_login=account.login)
             return account.login

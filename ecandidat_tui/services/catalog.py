@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import ModeFormation
-from ..store.demo import STANDARD_PIECES, demo_catalog
+from ..store.demo import STANDARD_PIECES, demo_catalog, lock_demo_load
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .context import ServiceContext
 from .errors import DomainError, NotFound
@@ -652,6 +652,7 @@ class CatalogService:
             raise CatalogImportError(v.errors)
         try:
             with self.ctx.db.session() as s:
+                lock_demo_load(s)
                 if s.execute(select(Formation.id).limit(1)).first() is not None:
                     return False
                 self._apply(s, v.doc)
