@@ -641,7 +641,7 @@ class CatalogService:
 
         One transaction. Two processes starting at once: on SQLite the write
         lock serialises them (the second sees formations and stops); on
-        PostgreSQL the loser hits a unique violation and moves on.
+        PostgreSQL an advisory lock does the same (`store.demo.lock_demo_load`).
         """
         if not self.is_empty():
             return False
