@@ -64,7 +64,17 @@ def make_engine(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_S,
     # libpq's connect_timeout is whole seconds (0 would mean "wait forever").
     connect_args.setdefault("connect_timeout", max(1, round(connect_timeout)))
     connect_args.setdefault("options", f"-c statement_timeout={max(1, round(statement_timeout * 1000))}")
-    return create_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
+
+
+def _without_row_values(context: Any) -> None:
+    """Drop PostgreSQL's DETAIL from a driver error: "Key (mail_key)=(…) already exists"
+    or "Failing row contains (…)" would put a person's data in tracebacks and logs."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str) and "\nDETAIL:" in error.args[0]:
+            error.args = (error.args[0].split("\nDETAIL:", 1)[0], *error.args[1:])
 
 
 def is_unavailable(exc: BaseException) -> bool:
