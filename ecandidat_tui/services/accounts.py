@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
@@ -61,6 +62,18 @@ _LOGIN_ATTEMPTS = 20
 
 
 # ------------------------------------------------------------ read models
+
+
+class _CodeHashes(NamedTuple):
+    """A new one-time code's salted Argon2id hash and its index (`code_lookup`)."""
+
+    hash: str
+    lookup: str
+
+
+def _hash_code(code: str) -> _CodeHashes:
+    """Both hashes of a new code, computed before the transaction that stores it."""
+    return _CodeHashes(hash_secret(code), code_lookup(code))
 
 
 @dataclass(frozen=True)
@@ -191,10 +204,10 @@ class AccountService:
             OneTimeCode.account_id == account_id, OneTimeCode.kind.in_([k.value for k in kinds]),
             OneTimeCode.used_at.is_(None)))
 
-    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: str,
+    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: _CodeHashes,
                   expires_at: datetime, payload: str | None = None) -> None:
-        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_lookup(code),
-                          code_hash=code_hash, payload=payload, expires_at=expires_at,
+        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_hash.lookup,
+                          code_hash=code_hash.hash, payload=payload, expires_at=expires_at,
                           created_at=self.ctx.now()))
 
     def _use_code(self, s: Session, row: OneTimeCode, now: datetime) -> bool:
@@ -203,11 +216,12 @@ class AccountService:
                       .values(used_at=now).execution_options(synchronize_session=False))
         return used.rowcount == 1
 
-    def _find_code(self, s: Session, code: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
+    def _find_code(self, s: Session, code: str, lookup: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
+        """The row of `code`; `lookup` is its `code_lookup`, computed before the transaction."""
         if not code:
             return None
         rows = s.exec(select(OneTimeCode).where(
-            OneTimeCode.lookup == code_lookup(code),
+            OneTimeCode.lookup == lookup,
             OneTimeCode.kind.in_([k.value for k in kinds]))).all()
         for row in rows:
             if verify_secret(row.code_hash, code):
@@ -239,7 +253,7 @@ class AccountService:
         password = new_one_time_password()
         password_hash = hash_secret(password)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         now = self.ctx.now()
         deadline = now + timedelta(days=self.settings.account_validity_days)
         for _attempt in range(_LOGIN_ATTEMPTS):
@@ -289,8 +303,9 @@ class AccountService:
         code = normalise_code(code_or_link or "")
         if not code:
             raise DomainError("Saisissez le code d'activation reçu par mail", "code")
+        lookup = code_lookup(code)  # a slow hash: not while holding the write lock
         with self.ctx.db.session() as s:
-            row = self._find_code(s, code, (CodeKind.ACTIVATION, CodeKind.MAIL_CHANGE))
+            row = self._find_code(s, code, lookup, (CodeKind.ACTIVATION, CodeKind.MAIL_CHANGE))
             if row is None:
                 raise DomainError(MSG_CODE_UNKNOWN, "code")
             if row.used_at is not None:
@@ -518,7 +533,7 @@ class AccountService:
         except ValueError as exc:
             raise DomainError(str(exc), "mail") from None
         code = new_code()
-        code_hash = hash_secret(code)  # paid whether or not the address exists
+        code_hash = _hash_code(code)  # paid whether or not the address exists
         now = self.ctx.now()
         expires = now + timedelta(hours=self.settings.reset_code_hours)
         with self.ctx.db.session() as s:
@@ -542,8 +557,9 @@ class AccountService:
         if errors:
             raise ValidationFailed(errors)
         new_hash = hash_secret(new)
+        lookup = code_lookup(code)
         with self.ctx.db.session() as s:
-            row = self._find_code(s, code, (CodeKind.RESET,))
+            row = self._find_code(s, code, lookup, (CodeKind.RESET,))
             if row is None:
                 raise DomainError(MSG_RESET_UNKNOWN, "code")
             if row.used_at is not None:
@@ -566,7 +582,7 @@ class AccountService:
 
     # -------------------------------------------------- activation codes
 
-    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: str) -> None:
+    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: _CodeHashes) -> None:
         """A new activation code for an unvalidated account; the old ones die."""
         now = self.ctx.now()
         self._drop_codes(s, account.id, CodeKind.ACTIVATION)
@@ -576,7 +592,7 @@ class AccountService:
                                 nom=account.nom, login=account.login, code=code, link=self._link(code),
                                 deadline=self._date_text(deadline))
 
-    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str, code_hash: str) -> None:
+    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str, code_hash: _CodeHashes) -> None:
         """A code validating `new_mail` for this account, mailed to that address."""
         now = self.ctx.now()
         self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
@@ -605,7 +621,7 @@ class AccountService:
         except ValueError as exc:
             raise DomainError(str(exc), "mail") from None
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._account_by_mail(s, key)
             if account is not None and not account.account_valid and account.validity_deadline is not None:
@@ -640,7 +656,7 @@ class AccountService:
         new_mail = rules.normalise_mail(new)
         key = rules.mail_key(new_mail)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_id(s, account_id)
             if account.mail_key == key:
@@ -657,10 +673,14 @@ class AccountService:
     # ------------------------------------------------------------ upkeep
 
     def purge_unvalidated(self) -> list[str]:
-        """Delete the accounts never validated before their deadline; their logins stay issued."""
+        """Delete the accounts never validated before their deadline; their logins stay issued.
+
+        Also forgets the failed logins of unknown logins not tried for a day (services/throttle.py).
+        """
         now = self.ctx.now()
         deleted: list[str] = []
         with self.ctx.db.session() as s:
+            s.exec(sa_delete(LoginAttempt).where(LoginAttempt.updated_at < now - timedelta(days=1)))
             accounts = s.exec(select(Account).where(
                 Account.account_valid.is_(False), Account.validity_deadline.is_not(None),
                 Account.validity_deadline < now)).all()
@@ -711,7 +731,7 @@ class AccountService:
 
     def resend_activation_for(self, login: str, actor: str) -> None:
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_login(s, login)
             pending = s.exec(select(OneTimeCode).where(
@@ -728,7 +748,7 @@ class AccountService:
     def force_password_reset(self, login: str, actor: str) -> None:
         """The old password stops working; a reset code goes to the candidate's address."""
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         now = self.ctx.now()
         expires = now + timedelta(hours=self.settings.reset_code_hours)
         with self.ctx.db.session() as s:
@@ -752,7 +772,7 @@ class AccountService:
             raise DomainError(str(exc), "mail") from None
         key = rules.mail_key(mail)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_login(s, login)
             if account.mail_key == key and account.mail == mail:
