@@ -338,9 +338,10 @@ class AccountService:
 
     # ------------------------------------------------------------- login
 
-    def _lock_message(self, until: datetime) -> str:
+    def _lock_message(self, until: datetime | None) -> str:
+        """`until` None: the lock ended while the answer was prepared (shown as now)."""
         return (f"Compte bloqué après {self.settings.max_failed_logins} tentatives de connexion "
-                f"infructueuses. Réessayez à partir de {self._hour_text(until)}.")
+                f"infructueuses. Réessayez à partir de {self._hour_text(until or self.ctx.now())}.")
 
     def _is_locked(self, account: Account, now: datetime) -> bool:
         until = self._aware(account.locked_until)
@@ -421,6 +422,7 @@ class AccountService:
             raise DomainError(self._failed(attempt, login if account_id else ""), "login")
         if not verify_secret(password_hash, password):
             raise DomainError(self._failed(attempt, login), "login")
+        assert account_id is not None  # an unknown login has no hash: refused above
         if not valid:
             with self.ctx.db.session() as s:
                 throttle.settle(s, Account, {"id": account_id}, attempt, self.ctx.now())
@@ -592,7 +594,8 @@ class AccountService:
                                 nom=account.nom, login=account.login, code=code, link=self._link(code),
                                 deadline=self._date_text(deadline))
 
-    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str, code_hash: _CodeHashes) -> None:
+    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str,
+                           code_hash: _CodeHashes) -> None:
         """A code validating `new_mail` for this account, mailed to that address."""
         now = self.ctx.now()
         self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)

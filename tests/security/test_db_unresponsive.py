@@ -8,6 +8,7 @@ server answers again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -70,10 +71,8 @@ class SilentServer:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def url(self, real_url: str) -> str:
         return make_url(real_url).set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)

@@ -25,7 +25,7 @@ from ecandidat_tui.services.errors import DomainError
 from ecandidat_tui.services.security import hash_secret
 from ecandidat_tui.services.staff import MSG_BAD_CREDENTIALS as MSG_STAFF_BAD_CREDENTIALS
 from ecandidat_tui.store.models import Account, AuditLog, StaffUser
-from ecandidat_tui.testing import make_harness, staff_log_in, text_of, wait_until
+from ecandidat_tui.testing import make_harness, text_of, wait_until
 
 run_at_once = runpy.run_path(str(Path(__file__).with_name("concurrent_worker.py")))["run_at_once"]
 
@@ -159,7 +159,7 @@ def test_unknown_and_known_logins_cost_and_answer_the_same(harness, monkeypatch,
     known_checks, recorder.verified = recorder.verified, []
     unknown_answers = _failures(call, unknown, 7)
 
-    assert unknown_answers == known_answers  # wrong ×4, then locked, on both
+    assert unknown_answers == known_answers  # 4 wrong, then locked, on both
     assert "N" in known_answers[-1] and known_answers[0] != known_answers[-1]
     # One Argon2id check with the same parameters per checked attempt, none once locked.
     assert recorder.verified == known_checks and len(known_checks) == 5
