@@ -9,6 +9,7 @@ than guessing it online. Engine errors and logs carry no SQL parameters.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 
@@ -22,6 +23,7 @@ from ecandidat_tui.mail.backends import MailDeliveryError
 from ecandidat_tui.mail.dispatch import Dispatcher
 from ecandidat_tui.mail.outbox import SECRET_MASK
 from ecandidat_tui.services import security
+from ecandidat_tui.store.db import Database
 from ecandidat_tui.store.models import Account, OneTimeCode, OutboxMail
 
 
@@ -105,10 +107,9 @@ def test_a_copy_of_the_codes_costs_an_argon2id_hash_per_guess(harness, monkeypat
     monkeypatch.setattr(security, "_hasher", security.production_hasher())
     started = time.perf_counter()
     security.code_lookup(code)
-    lookup_cost = time.perf_counter() - started
-    started = time.perf_counter()
-    hashlib.sha256(code.encode()).hexdigest()
-    assert lookup_cost > 0.005 and lookup_cost > 100 * (time.perf_counter() - started)
+    # Argon2id with 19 MiB takes tens of ms (a SHA-256 of 8 characters, about a microsecond);
+    # a loaded machine can only make it slower.
+    assert time.perf_counter() - started > 0.005
 
 
 def test_engine_errors_and_logs_carry_no_sql_parameters(harness, caplog):
@@ -126,3 +127,30 @@ def test_engine_errors_and_logs_carry_no_sql_parameters(harness, caplog):
     for private in (cand.mail, "Secretnom", cand.login):
         assert private not in caplog.text and private not in str(duplicate.value)  # …not their values
     assert "parameters hidden" in str(duplicate.value)
+
+
+def test_upgrading_masks_the_secrets_of_mails_already_delivered(db_url):
+    from ecandidat_tui.store.migrate import upgrade
+
+    db = Database(db_url)
+    try:
+        upgrade(db, "0001_initial")
+        body = ("Bonjour,\n\nLogin : AB12CD34\nMot de passe : xY7@secret-pw\nCode d'activation : K7M2P9QR\n\n"
+                "https://ecandidat.univ.example/#!validation/K7M2P9QR\n")
+        with db.engine.begin() as conn:
+            for status in ("sent", "pending"):
+                conn.execute(text(
+                    "INSERT INTO outbox_mail (kind, to_addr, subject, body, status, attempts, next_attempt_at, "
+                    "created_at, message_id) VALUES ('account_created', 'a@example.org', 'Création', :body, "
+                    ":status, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :status)"), {"body": body, "status": status})
+        upgrade(db)
+        with db.engine.connect() as conn:
+            bodies = dict(conn.execute(text("SELECT status, body FROM outbox_mail")).all())
+            listed = conn.execute(text("SELECT secrets FROM outbox_mail WHERE status = 'pending'")).scalar_one()
+    finally:
+        db.dispose()
+    assert bodies["pending"] == body  # still to deliver: whole, its secrets listed for masking once sent
+    assert json.loads(listed) == ["xY7@secret-pw", "K7M2P9QR", "K7M2P9QR"]
+    for secret in ("xY7@secret-pw", "K7M2P9QR"):
+        assert secret not in bodies["sent"]
+    assert "Login : AB12CD34" in bodies["sent"] and f"#!validation/{SECRET_MASK}" in bodies["sent"]
