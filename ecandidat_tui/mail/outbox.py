@@ -47,13 +47,13 @@ class Outbox:
         subject, body = self.renderer.render(kind, **context)
         if len(subject) > SUBJECT_MAX:  # a long formation title must not fail the caller's change
             subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
+        secrets = [str(context[k]) for k in SECRET_FIELDS if context.get(k)]
         row = OutboxMail(
             kind=kind.value, to_addr=to.strip(), subject=subject, body=body,
             attachment_name=attachment[0] if attachment else None,
             attachment_sha256=attachment[1] if attachment else None,
             message_id=make_msgid(domain="ecandidat-tui"),
-            secrets=json.dumps(found) if (found := [str(context[k]) for k in SECRET_FIELDS if context.get(k)])
-            else None,
+            secrets=json.dumps(secrets) if secrets else None,
         )
         session.add(row)
         return row
