@@ -63,7 +63,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from .config import ensure_dirs
 
     ensure_dirs(settings)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, connect_timeout=settings.db_connect_timeout_seconds,
+                  statement_timeout=settings.db_statement_timeout_seconds)
     try:
         ran = ensure_schema(db)
     finally:
@@ -349,6 +350,11 @@ def _database_problem(exc: BaseException, url: str) -> str | None:
         return None
     from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
+    from .services.errors import DatabaseUnavailable
+
+    if isinstance(exc, DatabaseUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__
+
     # A plain DatabaseError is e.g. SQLite's "file is not a database"; its
     # subclasses (IntegrityError, ProgrammingError, …) are bugs: traceback.
     if not (isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError):
@@ -356,6 +362,9 @@ def _database_problem(exc: BaseException, url: str) -> str | None:
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     reason = _without_password(lines[0] if lines else type(original).__name__, url)
+    if "timeout" in reason.lower() or "canceling statement" in reason.lower():
+        reason = ("la base de données ne répond pas (délai de connexion ou de requête dépassé) ; "
+                  "vérifiez le serveur puis réessayez")
     sqlite = url.startswith("sqlite")
     if not sqlite or "unable to open" in reason:
         return f"database unreachable: {reason}"

@@ -70,6 +70,9 @@ class Settings:
     directory_backend: str = "local"
     mail_dispatch_seconds: float = 15.0
     reminder_days: list[int] = field(default_factory=lambda: [7, 1])  # `mail remind`: days before the deadline
+    db_connect_timeout_seconds: float = 10.0  # PostgreSQL: a server that does not answer is an error
+    db_statement_timeout_seconds: float = 30.0
+    kiosk_unlock_attempts: int = 5  # wrong unlock codes before the kiosk refuses for lockout_minutes
 
     @property
     def db_path(self) -> Path | None:
@@ -205,6 +208,11 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         fail("reminder_days", "a list of delays between 1 and 365 days (e.g. [7, 1])")
     if len(set(settings.reminder_days)) != len(settings.reminder_days):
         fail("reminder_days", "a delay is listed twice")
+    for key in ("db_connect_timeout_seconds", "db_statement_timeout_seconds"):
+        if not 1 <= getattr(settings, key) <= 3600:
+            fail(key, "must be between 1 and 3600 seconds")
+    if not 1 <= settings.kiosk_unlock_attempts <= 100:
+        fail("kiosk_unlock_attempts", "must be between 1 and 100")
     local, at, domain = settings.mail_from.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in settings.mail_from):
         fail("mail_from", f"{settings.mail_from!r} is not a mail address")

@@ -16,6 +16,11 @@ SQLite's single writer taken up front by `BEGIN IMMEDIATE`), writes two marks:
 
 A dispatcher that dies between claim and send leaves the row pending; it is
 claimable again once the claim expires.
+
+Marking a row sent also masks the one-time secrets its body held
+(`mail.outbox.mask_secrets`): a delivered mail leaves no usable code or
+password in the store. Until then the body stays whole, so a failed attempt
+can be retried. Logs name the row and the error, never the body.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from ..store.db import Database
 from ..store.models import FileBlob, OutboxMail
 from .backends import MailBackend, MailDeliveryError
 from .message import Attachment, Message
+from .outbox import mask_secrets
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +182,9 @@ class Dispatcher:
         with self.db.session() as session:
             row = session.get(OutboxMail, row_id)
             row.status = OutboxStatus.SENT
+            if row.secrets:
+                row.body = mask_secrets(row.body, row.secrets)
+                row.secrets = None
             row.sent_at = self.clock()
             row.last_error = None
             row.attempts += 1

@@ -9,6 +9,9 @@ cancels the countdown.
 Quitting a kiosk would hand the next person a shell, so Ctrl+Q asks for the
 staff unlock code (`UnlockScreen`), checked against the Argon2id hash in the
 configuration (`kiosk_unlock_hash`, made by `ecandidat kiosk unlock-code`).
+The code is throttled like a login: after `kiosk_unlock_attempts` wrong
+codes, no code is checked for `lockout_minutes` (`unlock_throttle`, one per
+app, so closing and reopening the dialog does not reset it).
 """
 
 from __future__ import annotations
@@ -16,13 +19,28 @@ from __future__ import annotations
 import math
 import time
 from typing import Callable
+from weakref import WeakKeyDictionary
 
 from textual import events, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from ..services.security import FailureThrottle
+
+_throttles: WeakKeyDictionary[App, FailureThrottle] = WeakKeyDictionary()
+
+
+def unlock_throttle(app: App) -> FailureThrottle:
+    """The unlock code's throttle of this app (created on first use)."""
+    throttle = _throttles.get(app)
+    if throttle is None:
+        settings = app.settings  # type: ignore[attr-defined]
+        throttle = _throttles[app] = FailureThrottle(settings.kiosk_unlock_attempts,
+                                                     settings.lockout_minutes * 60)
+    return throttle
 
 
 class IdleWarningScreen(ModalScreen[bool]):
@@ -131,14 +149,20 @@ class UnlockScreen(ModalScreen[bool]):
         # Argon2id is deliberately slow: verify off the UI thread.
         from ..services.security import verify_secret
 
-        ok = bool(code) and verify_secret(self.unlock_hash, code)
-        self.app.call_from_thread(self._checked, ok)
+        throttle = unlock_throttle(self.app)
+        wait = throttle.claim() if code else 0.0
+        ok = not wait and bool(code) and verify_secret(self.unlock_hash, code)
+        if ok:
+            throttle.succeeded()
+        self.app.call_from_thread(self._checked, ok, wait)
 
-    def _checked(self, ok: bool) -> None:
+    def _checked(self, ok: bool, wait: float = 0.0) -> None:
         if ok:
             self.dismiss(True)
             return
         code = self.query_one("#unlock-code", Input)
         code.value = ""
         code.focus()
-        self.query_one("#unlock-code-error", Static).update("Code de déverrouillage incorrect.")
+        message = (f"Trop de codes incorrects : réessayez dans {math.ceil(wait / 60)} minute(s)." if wait
+                   else "Code de déverrouillage incorrect.")
+        self.query_one("#unlock-code-error", Static).update(message)

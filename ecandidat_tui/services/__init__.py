@@ -15,7 +15,7 @@ from ..mail.outbox import Outbox
 from ..mail.templates import TemplateRenderer
 from ..store.db import Database
 from .context import ServiceContext
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
+from .errors import ConcurrentEdit, DatabaseUnavailable, DomainError, Forbidden, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from ..mail.backends import MailBackend
@@ -123,7 +123,8 @@ class Services:
         """Migrate the schema and, on an empty catalog, load the demo one."""
         from ..store.migrate import ensure_schema
 
-        ensure_schema(self.db)
+        with self.db.translate_unavailable():
+            ensure_schema(self.db)
         if self.settings.demo_catalog if demo_catalog is None else demo_catalog:
             self.catalog.load_demo_if_empty()
             self.directory.load_demo_if_empty()
@@ -136,7 +137,9 @@ def build_services(settings: Settings, *, mail_backend: "MailBackend | None" = N
                    prepare: bool = True, clock=None) -> Services:
     """Everything the apps and the command line need, from settings."""
     ensure_dirs(settings)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, unavailable=lambda _exc: DatabaseUnavailable(),
+                  connect_timeout=settings.db_connect_timeout_seconds,
+                  statement_timeout=settings.db_statement_timeout_seconds)
     outbox = Outbox(TemplateRenderer(settings.config_dir / "mail-templates"))
     ctx = ServiceContext(settings=settings, db=db, outbox=outbox)
     if clock is not None:
@@ -148,6 +151,6 @@ def build_services(settings: Settings, *, mail_backend: "MailBackend | None" = N
 
 
 __all__ = [
-    "ConcurrentEdit", "DomainError", "Forbidden", "NotFound", "Services", "ServiceContext",
+    "ConcurrentEdit", "DatabaseUnavailable", "DomainError", "Forbidden", "NotFound", "Services", "ServiceContext",
     "ValidationFailed", "build_services",
 ]

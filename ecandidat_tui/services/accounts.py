@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
@@ -21,13 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..domain import CodeKind, MailKind
-from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, OneTimeCode
+from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, LoginAttempt, OneTimeCode
 from . import account_rules as rules
+from . import throttle
 from .context import ServiceContext
 from .directory import DirectoryPerson, DirectoryService
 from .errors import DomainError, NotFound, ValidationFailed
 from .security import (
     code_lookup,
+    dummy_verify,
     hash_secret,
     needs_rehash,
     new_code,
@@ -59,13 +61,19 @@ ACTOR_SYSTEM = "system"
 _LOGIN_ATTEMPTS = 20
 
 
-@cache
-def _dummy_hash() -> str:
-    """Verified when a login is unknown, so that answer takes as long as a wrong password."""
-    return hash_secret("ecandidat-dummy-password")
-
-
 # ------------------------------------------------------------ read models
+
+
+class _CodeHashes(NamedTuple):
+    """A new one-time code's salted Argon2id hash and its index (`code_lookup`)."""
+
+    hash: str
+    lookup: str
+
+
+def _hash_code(code: str) -> _CodeHashes:
+    """Both hashes of a new code, computed before the transaction that stores it."""
+    return _CodeHashes(hash_secret(code), code_lookup(code))
 
 
 @dataclass(frozen=True)
@@ -196,23 +204,30 @@ class AccountService:
             OneTimeCode.account_id == account_id, OneTimeCode.kind.in_([k.value for k in kinds]),
             OneTimeCode.used_at.is_(None)))
 
-    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: str,
+    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: _CodeHashes,
                   expires_at: datetime, payload: str | None = None) -> None:
-        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_lookup(code),
-                          code_hash=code_hash, payload=payload, expires_at=expires_at,
+        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_hash.lookup,
+                          code_hash=code_hash.hash, payload=payload, expires_at=expires_at,
                           created_at=self.ctx.now()))
 
-    def _find_code(self, s: Session, code: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
+    def _use_code(self, s: Session, row: OneTimeCode, now: datetime) -> bool:
+        """Mark `row` used, unless another terminal did first (one conditional UPDATE)."""
+        used = s.exec(sa_update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
+                      .values(used_at=now).execution_options(synchronize_session=False))
+        return used.rowcount == 1
+
+    def _find_code(self, s: Session, code: str, lookup: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
+        """The row of `code`; `lookup` is its `code_lookup`, computed before the transaction."""
         if not code:
             return None
         rows = s.exec(select(OneTimeCode).where(
-            OneTimeCode.lookup == code_lookup(code),
+            OneTimeCode.lookup == lookup,
             OneTimeCode.kind.in_([k.value for k in kinds]))).all()
         for row in rows:
             if verify_secret(row.code_hash, code):
                 return row
         if not rows:
-            verify_secret(_dummy_hash(), code)  # same cost as a hit
+            dummy_verify(code)  # same cost as a hit
         return None
 
     # ---------------------------------------------------------- creation
@@ -238,7 +253,7 @@ class AccountService:
         password = new_one_time_password()
         password_hash = hash_secret(password)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         now = self.ctx.now()
         deadline = now + timedelta(days=self.settings.account_validity_days)
         for _attempt in range(_LOGIN_ATTEMPTS):
@@ -288,8 +303,9 @@ class AccountService:
         code = normalise_code(code_or_link or "")
         if not code:
             raise DomainError("Saisissez le code d'activation reçu par mail", "code")
+        lookup = code_lookup(code)  # a slow hash: not while holding the write lock
         with self.ctx.db.session() as s:
-            row = self._find_code(s, code, (CodeKind.ACTIVATION, CodeKind.MAIL_CHANGE))
+            row = self._find_code(s, code, lookup, (CodeKind.ACTIVATION, CodeKind.MAIL_CHANGE))
             if row is None:
                 raise DomainError(MSG_CODE_UNKNOWN, "code")
             if row.used_at is not None:
@@ -297,6 +313,8 @@ class AccountService:
             now = self.ctx.now()
             if self._aware(row.expires_at) <= now:
                 raise DomainError(MSG_CODE_EXPIRED, "code")
+            if not self._use_code(s, row, now):
+                raise DomainError(MSG_CODE_USED, "code")
             account = self._require_id(s, row.account_id)
             if row.kind == CodeKind.MAIL_CHANGE:
                 new_mail = json.loads(row.payload or "{}")["mail"]
@@ -309,9 +327,7 @@ class AccountService:
             account.mail_validated = True
             account.validity_deadline = None
             account.version += 1
-            row.used_at = now
             s.add(account)
-            s.add(row)
             self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.validate", target_login=account.login,
                            kind=row.kind)
             try:
@@ -322,47 +338,36 @@ class AccountService:
 
     # ------------------------------------------------------------- login
 
-    def _lock_message(self, until: datetime) -> str:
+    def _lock_message(self, until: datetime | None) -> str:
+        """`until` None: the lock ended while the answer was prepared (shown as now)."""
         return (f"Compte bloqué après {self.settings.max_failed_logins} tentatives de connexion "
-                f"infructueuses. Réessayez à partir de {self._hour_text(until)}.")
+                f"infructueuses. Réessayez à partir de {self._hour_text(until or self.ctx.now())}.")
 
     def _is_locked(self, account: Account, now: datetime) -> bool:
         until = self._aware(account.locked_until)
         return until is not None and until > now
 
-    def _record_failure(self, account_id: int) -> str:
-        """Count one failed login in its own transaction; the message to show.
+    def _claim(self, s: Session, key: dict, model=Account) -> throttle.Attempt:
+        """Count this login attempt before its password is checked (services/throttle.py)."""
+        return throttle.claim(s, model, key, self.ctx.now(), max_failures=self.settings.max_failed_logins,
+                              lockout=timedelta(minutes=self.settings.lockout_minutes))
 
-        The count is incremented in SQL, so two terminals failing at once both count.
-        """
-        now = self.ctx.now()
+    def _failed(self, attempt: throttle.Attempt, login: str, bad: str = MSG_BAD_CREDENTIALS) -> str:
+        """The message for a wrong password whose attempt `_claim` counted already."""
+        if attempt.locked_until is None:
+            return bad
         with self.ctx.db.session() as s:
-            account = s.get(Account, account_id)
-            if account is None:
-                return MSG_BAD_CREDENTIALS
-            if self._is_locked(account, now):
-                return self._lock_message(self._aware(account.locked_until))
-            # The count stays as it was at the lock (the staff console shows it); the
-            # first failure after a lock is over starts a new count.
-            lock_over = account.locked_until is not None
-            s.exec(sa_update(Account).where(Account.id == account_id)
-                   .values(failed_attempts=1 if lock_over else Account.failed_attempts + 1,
-                           locked_until=None if lock_over else Account.locked_until)
-                   .execution_options(synchronize_session=False))
-            attempts = s.exec(select(Account.failed_attempts).where(Account.id == account_id)).one()
-            if attempts >= self.settings.max_failed_logins:
-                until = now + timedelta(minutes=self.settings.lockout_minutes)
-                s.exec(sa_update(Account).where(Account.id == account_id)
-                       .values(locked_until=until)
-                       .execution_options(synchronize_session=False))
-                self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=account.login,
-                               until=until.isoformat())
-                return self._lock_message(until)
-        return MSG_BAD_CREDENTIALS
+            self.ctx.audit(s, ACTOR_SYSTEM, "login", "account.lock", target_login=login or None,
+                           until=attempt.locked_until.isoformat())
+        return self._lock_message(attempt.locked_until)
 
-    def _login_success(self, account_id: int, person: DirectoryPerson | None = None, *,
+    def _login_success(self, account_id: int, attempt: throttle.Attempt,
+                       person: DirectoryPerson | None = None, *,
                        via_ent: bool = False, verified: tuple[str, str] | None = None) -> LoginResult:
-        """`verified`: (stored hash, password) that just matched, to re-hash if it is outdated."""
+        """`verified`: (stored hash, password) that just matched, to re-hash if it is outdated.
+
+        Refused when another attempt locked the account since this one was counted.
+        """
         now = self.ctx.now()
         upgraded = None
         if verified is not None and needs_rehash(verified[0]):
@@ -370,44 +375,59 @@ class AccountService:
             # store the password again with the current ones (services/security.py).
             upgraded = hash_secret(verified[1])
         with self.ctx.db.session() as s:
-            account = self._require_id(s, account_id)
-            account.failed_attempts = 0
-            account.locked_until = None
-            account.last_login_at = now
-            if upgraded is not None and account.password_hash == verified[0]:
-                account.password_hash = upgraded  # unless the password changed meanwhile
-            if person is None and account.numero_etudiant:
-                person = self.directory.lookup(account.numero_etudiant)
-            if person is not None:
-                self._sync_from_directory(s, account, person)
-            s.add(account)
-            return LoginResult(account_id=account.id, login=account.login, nom=account.nom,
-                               prenom=account.prenom,
-                               must_change_password=account.must_change_password and not via_ent)
+            if not throttle.settle(s, Account, {"id": account_id}, attempt, now):
+                locked = True
+            else:
+                locked = False
+                account = self._require_id(s, account_id)
+                account.last_login_at = now
+                if upgraded is not None and account.password_hash == verified[0]:
+                    account.password_hash = upgraded  # unless the password changed meanwhile
+                if person is None and account.numero_etudiant:
+                    person = self.directory.lookup(account.numero_etudiant)
+                if person is not None:
+                    self._sync_from_directory(s, account, person)
+                s.add(account)
+                result = LoginResult(account_id=account.id, login=account.login, nom=account.nom,
+                                     prenom=account.prenom,
+                                     must_change_password=account.must_change_password and not via_ent)
+        if locked:
+            with self.ctx.db.read_session() as s:
+                until = self._aware(self._require_id(s, account_id).locked_until)
+            raise DomainError(self._lock_message(until), "ent_login" if via_ent else "login")
+        return result
 
     def authenticate(self, login: str, password: str) -> LoginResult:
-        """Log in with the login (numéro de dossier) and password."""
+        """Log in with the login (numéro de dossier) and password.
+
+        Known and unknown logins go the same way: one counted attempt, one
+        Argon2id check, the same messages and the same lockout.
+        """
         login = (login or "").strip().upper()
         if not login or not password:
             raise DomainError("Saisissez votre utilisateur et votre mot de passe", "login")
-        now = self.ctx.now()
-        with self.ctx.db.read_session() as s:
+        with self.ctx.db.session() as s:
             account = self._account_by_login(s, login)
             if account is None:
-                verify_secret(_dummy_hash(), password)
-                raise DomainError(MSG_BAD_CREDENTIALS, "login")
-            account_id = account.id
-            locked = self._is_locked(account, now)
-            locked_until = self._aware(account.locked_until)
-            valid = account.account_valid
-            password_hash = account.password_hash
-        if locked:
-            raise DomainError(self._lock_message(locked_until), "login")
-        if not verify_secret(password_hash or _dummy_hash(), password) or not password_hash:
-            raise DomainError(self._record_failure(account_id), "login")
+                account_id, password_hash, valid = None, None, False
+                attempt = self._claim(s, throttle.unknown_login(s, "candidate", login, self.ctx.now()),
+                                      LoginAttempt)
+            else:
+                account_id, password_hash, valid = account.id, account.password_hash, account.account_valid
+                attempt = self._claim(s, {"id": account_id})
+        if not attempt.allowed:
+            raise DomainError(self._lock_message(attempt.locked_until), "login")
+        if not password_hash:
+            dummy_verify(password)
+            raise DomainError(self._failed(attempt, login if account_id else ""), "login")
+        if not verify_secret(password_hash, password):
+            raise DomainError(self._failed(attempt, login), "login")
+        assert account_id is not None  # an unknown login has no hash: refused above
         if not valid:
+            with self.ctx.db.session() as s:
+                throttle.settle(s, Account, {"id": account_id}, attempt, self.ctx.now())
             raise DomainError(MSG_NOT_VALIDATED, "login")
-        return self._login_success(account_id, verified=(password_hash, password))
+        return self._login_success(account_id, attempt, verified=(password_hash, password))
 
     # ---------------------------------------------------------- ENT path
 
@@ -440,19 +460,18 @@ class AccountService:
                     nom=person.nom[: rules.NOM_MAX], prenom=person.prenom[: rules.PRENOM_MAX],
                     mail=person.mail))
             account_id = account.id
-            locked = self._is_locked(account, now)
-            locked_until = self._aware(account.locked_until)
             valid = account.account_valid
-        if locked:
-            raise DomainError(self._lock_message(locked_until), "ent_login")
-        if person is None:
             # Failures count against the linked account whichever panel is used.
-            message = self._record_failure(account_id)
-            raise DomainError(MSG_BAD_ENT_CREDENTIALS if message == MSG_BAD_CREDENTIALS else message,
-                              "ent_login")
+            attempt = self._claim(s, {"id": account_id})
+        if not attempt.allowed:
+            raise DomainError(self._lock_message(attempt.locked_until), "ent_login")
+        if person is None:
+            raise DomainError(self._failed(attempt, account.login, MSG_BAD_ENT_CREDENTIALS), "ent_login")
         if not valid:
+            with self.ctx.db.session() as s:
+                throttle.settle(s, Account, {"id": account_id}, attempt, now)
             raise DomainError(MSG_NOT_VALIDATED, "ent_login")
-        return EntOutcome(login=self._login_success(account_id, person, via_ent=True))
+        return EntOutcome(login=self._login_success(account_id, attempt, person, via_ent=True))
 
     def _sync_from_directory(self, s: Session, account: Account, person: DirectoryPerson) -> None:
         """Cursus Interne and the bac come from the student system; flag them so."""
@@ -516,7 +535,7 @@ class AccountService:
         except ValueError as exc:
             raise DomainError(str(exc), "mail") from None
         code = new_code()
-        code_hash = hash_secret(code)  # paid whether or not the address exists
+        code_hash = _hash_code(code)  # paid whether or not the address exists
         now = self.ctx.now()
         expires = now + timedelta(hours=self.settings.reset_code_hours)
         with self.ctx.db.session() as s:
@@ -540,8 +559,9 @@ class AccountService:
         if errors:
             raise ValidationFailed(errors)
         new_hash = hash_secret(new)
+        lookup = code_lookup(code)
         with self.ctx.db.session() as s:
-            row = self._find_code(s, code, (CodeKind.RESET,))
+            row = self._find_code(s, code, lookup, (CodeKind.RESET,))
             if row is None:
                 raise DomainError(MSG_RESET_UNKNOWN, "code")
             if row.used_at is not None:
@@ -549,22 +569,22 @@ class AccountService:
             now = self.ctx.now()
             if self._aware(row.expires_at) <= now:
                 raise DomainError(MSG_RESET_EXPIRED, "code")
+            if not self._use_code(s, row, now):
+                raise DomainError(MSG_RESET_USED, "code")
             account = self._require_id(s, row.account_id)
             account.password_hash = new_hash
             account.must_change_password = False
             account.failed_attempts = 0
             account.locked_until = None
             account.version += 1
-            row.used_at = now
             s.add(account)
-            s.add(row)
             self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.password_reset",
                            target_login=account.login)
             return account.login
 
     # -------------------------------------------------- activation codes
 
-    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: str) -> None:
+    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: _CodeHashes) -> None:
         """A new activation code for an unvalidated account; the old ones die."""
         now = self.ctx.now()
         self._drop_codes(s, account.id, CodeKind.ACTIVATION)
@@ -574,7 +594,8 @@ class AccountService:
                                 nom=account.nom, login=account.login, code=code, link=self._link(code),
                                 deadline=self._date_text(deadline))
 
-    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str, code_hash: str) -> None:
+    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str,
+                           code_hash: _CodeHashes) -> None:
         """A code validating `new_mail` for this account, mailed to that address."""
         now = self.ctx.now()
         self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
@@ -603,7 +624,7 @@ class AccountService:
         except ValueError as exc:
             raise DomainError(str(exc), "mail") from None
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._account_by_mail(s, key)
             if account is not None and not account.account_valid and account.validity_deadline is not None:
@@ -638,7 +659,7 @@ class AccountService:
         new_mail = rules.normalise_mail(new)
         key = rules.mail_key(new_mail)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_id(s, account_id)
             if account.mail_key == key:
@@ -655,10 +676,14 @@ class AccountService:
     # ------------------------------------------------------------ upkeep
 
     def purge_unvalidated(self) -> list[str]:
-        """Delete the accounts never validated before their deadline; their logins stay issued."""
+        """Delete the accounts never validated before their deadline; their logins stay issued.
+
+        Also forgets the failed logins of unknown logins not tried for a day (services/throttle.py).
+        """
         now = self.ctx.now()
         deleted: list[str] = []
         with self.ctx.db.session() as s:
+            s.exec(sa_delete(LoginAttempt).where(LoginAttempt.updated_at < now - timedelta(days=1)))
             accounts = s.exec(select(Account).where(
                 Account.account_valid.is_(False), Account.validity_deadline.is_not(None),
                 Account.validity_deadline < now)).all()
@@ -709,7 +734,7 @@ class AccountService:
 
     def resend_activation_for(self, login: str, actor: str) -> None:
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_login(s, login)
             pending = s.exec(select(OneTimeCode).where(
@@ -726,7 +751,7 @@ class AccountService:
     def force_password_reset(self, login: str, actor: str) -> None:
         """The old password stops working; a reset code goes to the candidate's address."""
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         now = self.ctx.now()
         expires = now + timedelta(hours=self.settings.reset_code_hours)
         with self.ctx.db.session() as s:
@@ -750,7 +775,7 @@ class AccountService:
             raise DomainError(str(exc), "mail") from None
         key = rules.mail_key(mail)
         code = new_code()
-        code_hash = hash_secret(code)
+        code_hash = _hash_code(code)
         with self.ctx.db.session() as s:
             account = self._require_login(s, login)
             if account.mail_key == key and account.mail == mail:

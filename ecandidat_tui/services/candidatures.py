@@ -261,7 +261,9 @@ class CandidatureService:
             raise DomainError(self.gate_message(missing), "gate")
         today = self.ctx.today()
         with self.ctx.db.session() as s:
-            account = s.get(Account, account_id)
+            # The account's row lock (SQLite: the write lock BEGIN IMMEDIATE took) orders
+            # this candidate's applications: the count below cannot race another terminal's.
+            account = s.exec(select(Account).where(Account.id == account_id).with_for_update()).first()
             if account is None:
                 raise NotFound("Ce compte n'existe pas.")
             formation, commission, centre = self._formation_bits(s, formation_id)

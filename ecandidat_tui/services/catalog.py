@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..display import is_safe, safe_text
 from ..domain import ModeFormation
-from ..store.demo import STANDARD_PIECES, demo_catalog
+from ..store.demo import STANDARD_PIECES, demo_catalog, lock_demo_load
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .context import ServiceContext
 from .errors import DomainError, NotFound
@@ -644,7 +644,7 @@ class CatalogService:
 
         One transaction. Two processes starting at once: on SQLite the write
         lock serialises them (the second sees formations and stops); on
-        PostgreSQL the loser hits a unique violation and moves on.
+        PostgreSQL an advisory lock does the same (`store.demo.lock_demo_load`).
         """
         if not self.is_empty():
             return False
@@ -655,6 +655,7 @@ class CatalogService:
             raise CatalogImportError(v.errors)
         try:
             with self.ctx.db.session() as s:
+                lock_demo_load(s)
                 if s.execute(select(Formation.id).limit(1)).first() is not None:
                     return False
                 self._apply(s, v.doc)

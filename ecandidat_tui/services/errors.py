@@ -52,3 +52,11 @@ class ConcurrentEdit(DomainError):
     def __init__(self, message: str = "Ces informations ont été modifiées depuis un autre poste. "
                  "Rechargez-les : rien n'a été enregistré.") -> None:
         super().__init__(message)
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or did not answer in time; nothing was changed."""
+
+    def __init__(self, message: str = "La base de données ne répond pas. Rien n'a été enregistré : "
+                 "réessayez dans quelques instants.") -> None:
+        super().__init__(message)

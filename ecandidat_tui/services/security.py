@@ -1,8 +1,12 @@
 """Secrets: Argon2id hashes for passwords and codes, random logins and codes.
 
-One-time codes are looked up by a keyed SHA-256 of the code (`code_lookup`)
-so a row is found without scanning, and verified against an Argon2id hash,
-so a stolen database does not reveal a usable code.
+One-time codes are looked up by a deterministic Argon2id hash of the code
+(`code_lookup`: the same parameters, a fixed salt) so a row is found without
+scanning, then verified against its own salted Argon2id hash. A fast lookup
+(a plain SHA-256) would undo the slow hash: the codes are short enough (8
+characters from 31, ~2^40) to be recovered from a stolen database in minutes
+on a GPU. With a slow lookup every guess costs an attacker holding a copy of
+the database what it costs the server to answer an online guess.
 
 Argon2id parameters (`PRODUCTION_PARAMETERS`): m = 19 MiB, t = 2, p = 1, the
 configuration the OWASP Password Storage Cheat Sheet recommends for
@@ -29,12 +33,15 @@ store the password again with these parameters (see
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import hash_secret_raw
 
 LOGIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOGIN_LENGTH = 8
@@ -77,6 +84,22 @@ def verify_secret(hashed: str | None, secret: str) -> bool:
         return False
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def dummy_verify(secret: str) -> bool:
+    """Verify `secret` against a hash nobody knows the secret of (always False).
+
+    Called when a login names no account, so that answer costs one Argon2id
+    check with the current parameters, as a wrong password does.
+    """
+    dummy = _dummy_hashes.get(id(_hasher))
+    if dummy is None:
+        dummy = _dummy_hashes[id(_hasher)] = _hasher.hash(secrets.token_urlsafe(16))
+    verify_secret(dummy, secret)
+    return False
+
+
 def needs_rehash(hashed: str) -> bool:
     return _hasher.check_needs_rehash(hashed)
 
@@ -113,8 +136,14 @@ def normalise_code(text: str) -> str:
     return text.replace(" ", "").replace("-", "").upper()
 
 
+_LOOKUP_SALT = b"ecandidat-one-time-code"
+
+
 def code_lookup(code: str) -> str:
-    return hashlib.sha256(("ecandidat-code:" + code).encode()).hexdigest()
+    """The index key of a one-time code: Argon2id with the hasher's parameters and a fixed salt."""
+    return hash_secret_raw(code.encode(), _LOOKUP_SALT, time_cost=_hasher.time_cost,
+                           memory_cost=_hasher.memory_cost, parallelism=_hasher.parallelism,
+                           hash_len=32, type=Type.ID).hex()
 
 
 def password_problems(password: str) -> list[str]:
@@ -133,3 +162,36 @@ def password_problems(password: str) -> list[str]:
     if any(c.isspace() for c in password):
         problems.append("aucun espace")
     return problems
+
+
+class FailureThrottle:
+    """At most `max_failures` checks per `lockout_seconds` window, in one process.
+
+    For a secret checked without the database (the kiosk unlock code): a
+    check is counted before it runs (`claim`), so checks running at once
+    cannot exceed the limit; a success (`succeeded`) gives the count back.
+    """
+
+    def __init__(self, max_failures: int, lockout_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.lockout_seconds, self.clock = max_failures, lockout_seconds, clock
+        self._lock = threading.Lock()
+        self._count = 0
+        self._locked_until = 0.0
+
+    def claim(self) -> float:
+        """0 when a check may run (it is counted), else the seconds left before one may."""
+        with self._lock:
+            now = self.clock()
+            if now < self._locked_until:
+                return self._locked_until - now
+            self._count += 1
+            if self._count >= self.max_failures:
+                self._count = 0
+                self._locked_until = now + self.lockout_seconds
+            return 0.0
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._count = 0
+            self._locked_until = 0.0

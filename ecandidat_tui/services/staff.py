@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, or_, union
+from sqlalchemy import and_, bindparam, case, func, or_, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -35,14 +35,15 @@ from ..domain import Confirmation, Decision, MailKind, Role, StatutDossier, Stat
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
     Account, AuditLog, Baccalaureat, Candidature, Centre, Commission, FileBlob, Formation,
-    InformationsPerso, PieceSubmission, PieceType, StaffUser,
+    InformationsPerso, LoginAttempt, PieceSubmission, PieceType, StaffUser,
 )
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
 from ..display import csv_cell
+from . import throttle
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
-from .security import hash_secret, password_problems, verify_secret
+from .security import dummy_verify, hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
     CandidateHit, CandidatureSummary, DossierCounts, ExportResult, FormationCandidatureRow, FormationCounts,
@@ -315,45 +316,55 @@ class StaffService:
             self._audit(s, actor, "staff_user_unlocked", staff_login=login)
 
     def authenticate_staff(self, login: str, password: str) -> StaffPrincipal:
-        """Check a staff login; lockout after `max_failed_logins` failures, like candidates."""
+        """Check a staff login; lockout after `max_failed_logins` failures, like candidates.
+
+        The attempt is counted before the password is checked, and unknown
+        logins are counted and checked the same way (services/throttle.py), so
+        parallel attempts check at most `max_failed_logins` passwords and the
+        answers do not tell which logins exist.
+        """
         settings = self.ctx.settings
         login = (login or "").strip()
-        failure: DomainError | None = None
+        now = self.ctx.now()
+        lockout = timedelta(minutes=settings.lockout_minutes)
         with self.ctx.db.session() as s:
             user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
-            now = self.ctx.now()
             if user is None:
-                verify_secret(None, password)
-                # Not a known login: what was typed is not kept (it may be a password typed one field early).
-                self.ctx.audit(s, "staff", "?", "staff_login_failed", unknown_login=True)
-                failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
+                model, key, password_hash = LoginAttempt, throttle.unknown_login(s, "staff", login, now), None
             else:
-                locked_until = _aware(user.locked_until)
-                if locked_until is not None and locked_until > now:
-                    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-                    failure = Forbidden("Trop d'échecs de connexion : ce compte est verrouillé. "
-                                        f"Réessayez dans {minutes} minute(s).", "staff-password")
-                elif not verify_secret(user.password_hash, password or ""):
-                    user.failed_attempts += 1
-                    if user.failed_attempts >= settings.max_failed_logins:
-                        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                        user.failed_attempts = 0
-                        self.ctx.audit(s, "staff", login, "staff_locked")
-                    s.add(user)
+                model, key, password_hash = StaffUser, {"id": user.id}, user.password_hash
+            attempt = throttle.claim(s, model, key, now, max_failures=settings.max_failed_logins, lockout=lockout)
+        if not attempt.allowed:
+            raise self._staff_locked(attempt.locked_until, now)
+        ok = dummy_verify(password or "") if password_hash is None else verify_secret(password_hash, password or "")
+        with self.ctx.db.session() as s:
+            if not ok:
+                if user is not None:
                     self.ctx.audit(s, "staff", login, "staff_login_failed")
-                    failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
-                elif user.disabled:
-                    failure = Forbidden("Ce compte du personnel est désactivé.", "staff-login")
+                else:  # what was typed is not kept: it may be a password typed one field early
+                    self.ctx.audit(s, "staff", "?", "staff_login_failed", unknown_login=True)
+                if attempt.locked_until is not None:
+                    if user is not None:
+                        self.ctx.audit(s, "staff", login, "staff_locked")
+                    failure: DomainError = self._staff_locked(attempt.locked_until, now)
                 else:
-                    user.failed_attempts = 0
-                    user.locked_until = None
-                    user.last_login_at = now
-                    s.add(user)
-                    self.ctx.audit(s, "staff", login, "staff_login")
-                    principal = StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
-        if failure is not None:
-            raise failure
-        return principal
+                    failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
+            elif not throttle.settle(s, StaffUser, key, attempt, now):
+                until = _aware(s.exec(select(StaffUser.locked_until).where(StaffUser.id == user.id)).one())
+                failure = self._staff_locked(until, now)
+            elif user.disabled:
+                failure = Forbidden("Ce compte du personnel est désactivé.", "staff-login")
+            else:
+                s.exec(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=now))
+                self.ctx.audit(s, "staff", login, "staff_login")
+                return StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
+        raise failure
+
+    @staticmethod
+    def _staff_locked(until: datetime | None, now: datetime) -> Forbidden:
+        minutes = max(1, int(((until or now) - now).total_seconds() // 60) + 1)
+        return Forbidden("Trop d'échecs de connexion : ce compte est verrouillé. "
+                         f"Réessayez dans {minutes} minute(s).", "staff-password")
 
     # ------------------------------------------------------------ search
 

@@ -9,15 +9,19 @@ lock, and a busy database waits instead of failing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10.0  # defaults of settings.db_connect_timeout_seconds / db_statement_timeout_seconds
+STATEMENT_TIMEOUT_S = 30.0
 
 
 class StaleVersion(Exception):
@@ -31,8 +35,11 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_S,
+                statement_timeout: float = STATEMENT_TIMEOUT_S, **kwargs: Any) -> Engine:
+    """An engine on `url`; on PostgreSQL, connecting and each statement are bounded in time."""
     url = _normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if make_url(url).database in (None, "", ":memory:"):
             # One shared connection, or every session would see its own empty database.
@@ -53,7 +60,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("pool_use_lifo", True)  # as for SQLite: the warm connection first
-    return create_engine(url, **kwargs)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    # libpq's connect_timeout is whole seconds (0 would mean "wait forever").
+    connect_args.setdefault("connect_timeout", max(1, round(connect_timeout)))
+    connect_args.setdefault("options", f"-c statement_timeout={max(1, round(statement_timeout * 1000))}")
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
+
+
+def _without_row_values(context: Any) -> None:
+    """Drop PostgreSQL's DETAIL from a driver error: "Key (mail_key)=(…) already exists"
+    or "Failing row contains (…)" would put a person's data in tracebacks and logs."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str) and "\nDETAIL:" in error.args[0]:
+            error.args = (error.args[0].split("\nDETAIL:", 1)[0], *error.args[1:])
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached or did not answer in time.
+
+    PostgreSQL: any operational or interface error (refused, timed out,
+    cancelled by statement_timeout, connection lost). SQLite: a file that
+    stays locked past the busy timeout or cannot be opened; its other
+    operational errors (no such table, ...) are bugs and stay as they are.
+    """
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if exc.connection_invalidated:
+        return True
+    module = type(getattr(exc, "orig", None)).__module__ or ""
+    if module.startswith("psycopg"):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(part in text for part in ("database is locked", "unable to open", "disk i/o"))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -77,9 +117,23 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One engine and the sessions opened on it."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, unavailable: Callable[[BaseException], BaseException] | None = None,
+                 **engine_kwargs: Any) -> None:
+        """`unavailable(error)`: the exception raised instead of a database that cannot
+        be reached or does not answer in time (see `is_unavailable`); unchanged without it."""
         self.url = _normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
+        self._unavailable = unavailable
+
+    @contextmanager
+    def translate_unavailable(self) -> Iterator[None]:
+        """Inside this block, an unreachable database raises `unavailable(error)`."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if self._unavailable is None or not is_unavailable(exc):
+                raise
+            raise self._unavailable(exc) from exc
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,7 +146,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commit at the end of the block, roll back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self.translate_unavailable(), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -103,7 +157,7 @@ class Database:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A read-only unit of work (on SQLite it does not take the write lock)."""
-        with self.engine.connect() as conn:
+        with self.translate_unavailable(), self.engine.connect() as conn:
             conn.info["write"] = False
             try:
                 # Closing (not rolling back) the session ends its transaction
@@ -137,4 +191,4 @@ def update_versioned(session: Session, model: type, key: Any, expected_version: 
     return expected_version + 1
 
 
-__all__ = ["Database", "StaleVersion", "make_engine", "update_versioned"]
+__all__ = ["Database", "StaleVersion", "is_unavailable", "make_engine", "update_versioned"]

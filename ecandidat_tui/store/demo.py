@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from .models import Centre, Commission, Formation, FormationPiece, PieceType
@@ -287,6 +287,17 @@ _FACULTES = (
     "Faculté des Sports", "Institut d'Études Politiques",
 )
 _VILLES = ("Marseille", "Aix-en-Provence", "Avignon", "Toulon", "Nice", "Arles", "Gap", "Digne")
+
+
+_PG_DEMO_LOCK_KEY = 0x0EC4_DE40  # one advisory lock: a fleet starting at once loads the demo once
+
+
+def lock_demo_load(session: Session) -> None:
+    """Serialise demo loads until `session` ends: on PostgreSQL an advisory
+    transaction lock (SQLite's `BEGIN IMMEDIATE` already took the write lock).
+    After it, "is the catalog still empty?" cannot race another loader."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_DEMO_LOCK_KEY})
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from .db import Database
+from .db import Database, is_unavailable
 from .probe import HEAD_REVISION
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -27,7 +27,9 @@ def current_revision(db: Database) -> str | None:
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             finally:
                 conn.info.pop("write", None)
-    except DBAPIError:
+    except DBAPIError as exc:
+        if is_unavailable(exc):  # no answer is not "no schema": do not wait a second time
+            raise
         return None
 
 

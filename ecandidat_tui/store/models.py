@@ -354,6 +354,10 @@ class OutboxMail(_Table, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     message_id: str = Field(max_length=200)
+    # The one-time secrets (codes, first password, links) `body` holds in clear
+    # until delivery, as a JSON list; `_mark_sent` masks them in `body` and
+    # clears this (see mail/dispatch.py).
+    secrets: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 # ----------------------------------------------------------- staff, audit
@@ -372,6 +376,20 @@ class StaffUser(_Table, table=True):
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+
+
+class LoginAttempt(_Table, table=True):
+    """Failed logins for a login that names no account, counted like an account's
+    (`services/throttle.py`), so a lockout does not reveal which logins exist.
+    `key` is a SHA-256 of the scope and the login, not the typed text."""
+
+    __tablename__ = "login_attempt"
+
+    scope: str = Field(primary_key=True, max_length=10)
+    key: str = Field(primary_key=True, max_length=64)
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditLog(_Table, table=True):

@@ -1,7 +1,7 @@
 """safe display names for stored files
 
 Revision ID: 0002_safe_file_names
-Revises: 0001_initial
+Revises: 0002_secrets_login_attempt
 Create Date: 2026-12-06 07:20:00
 
 `piece_submission.file_name` is shown on the candidate's and the staff's
@@ -17,7 +17,7 @@ from alembic import op
 from ecandidat_tui.display import is_safe, safe_text
 
 revision = '0002_safe_file_names'
-down_revision = '0001_initial'
+down_revision = '0002_secrets_login_attempt'
 branch_labels = None
 depends_on = None
 
