@@ -259,3 +259,39 @@ def test_a_catalog_label_with_controls_is_refused_and_nothing_imported(ecandidat
     assert catalog.counts() == before
     path.write_text(f"{header}\n{row.format('', '')}\n", encoding="utf-8")
     assert catalog.import_file(path).formations == 1
+
+
+def test_the_console_mail_backend_prints_no_control():
+    """`mail_backend = console` prints each mail on the server's terminal."""
+    import io
+
+    from ecandidat_tui.mail.backends import ConsoleBackend
+    from ecandidat_tui.mail.message import Message
+
+    out = io.StringIO()
+    ConsoleBackend(out).send(Message(to="lea@example.org", subject=f"Bonjour Léa{TITLE}",
+                                     body=f"Bonjour Dupont{CSI},\nvotre dossier{RLO}.\n", sender="noreply@example.org"))
+    printed = out.getvalue()
+    assert_no_control(printed)
+    assert "Subject: Bonjour Léa^[]0;pwned^G" in printed
+    assert "Bonjour Dupont^[[2J^[[31m,\nvotre dossier<U+202E>." in printed
+
+
+def test_mail_show_prints_no_control(ecandidat, capsys, monkeypatch):
+    from ecandidat_tui import cli
+
+    h = ecandidat
+    cand = h.insert_candidate(f"Dupont{CSI}", "Léa")
+    h.seed_profile(cand)
+    h.seed_candidature(cand.account_id)  # mails the candidate, by name
+    monkeypatch.setenv("ECANDIDAT_HOME", str(h.home))
+    monkeypatch.setenv("ECANDIDAT_MAIL_BACKEND", "maildir")
+    assert cli.main(["mail", "list"]) == 0
+    listed = capsys.readouterr().out
+    ids = [line.split()[0] for line in listed.splitlines()]
+    assert ids
+    for mail_id in ids:
+        assert cli.main(["mail", "show", mail_id]) == 0
+    printed = listed + capsys.readouterr().out
+    assert_no_control(printed)
+    assert "Dupont^[[2J^[[31m" in printed
