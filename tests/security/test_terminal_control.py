@@ -295,3 +295,50 @@ def test_mail_show_prints_no_control(ecandidat, capsys, monkeypatch):
     printed = listed + capsys.readouterr().out
     assert_no_control(printed)
     assert "Dupont^[[2J^[[31m" in printed
+
+
+# ------------------------------------------------------- typed (pasted) text
+
+
+def test_a_profile_field_holding_controls_is_refused(ecandidat_both):
+    """A terminal's paste may carry an escape sequence into a field: refused next to it, nothing saved."""
+    from ecandidat_tui.services.errors import ValidationFailed
+    from ecandidat_tui.store.models import InformationsPerso
+
+    h = ecandidat_both
+    cand = h.insert_candidate()
+    profile = h.services.profile
+    current = profile.get_informations(cand.account_id)
+    values = {"nationalite": "FRA", "ine": "", "civilite": "Mme", "nom_naissance": "Gockel",
+              "prenom": "Charlotte", "date_naissance": "14/07/2004", "pays_naissance": "FRA",
+              "departement_naissance": "13", "commune_naissance": f"Marseille{TITLE}"}
+    with pytest.raises(ValidationFailed) as caught:
+        profile.save_informations(cand.account_id, values, current.version)
+    assert caught.value.errors == {"commune_naissance": "Ce texte contient un caractère invisible de contrôle "
+                                                        "(montré ici : Marseille^[]0;pwned^G) : retirez-le"}
+    with h.services.db.read_session() as s:
+        assert s.get(InformationsPerso, cand.account_id) is None
+
+
+async def test_a_pasted_escape_sequence_shows_visibly_in_the_field(ecandidat):
+    from textual import events
+
+    from ecandidat_tui.screens.mon_compte import MonCompteScreen
+
+    h = ecandidat
+    cand = h.insert_candidate()
+    app = h.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+        await settle(app, pilot)
+        assert isinstance(app.screen, MonCompteScreen)
+        await pilot.click("#info-edit")
+        await pilot.pause()
+        commune = app.screen.query_one("#info-commune-naissance", Input)
+        commune.focus()
+        commune.post_message(events.Paste(f"Marseille{CSI}{RLO}"))  # what a terminal sends on a paste
+        await pilot.pause()
+        assert commune.value == "Marseille^[[2J^[[31m<U+202E>"
+        commune.scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+        assert_no_control(rendered(app))
