@@ -226,13 +226,23 @@ async def test_candidate_recap_never_draws_controls(ecandidat):
         assert_no_control(rendered(app))
 
 
+def hostile_nom(h, cand) -> None:
+    """A nom holding a control, as an older version or a directory import stored it (the forms refuse it now)."""
+    from ecandidat_tui.store.models import Account, InformationsPerso
+
+    with h.services.db.session() as s:
+        s.get(Account, cand.account_id).nom = f"Dupont{CSI}"
+        s.get(InformationsPerso, cand.account_id).nom_naissance = f"Dupont{CSI}"
+
+
 def test_pdf_dossier_carries_no_control(ecandidat):
     pypdf = pytest.importorskip("pypdf")
     import io
 
     h = ecandidat
-    cand = h.insert_candidate(f"Dupont{CSI}")
+    cand = h.insert_candidate()
     h.seed_profile(cand)
+    hostile_nom(h, cand)
     cid = h.seed_candidature(cand.account_id)
     attach(h, cand, cid, "LETTRE", HOSTILE_FILE)
     pdf = h.services.dossier_pdf.build(cand.account_id, cid)
@@ -281,8 +291,9 @@ def test_mail_show_prints_no_control(ecandidat, capsys, monkeypatch):
     from ecandidat_tui import cli
 
     h = ecandidat
-    cand = h.insert_candidate(f"Dupont{CSI}", "Léa")
+    cand = h.insert_candidate()
     h.seed_profile(cand)
+    hostile_nom(h, cand)
     h.seed_candidature(cand.account_id)  # mails the candidate, by name
     monkeypatch.setenv("ECANDIDAT_HOME", str(h.home))
     monkeypatch.setenv("ECANDIDAT_MAIL_BACKEND", "maildir")
