@@ -352,3 +352,37 @@ async def test_a_pasted_escape_sequence_shows_visibly_in_the_field(ecandidat):
         commune.scroll_visible(animate=False, immediate=True)
         await pilot.pause()
         assert_no_control(rendered(app))
+
+
+async def test_the_file_picker_does_not_list_a_hostile_file_name(ecandidat):
+    """fspicker draws names as is: a prepared USB key's hostile names are not listed."""
+    from textual_fspicker.parts import DirectoryNavigation
+
+    from ecandidat_tui.screens.file_picker import RootedFileOpen
+    from ecandidat_tui.testing import wait_until
+
+    h = ecandidat
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    cid = h.seed_candidature(cand.account_id)
+    h.make_pdf("lettre.pdf")
+    h.make_pdf(HOSTILE_FILE)
+    app = h.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+        await settle(app, pilot)
+        app.screen.show_tab("tab-candidatures")
+        await settle(app, pilot)
+        app.screen.query_one("#candidatures-table").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await click_visible(app, pilot, "#piece-add")
+        await pilot.pause()
+        await pilot.click("#file-browse")
+        await wait_until(pilot, lambda: isinstance(app.screen, RootedFileOpen))
+        nav = app.screen.query_one(DirectoryNavigation)
+        await wait_until(pilot, lambda: nav.option_count > 0)
+        await pilot.pause()
+        listed = rendered(app)
+        assert "lettre.pdf" in listed and "fdp" not in listed
+        assert_no_control(listed)
