@@ -364,7 +364,7 @@ async def test_the_file_picker_does_not_list_a_hostile_file_name(ecandidat):
     h = ecandidat
     cand = h.insert_candidate()
     h.seed_profile(cand)
-    cid = h.seed_candidature(cand.account_id)
+    h.seed_candidature(cand.account_id)
     h.make_pdf("lettre.pdf")
     h.make_pdf(HOSTILE_FILE)
     app = h.app()
