@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .config import ConfigError, Settings, load_settings
+from .display import safe_text
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -117,7 +118,8 @@ def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     for row in rows:
-        print(f"{row.id:>6}  {row.status:<8} {row.created_at.astimezone():%Y-%m-%d %H:%M}  {row.to_addr:<35} {row.subject}")
+        print(safe_text(f"{row.id:>6}  {row.status:<8} {row.created_at.astimezone():%Y-%m-%d %H:%M}  "
+                        f"{row.to_addr:<35} {row.subject}"))
     if not rows:
         print("No mail.")
     return 0
@@ -131,13 +133,14 @@ def cmd_mail_show(args: argparse.Namespace, settings: Settings) -> int:
         services.close()
     if row is None:
         raise CommandError(f"mail {args.id}: no such mail")
-    print(f"To: {row.to_addr}\nSubject: {row.subject}\nStatus: {row.status} (attempts: {row.attempts})")
+    print(f"To: {safe_text(row.to_addr)}\nSubject: {safe_text(row.subject)}\n"
+          f"Status: {row.status} (attempts: {row.attempts})")
     if row.last_error:
-        print(f"Last error: {row.last_error}")
+        print(f"Last error: {safe_text(row.last_error)}")
     if row.attachment_name:
-        print(f"Attachment: {row.attachment_name}")
+        print(f"Attachment: {safe_text(row.attachment_name)}")
     print()
-    print(row.body)
+    print(safe_text(row.body, multiline=True))
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import Settings
+from ..display import safe_text
 from .message import Message
 
 
@@ -65,7 +66,7 @@ class ConsoleBackend:
                  f"Date: {format_datetime(message.date)}", f"Message-ID: {message.message_id}", "",
                  message.body.rstrip("\n")]
         lines += [f"[pièce jointe : {a.filename} ({a.mime}, {len(a.data)} octets)]" for a in message.attachments]
-        stream.write("\n".join(lines) + "\n" + "=" * 72 + "\n")
+        stream.write(safe_text("\n".join(lines), multiline=True) + "\n" + "=" * 72 + "\n")  # a terminal
         stream.flush()
 
 

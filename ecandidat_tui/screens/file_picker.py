@@ -21,6 +21,8 @@ from textual.widgets import Button, Input, Static
 from textual_fspicker import FileOpen, Filters, SelectDirectory
 from textual_fspicker.parts import DirectoryNavigation
 
+from ..display import is_safe
+
 
 def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
@@ -46,7 +48,11 @@ def _keep_inside(dialog) -> None:
 
 
 class RootedFileOpen(FileOpen):
-    """fspicker's FileOpen that starts in, and stays in, the upload roots."""
+    """fspicker's FileOpen that starts in, and stays in, the upload roots.
+
+    fspicker draws a file's name as is: a name holding an escape sequence or
+    a bidi override (a prepared USB key) would reach the terminal, so such
+    files are not listed (see docs/security.md)."""
 
     def __init__(self, roots: list[Path]) -> None:
         self._roots = list(roots)
@@ -54,8 +60,9 @@ class RootedFileOpen(FileOpen):
         super().__init__(
             self._roots[0], title="Choisir une pièce justificative", open_button="Choisir",
             cancel_button="Annuler",
-            filters=Filters(("PDF, JPEG, PNG", lambda p: p.suffix.lower() in (".pdf", ".jpg", ".jpeg", ".png")),
-                            ("Tous les fichiers", lambda _p: True)),
+            filters=Filters(("PDF, JPEG, PNG", lambda p: is_safe(p.name)
+                             and p.suffix.lower() in (".pdf", ".jpg", ".jpeg", ".png")),
+                            ("Tous les fichiers", lambda p: is_safe(p.name))),
         )
 
     @on(DirectoryNavigation.Changed)

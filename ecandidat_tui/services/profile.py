@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from ..display import is_safe, safe_text
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
@@ -62,6 +63,7 @@ MSG_LOCKED_DIRECTORY = ("Cette information provient du système d'information de
 MSG_BAC_DIRECTORY = ("Votre baccalauréat provient du système d'information de l'université "
                      "et ne peut pas être modifié.")
 MSG_NOT_FOUND = "Cette ligne n'existe plus : elle a été supprimée depuis un autre poste."
+MSG_CONTROL = "Ce texte contient un caractère invisible de contrôle (montré ici : {shown}) : retirez-le"
 
 _PHONE_CHARS = re.compile(r"^[0-9/+().\- ]+$")
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -255,6 +257,8 @@ class _Checker:
             return None
         if len(value) > max_len:
             self.fail(name, too_long(max_len))
+        elif not is_safe(value, multiline=True):  # a pasted escape sequence, a bidi override
+            self.fail(name, MSG_CONTROL.format(shown=safe_text(value)))
         return value
 
     def choice(self, name: str, list_name: str, required: bool = False) -> str | None:

@@ -150,13 +150,21 @@ def _open_below(root: Path | None, real: Path, name: str) -> int:
         os.close(fd)
 
 
+def _descriptor_path(fd: int) -> Path | None:
+    """The real path of an open descriptor where the system tells it (/proc on Linux), else None."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return None
+
+
 def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes: int,
                  excluded: Iterable[Path] = ()) -> CheckedFile:
     """Every check of a picked file; raises UploadRefused with a French message.
 
     `excluded`: the application's own files and folders (`Settings.app_owned_paths`),
     refused even inside a root."""
-    roots = list(roots)
+    roots, excluded = list(roots), list(excluded)
     text = str(path).strip()
     if not text:
         raise UploadRefused("Choisissez un fichier.")
@@ -205,6 +213,10 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
     parts: list[bytes] = []
     total = 0
     try:
+        opened_path = _descriptor_path(fd)  # where the kernel says the open file is (Linux)
+        if opened_path is not None and (root_of(opened_path, roots) is None
+                                        or root_of(opened_path, excluded) is not None):
+            raise UploadRefused(f"« {name} » a changé pendant la vérification : choisissez-le de nouveau.")
         # The file could have been swapped since stat(): check the open one.
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):

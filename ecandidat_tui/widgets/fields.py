@@ -27,6 +27,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ..display import is_safe, safe_text
+
 
 def fold(text: str) -> str:
     """Lower-case, without accents: how typed text is compared with a list."""
@@ -88,9 +90,15 @@ class TextField(Field):
 
     def compose(self) -> ComposeResult:
         yield self.compose_label()
-        yield Input(self._initial, id=self.field_id, placeholder=self._placeholder,
+        yield Input(safe_text(self._initial), id=self.field_id, placeholder=self._placeholder,
                     max_length=self._max_length, compact=True)
         yield self.compose_error()
+
+    @on(Input.Changed)
+    def _controls_visible(self, event: Input.Changed) -> None:
+        """A terminal's paste may carry an escape sequence or a bidi override: shown visibly, never raw."""
+        if not is_safe(event.value):
+            event.input.value = safe_text(event.value)
 
     @property
     def value(self) -> str:

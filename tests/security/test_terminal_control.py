@@ -190,7 +190,6 @@ async def test_staff_console_never_draws_a_candidates_controls(ecandidat):
         screen = rendered(app)
         assert_no_control(screen)
         assert "^[]0;pwned^Gcv" in screen
-        assert app.title != "pwned"
 
 
 async def test_candidate_recap_never_draws_controls(ecandidat):
@@ -226,13 +225,23 @@ async def test_candidate_recap_never_draws_controls(ecandidat):
         assert_no_control(rendered(app))
 
 
+def hostile_nom(h, cand) -> None:
+    """A nom holding a control, as an older version or a directory import stored it (the forms refuse it now)."""
+    from ecandidat_tui.store.models import Account, InformationsPerso
+
+    with h.services.db.session() as s:
+        s.get(Account, cand.account_id).nom = f"Dupont{CSI}"
+        s.get(InformationsPerso, cand.account_id).nom_naissance = f"Dupont{CSI}"
+
+
 def test_pdf_dossier_carries_no_control(ecandidat):
     pypdf = pytest.importorskip("pypdf")
     import io
 
     h = ecandidat
-    cand = h.insert_candidate(f"Dupont{CSI}")
+    cand = h.insert_candidate()
     h.seed_profile(cand)
+    hostile_nom(h, cand)
     cid = h.seed_candidature(cand.account_id)
     attach(h, cand, cid, "LETTRE", HOSTILE_FILE)
     pdf = h.services.dossier_pdf.build(cand.account_id, cid)
@@ -259,3 +268,121 @@ def test_a_catalog_label_with_controls_is_refused_and_nothing_imported(ecandidat
     assert catalog.counts() == before
     path.write_text(f"{header}\n{row.format('', '')}\n", encoding="utf-8")
     assert catalog.import_file(path).formations == 1
+
+
+def test_the_console_mail_backend_prints_no_control():
+    """`mail_backend = console` prints each mail on the server's terminal."""
+    import io
+
+    from ecandidat_tui.mail.backends import ConsoleBackend
+    from ecandidat_tui.mail.message import Message
+
+    out = io.StringIO()
+    ConsoleBackend(out).send(Message(to="lea@example.org", subject=f"Bonjour Léa{TITLE}",
+                                     body=f"Bonjour Dupont{CSI},\nvotre dossier{RLO}.\n", sender="noreply@example.org"))
+    printed = out.getvalue()
+    assert_no_control(printed)
+    assert "Subject: Bonjour Léa^[]0;pwned^G" in printed
+    assert "Bonjour Dupont^[[2J^[[31m,\nvotre dossier<U+202E>." in printed
+
+
+def test_mail_show_prints_no_control(ecandidat, capsys, monkeypatch):
+    from ecandidat_tui import cli
+
+    h = ecandidat
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    hostile_nom(h, cand)
+    h.seed_candidature(cand.account_id)  # mails the candidate, by name
+    monkeypatch.setenv("ECANDIDAT_HOME", str(h.home))
+    monkeypatch.setenv("ECANDIDAT_MAIL_BACKEND", "maildir")
+    assert cli.main(["mail", "list"]) == 0
+    listed = capsys.readouterr().out
+    ids = [line.split()[0] for line in listed.splitlines()]
+    assert ids
+    for mail_id in ids:
+        assert cli.main(["mail", "show", mail_id]) == 0
+    printed = listed + capsys.readouterr().out
+    assert_no_control(printed)
+    assert "Dupont^[[2J^[[31m" in printed
+
+
+# ------------------------------------------------------- typed (pasted) text
+
+
+def test_a_profile_field_holding_controls_is_refused(ecandidat_both):
+    """A terminal's paste may carry an escape sequence into a field: refused next to it, nothing saved."""
+    from ecandidat_tui.services.errors import ValidationFailed
+    from ecandidat_tui.store.models import InformationsPerso
+
+    h = ecandidat_both
+    cand = h.insert_candidate()
+    profile = h.services.profile
+    current = profile.get_informations(cand.account_id)
+    values = {"nationalite": "FRA", "ine": "", "civilite": "Mme", "nom_naissance": "Gockel",
+              "prenom": "Charlotte", "date_naissance": "14/07/2004", "pays_naissance": "FRA",
+              "departement_naissance": "13", "commune_naissance": f"Marseille{TITLE}"}
+    with pytest.raises(ValidationFailed) as caught:
+        profile.save_informations(cand.account_id, values, current.version)
+    assert caught.value.errors == {"commune_naissance": "Ce texte contient un caractère invisible de contrôle "
+                                                        "(montré ici : Marseille^[]0;pwned^G) : retirez-le"}
+    with h.services.db.read_session() as s:
+        assert s.get(InformationsPerso, cand.account_id) is None
+
+
+async def test_a_pasted_escape_sequence_shows_visibly_in_the_field(ecandidat):
+    from textual import events
+
+    from ecandidat_tui.screens.mon_compte import MonCompteScreen
+
+    h = ecandidat
+    cand = h.insert_candidate()
+    app = h.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+        await settle(app, pilot)
+        assert isinstance(app.screen, MonCompteScreen)
+        await pilot.click("#info-edit")
+        await pilot.pause()
+        commune = app.screen.query_one("#info-commune-naissance", Input)
+        commune.focus()
+        commune.post_message(events.Paste(f"Marseille{CSI}{RLO}"))  # what a terminal sends on a paste
+        await pilot.pause()
+        assert commune.value == "Marseille^[[2J^[[31m<U+202E>"
+        commune.scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+        assert_no_control(rendered(app))
+
+
+async def test_the_file_picker_does_not_list_a_hostile_file_name(ecandidat):
+    """fspicker draws names as is: a prepared USB key's hostile names are not listed."""
+    from textual_fspicker.parts import DirectoryNavigation
+
+    from ecandidat_tui.screens.file_picker import RootedFileOpen
+    from ecandidat_tui.testing import wait_until
+
+    h = ecandidat
+    cand = h.insert_candidate()
+    h.seed_profile(cand)
+    h.seed_candidature(cand.account_id)
+    h.make_pdf("lettre.pdf")
+    h.make_pdf(HOSTILE_FILE)
+    app = h.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
+        await settle(app, pilot)
+        app.screen.show_tab("tab-candidatures")
+        await settle(app, pilot)
+        app.screen.query_one("#candidatures-table").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await click_visible(app, pilot, "#piece-add")
+        await pilot.pause()
+        await pilot.click("#file-browse")
+        await wait_until(pilot, lambda: isinstance(app.screen, RootedFileOpen))
+        nav = app.screen.query_one(DirectoryNavigation)
+        await wait_until(pilot, lambda: nav.option_count > 0)
+        await pilot.pause()
+        listed = rendered(app)
+        assert "lettre.pdf" in listed and "fdp" not in listed
+        assert_no_control(listed)
