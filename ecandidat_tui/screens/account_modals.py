@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
+from ..session import CandidateSession
 from ..widgets.footer import Footer
 from .account_forms import PasswordChecklist, field_error, set_error
 
@@ -608,8 +609,6 @@ class NewPasswordScreen(_PasswordForm, Screen):
         self.app.call_from_thread(self._changed)
 
     def _changed(self) -> None:
-        from ..app import CandidateSession
-
         self._one_time_password = ""
         r = self.result
         self.app.start_session(CandidateSession(account_id=r.account_id, login=r.login, nom=r.nom,
