@@ -23,6 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from ..session import CandidateSession
+from ..text import format_date
 from ..widgets.footer import Footer
 from .account_forms import PasswordChecklist, field_error, set_error
 
@@ -227,7 +228,7 @@ class CreateAccountModal(AccountDialog):
             f"Un courriel vient d'être envoyé à {created.mail}. Consultez vos courriels : "
             "ce message contient votre login, votre mot de passe et le code d'activation "
             "pour valider votre compte (« Valider mon compte » sur l'écran Connexion).\n\n"
-            f"Sans validation avant le {created.validity_deadline.astimezone():%d/%m/%Y à %H:%M}, "
+            f"Sans validation avant le {format_date(created.validity_deadline, at=' à ')}, "
             "le compte sera supprimé."
         )
         self.query_one("#create-success-box").display = True

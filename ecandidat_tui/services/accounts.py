@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from ..domain import CodeKind, MailKind
 from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, OneTimeCode
+from ..text import format_date
 from . import account_rules as rules
 from .context import ServiceContext
 from .directory import DirectoryPerson, DirectoryService
@@ -151,7 +152,7 @@ class AccountService:
 
     @staticmethod
     def _date_text(moment: datetime) -> str:
-        return moment.astimezone().strftime("%d/%m/%Y à %H:%M")
+        return format_date(moment, at=" à ")
 
     @staticmethod
     def _hour_text(moment: datetime) -> str:

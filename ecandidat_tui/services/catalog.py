@@ -14,7 +14,6 @@ import io
 import json
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime
@@ -27,37 +26,11 @@ from sqlalchemy.exc import IntegrityError
 from ..domain import ModeFormation
 from ..store.demo import STANDARD_PIECES, demo_catalog
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
+from ..text import fold, format_date
 from .context import ServiceContext
 from .errors import DomainError, NotFound
 
 # ------------------------------------------------------------- helpers
-
-
-def _slow_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-class _FoldTable(dict):
-    """Character -> its folded form, filled on first sight of each character,
-    so `str.translate` folds a whole title in C (10,000 titles in a few ms)."""
-
-    def __missing__(self, codepoint: int) -> str:
-        folded = _slow_fold(chr(codepoint))
-        self[codepoint] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form used for searching ("Économie" -> "economie")."""
-    return text.casefold().translate(_FOLD_TABLE)
-
-
-def format_date(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
 
 
 def du_au(debut: date, fin: date) -> str:
@@ -942,5 +915,5 @@ def _piece_view(p: PieceType) -> PieceTypeView:
 
 __all__ = [
     "CatalogImportError", "CatalogService", "CatalogTree", "CentreNode", "CentreOverview", "FormationDetail",
-    "FormationSummary", "ImportReport", "PieceTypeView", "fold", "format_date",
+    "FormationSummary", "ImportReport", "PieceTypeView",
 ]

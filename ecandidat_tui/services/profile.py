@@ -34,6 +34,7 @@ from ..store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
     InformationsPerso, Stage,
 )
+from ..text import format_date
 from . import reference
 from .context import ServiceContext
 from .errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
@@ -70,10 +71,6 @@ _POSTAL = re.compile(r"^[0-9]{5}$")
 
 def too_long(n: int) -> str:
     return f"{n} caractères maximum"
-
-
-def format_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _years_before(day: date, years: int) -> date:
@@ -726,5 +723,5 @@ def view_values(view: Any) -> dict[str, Any]:
 __all__ = [
     "AdresseView", "BaccalaureatView", "Completeness", "CursusExterneRow", "CursusInterneRow",
     "ExperienceRow", "INE_RECENT_YEARS", "InformationsView", "MSG_INE_TAKEN", "ProfileService",
-    "StageRow", "format_date", "missing_message", "view_values",
+    "StageRow", "missing_message", "view_values",
 ]

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
-from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold
+from ecandidat_tui.services.catalog import CatalogImportError, CatalogService
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
+from ecandidat_tui.text import fold
 from ecandidat_tui.testing import make_harness
 
 TODAY = date(2026, 3, 15)

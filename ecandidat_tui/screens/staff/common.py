@@ -13,14 +13,15 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...services.errors import ConcurrentEdit, DomainError
+from ...text import format_date
 
 
 def fmt_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
+    return format_date(value, empty="—")
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else "—"
+    return format_date(value, empty="—", at=" ")
 
 
 def oui_non(flag: bool) -> str:
