@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
+from ecandidat_tui.services import catalog as catalog_module
 from ecandidat_tui.services.catalog import CatalogImportError, CatalogService
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
@@ -369,13 +370,13 @@ def test_a_failure_while_writing_rolls_everything_back(empty, tmp_path, monkeypa
     path = tmp_path / "catalog.json"
     path.write_text(_doc_block("json"), encoding="utf-8")
     catalog = empty.services.catalog
-    original = CatalogService._apply
+    original = catalog_module.apply_document
 
-    def apply_then_fail(self, session, doc):
-        original(self, session, doc)
+    def apply_then_fail(session, doc):
+        original(session, doc)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(CatalogService, "_apply", apply_then_fail)
+    monkeypatch.setattr(catalog_module, "apply_document", apply_then_fail)
     with pytest.raises(RuntimeError):
         catalog.import_file(path)
     assert catalog.counts()["formations"] == 0 and catalog.counts()["centres"] == 0
