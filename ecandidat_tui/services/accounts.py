@@ -690,10 +690,6 @@ class AccountService:
         with self.ctx.db.read_session() as s:
             return self._info(s, self._require_login(s, login))
 
-    def account_info_by_id(self, account_id: int) -> AccountInfo:
-        with self.ctx.db.read_session() as s:
-            return self._info(s, self._require_id(s, account_id))
-
     # ------------------------------------------------- staff actions
 
     def unlock(self, login: str, actor: str) -> None:

@@ -11,7 +11,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 
@@ -149,7 +150,7 @@ class _Validator:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            if isinstance(value, bool) or isinstance(value, float):
+            if isinstance(value, (bool, float)):
                 raise ValueError
             number = int(str(value).strip())
         except ValueError:
@@ -283,7 +284,7 @@ class _Validator:
 
     def check_piece_references(self, known: set[str]) -> None:
         available = known | set(self.doc.pieces) | {p["code"] for p in STANDARD_PIECES}
-        for code, values in self.doc.formations.items():
+        for values in self.doc.formations.values():
             for piece in values["pieces"]:
                 if piece not in available:
                     self.error(values["_where"], "pieces", f"unknown piece type {piece!r}")
@@ -370,7 +371,7 @@ def _parse_csv(text: str, v: _Validator) -> None:
         if len(row) != len(header):
             v.errors.append(f"{line}: {len(row)} fields where the header has {len(header)}")
             continue
-        r = dict(zip(header, row))
+        r = dict(zip(header, row, strict=True))
         c_code = v.code(line, "centre_code", r.get("centre_code"))
         v.centre(line, c_code, r.get("centre_libelle"), r.get("centre_max_candidatures"),
                  code_field="centre_code", libelle_field="centre_libelle", max_field="centre_max_candidatures")

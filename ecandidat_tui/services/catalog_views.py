@@ -42,9 +42,6 @@ def period_state(today: date, debut: date, fin: date) -> str:
     return "open"
 
 
-STATE_LABELS = {"open": "Ouverte", "closed": "Fermée", "future": "Pas encore ouverte"}
-
-
 # --------------------------------------------------------- read models
 
 
@@ -77,10 +74,6 @@ class _DepotPeriod:
     @property
     def dates_label(self) -> str:
         return _period_label(self.date_debut_depot, self.date_fin_depot)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +131,6 @@ def _query_words(query: str) -> list[str]:
     return fold(query).split()
 
 
-def summary_matches(formation: FormationSummary, words: list[str]) -> bool:
-    key = formation.search_key
-    return all(w in key for w in words)
-
-
 @dataclass(frozen=True, slots=True)
 class CatalogTree:
     """The whole Offre de formation, read once; filtering happens in memory."""
@@ -161,7 +149,7 @@ class CatalogTree:
                     return f
         return None
 
-    def filter(self, query: str) -> "CatalogTree":
+    def filter(self, query: str) -> CatalogTree:
         """Centres with the formations whose titre, code or mots-clés contain
         every word of `query` (case and accent insensitive). An empty query
         returns the tree itself; centres left without formations are dropped."""
