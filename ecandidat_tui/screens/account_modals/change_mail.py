@@ -1,0 +1,86 @@
+"""Changer d'adresse mail (Mon compte > Informations perso.)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from ..account_forms import field_error, set_error
+from .base import CREATION_WARNING, AccountDialog, _field
+
+
+class ChangeMailModal(AccountDialog):
+    """Changer d'adresse mail: on success the candidate is logged out until the new address is validated."""
+
+    FIELDS = {"mail": "chmail-mail", "mail_confirm": "chmail-confirm", None: "chmail"}
+
+    def __init__(self, account_id: int, current_mail: str | None = None) -> None:
+        super().__init__(id="change-mail")
+        self.account_id = account_id
+        self.current_mail = current_mail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="chmail-dialog", classes="dialog account-dialog"):
+            yield Static("Changer d'adresse mail", id="chmail-title", classes="dialog-title")
+            with VerticalScroll(classes="account-form", id="chmail-form"):
+                yield Static(CREATION_WARNING, classes="account-warning", markup=False)
+                if self.current_mail:
+                    yield Static(f"Adresse actuelle : {self.current_mail}", id="chmail-current", markup=False)
+                yield from _field("Nouvelle adresse mail *", "chmail-mail")
+                yield from _field("Confirmation Adresse Mail *", "chmail-confirm")
+                yield field_error("chmail")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Annuler", id="chmail-cancel")
+                yield Button("Enregistrer", id="chmail-save", variant="primary", classes="submit-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#chmail-mail", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        set_error(self, f"{event.input.id}", None)
+        set_error(self, "chmail", None)
+
+    @on(Input.Blurred, "#chmail-mail")
+    def _mail_left(self, event: Input.Blurred) -> None:
+        from ...services.account_rules import mail_problem
+
+        if event.value and self.is_attached:
+            set_error(self, "chmail-mail", mail_problem(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "chmail-confirm":
+            self._submit()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "chmail-cancel":
+            self.dismiss(False)
+        elif event.button.id == "chmail-save":
+            self._submit()
+
+    def _submit(self) -> None:
+        from ...services import account_rules as rules
+        from ...services.errors import ValidationFailed
+
+        self.clear_errors()
+        mail = self.query_one("#chmail-mail", Input).value
+        confirm = self.query_one("#chmail-confirm", Input).value
+        problems = {}
+        if rules.mail_problem(mail):
+            problems["mail"] = rules.mail_problem(mail)
+        if rules.mail_confirm_problem(mail, confirm):
+            problems["mail_confirm"] = rules.mail_confirm_problem(mail, confirm)
+        if problems:
+            self.show_refusal(ValidationFailed(problems))
+            return
+        self.call_service("change_mail", self.account_id, mail, confirm, on_success=self._changed)
+
+    def _changed(self, new_mail: str) -> None:
+        self.app.logout()
+        self.app.notify(f"Un courriel de validation a été envoyé à {new_mail}. Votre compte est bloqué "
+                        "jusqu'à la validation de cette adresse ; vous pourrez ensuite vous reconnecter.",
+                        timeout=20)

@@ -1,0 +1,77 @@
+"""Changer de mot de passe (Mon compte > Informations perso.)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from ..account_forms import field_error, set_error
+from .base import AccountDialog, _field, _PasswordForm
+
+
+class ChangePasswordModal(_PasswordForm, AccountDialog):
+    """Changer de mot de passe (Mon compte > Informations perso.); dismisses True when done."""
+
+    FIELDS = {"old": "chpw-old", "new": "chpw-new", "confirm": "chpw-confirm", None: "chpw"}
+
+    def __init__(self, account_id: int) -> None:
+        super().__init__(id="change-password")
+        self.account_id = account_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="chpw-dialog", classes="dialog account-dialog"):
+            yield Static("Changer de mot de passe", id="chpw-title", classes="dialog-title")
+            with VerticalScroll(classes="account-form", id="chpw-form"):
+                yield from _field("Ancien mot de passe *", "chpw-old", password=True)
+                yield from self.password_fields("chpw", "chpw-new", "chpw-confirm",
+                                                "Nouveau mot de passe *", "Confirmation du mot de passe *")
+                yield field_error("chpw")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Annuler", id="chpw-cancel")
+                yield Button("Enregistrer", id="chpw-save", variant="primary", classes="submit-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#chpw-old", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "chpw-old":
+            set_error(self, "chpw-old", None)
+        self.live_password(event, "chpw", "chpw-new", "chpw-confirm")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "chpw-confirm":
+            self._submit()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "chpw-cancel":
+            self.dismiss(False)
+        elif event.button.id == "chpw-save":
+            self._submit()
+
+    def _submit(self) -> None:
+        from ...services.account_rules import new_password_problems
+        from ...services.errors import ValidationFailed
+
+        self.clear_errors()
+        old = self.query_one("#chpw-old", Input).value
+        new = self.query_one("#chpw-new", Input).value
+        confirm = self.query_one("#chpw-confirm", Input).value
+        problems = new_password_problems(new, confirm)
+        if not old:
+            problems = {"old": "L'ancien mot de passe est obligatoire", **problems}
+        if problems:
+            self.show_refusal(ValidationFailed(problems))
+            return
+        self.call_service("change_password", self.account_id, old, new, confirm, on_success=self._changed)
+
+    def _changed(self, _result: Any) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+        self.app.notify("Votre mot de passe a été modifié.")
+        self.dismiss(True)

@@ -1,0 +1,147 @@
+"""Création de compte (also pre-filled after a first ENT login)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from ...text import format_date
+from ..account_forms import field_error, set_error
+from .base import CREATION_WARNING, AccountDialog, _field
+
+if TYPE_CHECKING:
+    from ...services.accounts import EntPrefill
+
+
+class CreateAccountModal(AccountDialog):
+    """Création de compte; dismisses with the new login (or None when cancelled)."""
+
+    FIELDS = {"nom": "create-nom", "prenom": "create-prenom", "mail": "create-mail",
+              "mail_confirm": "create-mail-confirm", None: "create"}
+    LIVE_FIELDS = {"create-nom": "nom", "create-prenom": "prenom", "create-mail": "mail",
+                   "create-mail-confirm": "mail_confirm"}
+
+    def __init__(self, prefill: "EntPrefill | None" = None) -> None:
+        super().__init__(id="create-account")
+        self.prefill = prefill
+        self._touched: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        p = self.prefill
+        with Vertical(id="create-dialog", classes="dialog account-dialog"):
+            yield Static("Création de compte", id="create-title", classes="dialog-title")
+            with VerticalScroll(id="create-form", classes="account-form"):
+                yield Static(CREATION_WARNING, id="create-warning", classes="account-warning", markup=False)
+                if p is not None:
+                    yield Static(f"Informations issues de l'annuaire de l'université — "
+                                 f"numéro étudiant : {p.numero_etudiant}",
+                                 id="create-numero-etudiant", markup=False)
+                yield from _field("Nom *", "create-nom", value=p.nom if p else "")
+                yield from _field("Prénom *", "create-prenom", value=p.prenom if p else "")
+                yield from _field("Adresse mail *", "create-mail", value=p.mail if p else "")
+                yield from _field("Confirmation Adresse Mail *", "create-mail-confirm")
+                yield field_error("create")
+            with VerticalScroll(id="create-success-box", classes="account-form"):
+                yield Static("", id="create-success", markup=False)
+            with Horizontal(classes="dialog-buttons", id="create-buttons"):
+                yield Button("Annuler", id="create-cancel")
+                yield Button("Enregistrer", id="create-save", variant="primary", classes="submit-button")
+            with Horizontal(classes="dialog-buttons", id="create-done-buttons"):
+                yield Button("Fermer", id="create-close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#create-success-box").display = False
+        self.query_one("#create-done-buttons").display = False
+        first_empty = next((i for i in self.query(Input) if not i.value), None)
+        (first_empty or self.query_one("#create-nom", Input)).focus()
+
+    def _values(self) -> dict[str, str]:
+        return {field: self.query_one(f"#{wid}", Input).value for wid, field in self.LIVE_FIELDS.items()}
+
+    def _check(self, widget_id: str) -> None:
+        """Re-check one field with the same rules the service applies."""
+        from ...services import account_rules as rules
+
+        v = self._values()
+        problem = {
+            "create-nom": lambda: rules.nom_problem(v["nom"]),
+            "create-prenom": lambda: rules.prenom_problem(v["prenom"]),
+            "create-mail": lambda: rules.mail_problem(v["mail"]),
+            "create-mail-confirm": lambda: rules.mail_confirm_problem(v["mail"], v["mail_confirm"]),
+        }[widget_id]()
+        set_error(self, widget_id, problem)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        widget_id = event.input.id
+        if widget_id not in self.LIVE_FIELDS:
+            return
+        set_error(self, "create", None)
+        # Names are checked from the first key (length, characters); addresses once the field was left.
+        if widget_id in self._touched or (widget_id in ("create-nom", "create-prenom") and event.value):
+            self._check(widget_id)
+        if widget_id == "create-mail" and "create-mail-confirm" in self._touched:
+            self._check("create-mail-confirm")
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        widget_id = event.input.id
+        if widget_id in self.LIVE_FIELDS and self.is_attached:
+            if event.value or widget_id in self._touched:
+                self._touched.add(widget_id)
+                self._check(widget_id)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "create-mail-confirm":
+            self._save()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "create-cancel":
+            self.dismiss(None)
+        elif event.button.id == "create-save":
+            self._save()
+        elif event.button.id == "create-close":
+            self.dismiss(getattr(self, "_login", None))
+
+    def _save(self) -> None:
+        from ...services import account_rules as rules
+
+        v = self._values()
+        self._touched.update(self.LIVE_FIELDS)
+        self.clear_errors()
+        problems = rules.creation_problems(v["nom"], v["prenom"], v["mail"], v["mail_confirm"])
+        if problems:
+            from ...services.errors import ValidationFailed
+
+            self.show_refusal(ValidationFailed(problems))
+            return
+        p = self.prefill
+        self.call_service("create_account", v["nom"], v["prenom"], v["mail"], v["mail_confirm"],
+                          numero_etudiant=p.numero_etudiant if p else None,
+                          ent_login=p.ent_login if p else None, on_success=self._created)
+
+    def _created(self, created) -> None:
+        self._login = created.login
+        for widget in self.query(Input):
+            widget.value = ""
+        self.query_one("#create-form").display = False
+        self.query_one("#create-buttons").display = False
+        self.query_one("#create-success", Static).update(
+            "Votre compte a été créé.\n\n"
+            f"Un courriel vient d'être envoyé à {created.mail}. Consultez vos courriels : "
+            "ce message contient votre login, votre mot de passe et le code d'activation "
+            "pour valider votre compte (« Valider mon compte » sur l'écran Connexion).\n\n"
+            f"Sans validation avant le {format_date(created.validity_deadline, at=' à ')}, "
+            "le compte sera supprimé."
+        )
+        self.query_one("#create-success-box").display = True
+        self.query_one("#create-done-buttons").display = True
+        self.query_one("#create-close", Button).focus()

@@ -1,0 +1,130 @@
+"""The two requests by mail: J'ai oublié mes identifiants, J'ai perdu mon code
+d'activation (one dialog asking an address, two texts and button sets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from ..account_forms import set_error
+from .base import AccountDialog, _field
+
+
+class _MailRequestModal(AccountDialog):
+    """Ask an address, call the service, show the same answer whatever happened."""
+
+    PREFIX = ""
+    TITLE_TEXT = ""
+    INTRO = ""
+    DONE = ""
+    METHOD = ""
+
+    def __init__(self) -> None:
+        super().__init__(id=f"{self.PREFIX}-dialog-screen")
+        self.FIELDS = {"mail": f"{self.PREFIX}-mail", None: f"{self.PREFIX}-mail"}
+
+    def compose(self) -> ComposeResult:
+        p = self.PREFIX
+        with Vertical(id=f"{p}-dialog", classes="dialog account-dialog"):
+            yield Static(self.TITLE_TEXT, id=f"{p}-title", classes="dialog-title")
+            with VerticalScroll(classes="account-form", id=f"{p}-form"):
+                yield Static(self.INTRO, markup=False)
+                yield from _field("Adresse mail *", f"{p}-mail")
+            yield Static("", id=f"{p}-done", markup=False)
+            with Horizontal(classes="dialog-buttons", id=f"{p}-buttons"):
+                yield from self.request_buttons()
+            with Horizontal(classes="dialog-buttons", id=f"{p}-done-buttons"):
+                yield from self.done_buttons()
+
+    def request_buttons(self) -> ComposeResult:
+        yield Button("Annuler", id=f"{self.PREFIX}-cancel")
+        yield Button("Envoyer", id=f"{self.PREFIX}-submit", variant="primary", classes="submit-button")
+
+    def done_buttons(self) -> ComposeResult:
+        yield Button("Fermer", id=f"{self.PREFIX}-close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.PREFIX}-done").display = False
+        self.query_one(f"#{self.PREFIX}-done-buttons").display = False
+        self.query_one(f"#{self.PREFIX}-mail", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        set_error(self, f"{self.PREFIX}-mail", None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Subclasses do not override this: Textual would call both handlers.
+        event.stop()
+        name = (event.button.id or "").removeprefix(f"{self.PREFIX}-").removesuffix("-done")
+        if name == "cancel" or name == "close":
+            self.dismiss(None)
+        elif name == "submit":
+            self._submit()
+        else:
+            self.dismiss(name)  # e.g. "have-code", "validate": the caller opens the next dialog
+
+    def _submit(self) -> None:
+        from ...services.account_rules import mail_problem
+
+        mail = self.query_one(f"#{self.PREFIX}-mail", Input).value
+        problem = mail_problem(mail)
+        if problem:
+            set_error(self, f"{self.PREFIX}-mail", problem)
+            return
+        self.call_service(self.METHOD, mail, on_success=self._done)
+
+    def _done(self, _result: Any) -> None:
+        p = self.PREFIX
+        self.query_one(f"#{p}-mail", Input).value = ""
+        self.query_one(f"#{p}-form").display = False
+        self.query_one(f"#{p}-buttons").display = False
+        self.query_one(f"#{p}-done", Static).update(self.DONE)
+        self.query_one(f"#{p}-done").display = True
+        self.query_one(f"#{p}-done-buttons").display = True
+        self.query_one(f"#{p}-done-buttons Button", Button).focus()
+
+
+class ForgotIdentifiersModal(_MailRequestModal):
+    """J'ai oublié mes identifiants; dismisses "have-code" to open the reset dialog."""
+
+    PREFIX = "forgot"
+    TITLE_TEXT = "J'ai oublié mes identifiants"
+    INTRO = ("Saisissez l'adresse mail de votre compte : vous recevrez votre login et un code "
+             "pour choisir un nouveau mot de passe.")
+    METHOD = "request_identifiers"
+
+    @property
+    def DONE(self) -> str:  # noqa: N802 - reads like the class constants of the other dialogs
+        hours = self.app.settings.reset_code_hours
+        return ("Si un compte correspond à cette adresse, un courriel contenant votre login et un code "
+                f"de réinitialisation (valable {hours} heure{'s' if hours > 1 else ''}) vient de lui être "
+                "envoyé. Choisissez ensuite « J'ai reçu un code ».")
+
+    def request_buttons(self) -> ComposeResult:
+        yield from super().request_buttons()
+        yield Button("J'ai reçu un code", id="forgot-have-code")
+
+    def done_buttons(self) -> ComposeResult:
+        yield Button("J'ai reçu un code", id="forgot-have-code-done", variant="primary")
+        yield Button("Fermer", id="forgot-close")
+
+
+class LostCodeModal(_MailRequestModal):
+    """J'ai perdu mon code d'activation; dismisses "validate" to open Valider mon compte."""
+
+    PREFIX = "lost"
+    TITLE_TEXT = "J'ai perdu mon code d'activation"
+    INTRO = ("Saisissez l'adresse mail de votre compte : un nouveau code d'activation vous sera "
+             "envoyé (l'ancien ne fonctionnera plus).")
+    DONE = ("Si un compte en attente de validation correspond à cette adresse, un nouveau code "
+            "d'activation vient de lui être envoyé. L'ancien code ne fonctionne plus.")
+    METHOD = "resend_activation"
+
+    def done_buttons(self) -> ComposeResult:
+        yield Button("Valider mon compte", id="lost-validate", variant="primary")
+        yield Button("Fermer", id="lost-close")
