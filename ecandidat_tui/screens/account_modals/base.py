@@ -1,16 +1,22 @@
-"""The shared base of the account dialogs: refusals under their field, service
-calls in a thread worker, the labelled input of every form, the new-password
-fields with their live checklist."""
+"""The shared base of the account dialogs: the buttons and Enter, refusals
+under their field, service calls in a thread worker, the success panel, the
+labelled input of every form, the new-password fields with their checklist.
+
+A dialog names its widgets from its `PREFIX`: `<prefix>-form` and
+`<prefix>-buttons` (Annuler `<prefix>-cancel`, then `<prefix>-submit` or
+`<prefix>-save`), and when it ends on a message, `<prefix>-done-buttons`
+(Fermer `<prefix>-close`). It writes `submit()` and nothing of the buttons.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 from ..account_forms import PasswordChecklist, field_error, set_error
 
@@ -24,14 +30,61 @@ CREATION_WARNING = (
 class AccountDialog(ModalScreen[Any]):
     """A dialog of the account area: Échap cancels, refusals go under their field."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", tooltip="Fermer sans enregistrer")]
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Annuler", tooltip="Fermer sans enregistrer")]
 
     # service field name -> widget id (without '#'); None is the form-wide error line
-    FIELDS: dict[str | None, str] = {}
-    PREFIX = "account"
+    FIELDS: ClassVar[dict[str | None, str]] = {}
+    PREFIX: ClassVar[str] = "account"
+    # The input where Enter submits (Enter elsewhere moves to the next field); None: every input.
+    LAST_INPUT: ClassVar[str | None] = None
+    # What Annuler and Échap dismiss with.
+    CANCELLED: ClassVar[Any] = None
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.outcome: Any = None  # what Fermer dismisses with, once the service said yes
+
+    def submit(self) -> None:
+        """Check the form, then call the service (`call_service`)."""
+        raise NotImplementedError
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.CANCELLED)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        # A dialog does not define this handler too: Textual would call both.
+        event.stop()
+        name = (event.button.id or "").removeprefix(f"{self.PREFIX}-")
+        if name == "cancel":
+            self.action_cancel()
+        elif name in ("submit", "save"):
+            self.submit()
+        elif name == "close":
+            self.dismiss(self.outcome)
+        else:
+            self.other_button(name)
+
+    def other_button(self, name: str) -> None:
+        """A button other than Annuler, the submit one and Fermer (`name` without the prefix)."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.LAST_INPUT is None or event.input.id == self.LAST_INPUT:
+            self.submit()
+        else:
+            self.focus_next()
+
+    def show_done(self, message: str, *, message_id: str, panel_id: str | None = None) -> None:
+        """The service said yes: the form and its buttons give way to `message`
+        (in the Static `message_id`, shown with its `panel_id`) and the done buttons."""
+        p = self.PREFIX
+        for widget in self.query(Input):
+            widget.value = ""
+        self.query_one(f"#{p}-form").display = False
+        self.query_one(f"#{p}-buttons").display = False
+        self.query_one(f"#{message_id}", Static).update(message)
+        self.query_one(f"#{panel_id or message_id}").display = True
+        self.query_one(f"#{p}-done-buttons").display = True
+        self.query_one(f"#{p}-done-buttons Button", Button).focus()
 
     def _error_id(self, field: str | None) -> str:
         return self.FIELDS.get(field) or self.FIELDS.get(None) or f"{self.PREFIX}"
@@ -81,24 +134,24 @@ class AccountDialog(ModalScreen[Any]):
             on_success(result)
 
 
-def _field(label: str, widget_id: str, *, password: bool = False, value: str = "",
+def labelled_input(label: str, widget_id: str, *, password: bool = False, value: str = "",
            placeholder: str = "") -> ComposeResult:
     yield Label(label, classes="field-label")
     yield Input(value=value, id=widget_id, password=password, placeholder=placeholder)
     yield field_error(widget_id)
 
 
-class _PasswordForm:
+class PasswordFields:
     """A new password, its live checklist and its confirmation (ids from `prefix`)."""
 
     def password_fields(self, prefix: str, new_id: str, confirm_id: str, new_label: str,
                         confirm_label: str) -> ComposeResult:
-        yield from _field(new_label, new_id, password=True)
+        yield from labelled_input(new_label, new_id, password=True)
         yield PasswordChecklist(prefix, id=f"{prefix}-checklist", classes="password-checklist")
-        yield from _field(confirm_label, confirm_id, password=True)
+        yield from labelled_input(confirm_label, confirm_id, password=True)
 
     def live_password(self, event: Input.Changed, prefix: str, new_id: str, confirm_id: str) -> None:
-        node = self  # a Screen
+        node: Any = self  # a Screen
         if event.input.id == new_id:
             node.query_one(f"#{prefix}-checklist", PasswordChecklist).update_for(event.value)
             set_error(node, new_id, None)

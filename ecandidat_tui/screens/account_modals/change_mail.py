@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ..account_forms import field_error, set_error
-from .base import CREATION_WARNING, AccountDialog, _field
+from .base import CREATION_WARNING, AccountDialog, labelled_input
 
 
 class ChangeMailModal(AccountDialog):
     """Changer d'adresse mail: on success the candidate is logged out until the new address is validated."""
 
-    FIELDS = {"mail": "chmail-mail", "mail_confirm": "chmail-confirm", None: "chmail"}
+    PREFIX = "chmail"
+    FIELDS: ClassVar = {"mail": "chmail-mail", "mail_confirm": "chmail-confirm", None: "chmail"}
+    LAST_INPUT = "chmail-confirm"
+    CANCELLED = False
 
     def __init__(self, account_id: int, current_mail: str | None = None) -> None:
         super().__init__(id="change-mail")
@@ -28,8 +33,8 @@ class ChangeMailModal(AccountDialog):
                 yield Static(CREATION_WARNING, classes="account-warning", markup=False)
                 if self.current_mail:
                     yield Static(f"Adresse actuelle : {self.current_mail}", id="chmail-current", markup=False)
-                yield from _field("Nouvelle adresse mail *", "chmail-mail")
-                yield from _field("Confirmation Adresse Mail *", "chmail-confirm")
+                yield from labelled_input("Nouvelle adresse mail *", "chmail-mail")
+                yield from labelled_input("Confirmation Adresse Mail *", "chmail-confirm")
                 yield field_error("chmail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Annuler", id="chmail-cancel")
@@ -49,31 +54,18 @@ class ChangeMailModal(AccountDialog):
         if event.value and self.is_attached:
             set_error(self, "chmail-mail", mail_problem(event.value))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "chmail-confirm":
-            self._submit()
-        else:
-            self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "chmail-cancel":
-            self.dismiss(False)
-        elif event.button.id == "chmail-save":
-            self._submit()
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         from ...services import account_rules as rules
         from ...services.errors import ValidationFailed
 
         self.clear_errors()
         mail = self.query_one("#chmail-mail", Input).value
         confirm = self.query_one("#chmail-confirm", Input).value
-        problems = {}
-        if rules.mail_problem(mail):
-            problems["mail"] = rules.mail_problem(mail)
-        if rules.mail_confirm_problem(mail, confirm):
-            problems["mail_confirm"] = rules.mail_confirm_problem(mail, confirm)
+        problems: dict[str, str] = {}
+        if problem := rules.mail_problem(mail):
+            problems["mail"] = problem
+        if problem := rules.mail_confirm_problem(mail, confirm):
+            problems["mail_confirm"] = problem
         if problems:
             self.show_refusal(ValidationFailed(problems))
             return

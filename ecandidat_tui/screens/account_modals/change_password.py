@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ..account_forms import field_error, set_error
-from .base import AccountDialog, _field, _PasswordForm
+from .base import AccountDialog, labelled_input, PasswordFields
 
 
-class ChangePasswordModal(_PasswordForm, AccountDialog):
+class ChangePasswordModal(PasswordFields, AccountDialog):
     """Changer de mot de passe (Mon compte > Informations perso.); dismisses True when done."""
 
-    FIELDS = {"old": "chpw-old", "new": "chpw-new", "confirm": "chpw-confirm", None: "chpw"}
+    PREFIX = "chpw"
+    FIELDS: ClassVar = {"old": "chpw-old", "new": "chpw-new", "confirm": "chpw-confirm", None: "chpw"}
+    LAST_INPUT = "chpw-confirm"
+    CANCELLED = False
 
     def __init__(self, account_id: int) -> None:
         super().__init__(id="change-password")
@@ -25,7 +28,7 @@ class ChangePasswordModal(_PasswordForm, AccountDialog):
         with Vertical(id="chpw-dialog", classes="dialog account-dialog"):
             yield Static("Changer de mot de passe", id="chpw-title", classes="dialog-title")
             with VerticalScroll(classes="account-form", id="chpw-form"):
-                yield from _field("Ancien mot de passe *", "chpw-old", password=True)
+                yield from labelled_input("Ancien mot de passe *", "chpw-old", password=True)
                 yield from self.password_fields("chpw", "chpw-new", "chpw-confirm",
                                                 "Nouveau mot de passe *", "Confirmation du mot de passe *")
                 yield field_error("chpw")
@@ -41,20 +44,7 @@ class ChangePasswordModal(_PasswordForm, AccountDialog):
             set_error(self, "chpw-old", None)
         self.live_password(event, "chpw", "chpw-new", "chpw-confirm")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "chpw-confirm":
-            self._submit()
-        else:
-            self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "chpw-cancel":
-            self.dismiss(False)
-        elif event.button.id == "chpw-save":
-            self._submit()
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         from ...services.account_rules import new_password_problems
         from ...services.errors import ValidationFailed
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,21 +11,23 @@ from textual.widgets import Button, Input, Static
 
 from ...text import format_date
 from ..account_forms import field_error, set_error
-from .base import CREATION_WARNING, AccountDialog, _field
+from .base import CREATION_WARNING, AccountDialog, labelled_input
 
 if TYPE_CHECKING:
-    from ...services.accounts import EntPrefill
+    from ...services.accounts import CreatedAccount, EntPrefill
 
 
 class CreateAccountModal(AccountDialog):
     """Création de compte; dismisses with the new login (or None when cancelled)."""
 
-    FIELDS = {"nom": "create-nom", "prenom": "create-prenom", "mail": "create-mail",
-              "mail_confirm": "create-mail-confirm", None: "create"}
-    LIVE_FIELDS = {"create-nom": "nom", "create-prenom": "prenom", "create-mail": "mail",
-                   "create-mail-confirm": "mail_confirm"}
+    PREFIX = "create"
+    FIELDS: ClassVar = {"nom": "create-nom", "prenom": "create-prenom", "mail": "create-mail",
+                        "mail_confirm": "create-mail-confirm", None: "create"}
+    LAST_INPUT = "create-mail-confirm"
+    LIVE_FIELDS: ClassVar = {"create-nom": "nom", "create-prenom": "prenom", "create-mail": "mail",
+                             "create-mail-confirm": "mail_confirm"}
 
-    def __init__(self, prefill: "EntPrefill | None" = None) -> None:
+    def __init__(self, prefill: EntPrefill | None = None) -> None:
         super().__init__(id="create-account")
         self.prefill = prefill
         self._touched: set[str] = set()
@@ -40,10 +42,10 @@ class CreateAccountModal(AccountDialog):
                     yield Static(f"Informations issues de l'annuaire de l'université — "
                                  f"numéro étudiant : {p.numero_etudiant}",
                                  id="create-numero-etudiant", markup=False)
-                yield from _field("Nom *", "create-nom", value=p.nom if p else "")
-                yield from _field("Prénom *", "create-prenom", value=p.prenom if p else "")
-                yield from _field("Adresse mail *", "create-mail", value=p.mail if p else "")
-                yield from _field("Confirmation Adresse Mail *", "create-mail-confirm")
+                yield from labelled_input("Nom *", "create-nom", value=p.nom if p else "")
+                yield from labelled_input("Prénom *", "create-prenom", value=p.prenom if p else "")
+                yield from labelled_input("Adresse mail *", "create-mail", value=p.mail if p else "")
+                yield from labelled_input("Confirmation Adresse Mail *", "create-mail-confirm")
                 yield field_error("create")
             with VerticalScroll(id="create-success-box", classes="account-form"):
                 yield Static("", id="create-success", markup=False)
@@ -90,28 +92,12 @@ class CreateAccountModal(AccountDialog):
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
         widget_id = event.input.id
-        if widget_id in self.LIVE_FIELDS and self.is_attached:
-            if event.value or widget_id in self._touched:
-                self._touched.add(widget_id)
-                self._check(widget_id)
+        if (widget_id in self.LIVE_FIELDS and self.is_attached
+                and (event.value or widget_id in self._touched)):
+            self._touched.add(widget_id)
+            self._check(widget_id)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "create-mail-confirm":
-            self._save()
-        else:
-            self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "create-cancel":
-            self.dismiss(None)
-        elif event.button.id == "create-save":
-            self._save()
-        elif event.button.id == "create-close":
-            self.dismiss(getattr(self, "_login", None))
-
-    def _save(self) -> None:
+    def submit(self) -> None:
         from ...services import account_rules as rules
 
         v = self._values()
@@ -128,20 +114,13 @@ class CreateAccountModal(AccountDialog):
                           numero_etudiant=p.numero_etudiant if p else None,
                           ent_login=p.ent_login if p else None, on_success=self._created)
 
-    def _created(self, created) -> None:
-        self._login = created.login
-        for widget in self.query(Input):
-            widget.value = ""
-        self.query_one("#create-form").display = False
-        self.query_one("#create-buttons").display = False
-        self.query_one("#create-success", Static).update(
+    def _created(self, created: CreatedAccount) -> None:
+        self.outcome = created.login
+        self.show_done(
             "Votre compte a été créé.\n\n"
             f"Un courriel vient d'être envoyé à {created.mail}. Consultez vos courriels : "
             "ce message contient votre login, votre mot de passe et le code d'activation "
             "pour valider votre compte (« Valider mon compte » sur l'écran Connexion).\n\n"
             f"Sans validation avant le {format_date(created.validity_deadline, at=' à ')}, "
-            "le compte sera supprimé."
-        )
-        self.query_one("#create-success-box").display = True
-        self.query_one("#create-done-buttons").display = True
-        self.query_one("#create-close", Button).focus()
+            "le compte sera supprimé.",
+            message_id="create-success", panel_id="create-success-box")

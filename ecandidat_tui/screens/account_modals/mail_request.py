@@ -10,21 +10,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ..account_forms import set_error
-from .base import AccountDialog, _field
+from .base import AccountDialog, labelled_input
 
 
 class _MailRequestModal(AccountDialog):
     """Ask an address, call the service, show the same answer whatever happened."""
 
-    PREFIX = ""
     TITLE_TEXT = ""
     INTRO = ""
     DONE = ""
     METHOD = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.FIELDS = {"mail": f"{cls.PREFIX}-mail", None: f"{cls.PREFIX}-mail"}
+
     def __init__(self) -> None:
         super().__init__(id=f"{self.PREFIX}-dialog-screen")
-        self.FIELDS = {"mail": f"{self.PREFIX}-mail", None: f"{self.PREFIX}-mail"}
 
     def compose(self) -> ComposeResult:
         p = self.PREFIX
@@ -32,7 +34,7 @@ class _MailRequestModal(AccountDialog):
             yield Static(self.TITLE_TEXT, id=f"{p}-title", classes="dialog-title")
             with VerticalScroll(classes="account-form", id=f"{p}-form"):
                 yield Static(self.INTRO, markup=False)
-                yield from _field("Adresse mail *", f"{p}-mail")
+                yield from labelled_input("Adresse mail *", f"{p}-mail")
             yield Static("", id=f"{p}-done", markup=False)
             with Horizontal(classes="dialog-buttons", id=f"{p}-buttons"):
                 yield from self.request_buttons()
@@ -51,24 +53,13 @@ class _MailRequestModal(AccountDialog):
         self.query_one(f"#{self.PREFIX}-done-buttons").display = False
         self.query_one(f"#{self.PREFIX}-mail", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
     def on_input_changed(self, event: Input.Changed) -> None:
         set_error(self, f"{self.PREFIX}-mail", None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        # Subclasses do not override this: Textual would call both handlers.
-        event.stop()
-        name = (event.button.id or "").removeprefix(f"{self.PREFIX}-").removesuffix("-done")
-        if name == "cancel" or name == "close":
-            self.dismiss(None)
-        elif name == "submit":
-            self._submit()
-        else:
-            self.dismiss(name)  # e.g. "have-code", "validate": the caller opens the next dialog
+    def other_button(self, name: str) -> None:
+        self.dismiss(name.removesuffix("-done"))  # "have-code", "validate": the caller opens the next dialog
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         from ...services.account_rules import mail_problem
 
         mail = self.query_one(f"#{self.PREFIX}-mail", Input).value
@@ -79,14 +70,11 @@ class _MailRequestModal(AccountDialog):
         self.call_service(self.METHOD, mail, on_success=self._done)
 
     def _done(self, _result: Any) -> None:
-        p = self.PREFIX
-        self.query_one(f"#{p}-mail", Input).value = ""
-        self.query_one(f"#{p}-form").display = False
-        self.query_one(f"#{p}-buttons").display = False
-        self.query_one(f"#{p}-done", Static).update(self.DONE)
-        self.query_one(f"#{p}-done").display = True
-        self.query_one(f"#{p}-done-buttons").display = True
-        self.query_one(f"#{p}-done-buttons Button", Button).focus()
+        self.show_done(self.done_text(), message_id=f"{self.PREFIX}-done")
+
+    def done_text(self) -> str:
+        """What the dialog says once the request is sent (the same whether the address is known or not)."""
+        return self.DONE
 
 
 class ForgotIdentifiersModal(_MailRequestModal):
@@ -98,8 +86,7 @@ class ForgotIdentifiersModal(_MailRequestModal):
              "pour choisir un nouveau mot de passe.")
     METHOD = "request_identifiers"
 
-    @property
-    def DONE(self) -> str:  # noqa: N802 - reads like the class constants of the other dialogs
+    def done_text(self) -> str:
         hours = self.app.settings.reset_code_hours
         return ("Si un compte correspond à cette adresse, un courriel contenant votre login et un code "
                 f"de réinitialisation (valable {hours} heure{'s' if hours > 1 else ''}) vient de lui être "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,19 +14,19 @@ from textual.widgets import Button, Input, Static
 from ...session import CandidateSession
 from ...widgets.footer import Footer
 from ..account_forms import field_error, set_error
-from .base import _PasswordForm
+from .base import PasswordFields
 
 if TYPE_CHECKING:
     from ...services.accounts import LoginResult
 
 
-class NewPasswordScreen(_PasswordForm, Screen):
+class NewPasswordScreen(PasswordFields, Screen):
     """First login: the candidate replaces the one-time password before anything else."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", tooltip="Revenir à l'écran Connexion")]
-    FIELDS = {"old": "newpw", "new": "newpw-password", "confirm": "newpw-confirm", None: "newpw"}
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Annuler", tooltip="Revenir à l'écran Connexion")]
+    FIELDS: ClassVar = {"old": "newpw", "new": "newpw-password", "confirm": "newpw-confirm", None: "newpw"}
 
-    def __init__(self, result: "LoginResult", one_time_password: str) -> None:
+    def __init__(self, result: LoginResult, one_time_password: str) -> None:
         super().__init__(id="new-password")
         self.result = result
         self._one_time_password = one_time_password

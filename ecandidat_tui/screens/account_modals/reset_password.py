@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ..account_forms import field_error, set_error
-from .base import AccountDialog, _field, _PasswordForm
+from .base import AccountDialog, labelled_input, PasswordFields
 
 
-class ResetPasswordModal(_PasswordForm, AccountDialog):
+class ResetPasswordModal(PasswordFields, AccountDialog):
     """The code received by mail and a new password twice; dismisses with the login."""
 
-    FIELDS = {"code": "reset-code", "new": "reset-password", "confirm": "reset-confirm", None: "reset"}
+    PREFIX = "reset"
+    FIELDS: ClassVar = {"code": "reset-code", "new": "reset-password", "confirm": "reset-confirm", None: "reset"}
+    LAST_INPUT = "reset-confirm"
 
     def __init__(self) -> None:
         super().__init__(id="reset-password-screen")
-        self._login: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reset-dialog", classes="dialog account-dialog"):
             yield Static("Choisir un nouveau mot de passe", id="reset-title", classes="dialog-title")
             with VerticalScroll(classes="account-form", id="reset-form"):
-                yield from _field("Code de réinitialisation *", "reset-code")
+                yield from labelled_input("Code de réinitialisation *", "reset-code")
                 yield from self.password_fields("reset", "reset-password", "reset-confirm",
                                                 "Nouveau mot de passe *", "Confirmation du mot de passe *")
                 yield field_error("reset")
@@ -44,22 +47,7 @@ class ResetPasswordModal(_PasswordForm, AccountDialog):
             set_error(self, "reset-code", None)
         self.live_password(event, "reset", "reset-password", "reset-confirm")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "reset-confirm":
-            self._submit()
-        else:
-            self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "reset-cancel":
-            self.dismiss(None)
-        elif event.button.id == "reset-submit":
-            self._submit()
-        elif event.button.id == "reset-close":
-            self.dismiss(self._login)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
         from ...services.account_rules import new_password_problems
         from ...services.errors import ValidationFailed
 
@@ -76,14 +64,6 @@ class ResetPasswordModal(_PasswordForm, AccountDialog):
         self.call_service("reset_password", code, new, confirm, on_success=self._reset)
 
     def _reset(self, login: str) -> None:
-        self._login = login
-        for widget in self.query(Input):
-            widget.value = ""
-        self.query_one("#reset-form").display = False
-        self.query_one("#reset-buttons").display = False
-        self.query_one("#reset-done", Static).update(
-            "Votre mot de passe a été changé. Connectez-vous avec votre login (rappelé dans le "
-            "courriel) et ce nouveau mot de passe.")
-        self.query_one("#reset-done").display = True
-        self.query_one("#reset-done-buttons").display = True
-        self.query_one("#reset-close", Button).focus()
+        self.outcome = login
+        self.show_done("Votre mot de passe a été changé. Connectez-vous avec votre login (rappelé dans le "
+                       "courriel) et ce nouveau mot de passe.", message_id="reset-done")
