@@ -1,6 +1,13 @@
 """`ecandidat catalog import FILE`: a JSON or CSV catalog (docs/catalog.md)
 validated whole, every problem named by where it is, then upserted by codes
 in the caller's transaction.
+
+Reading: `CatalogService.import_file` reads the file and hands its text to
+`_parse_json` / `_parse_csv`, which walk the document (JSON nesting, CSV
+lines) and pass each record to `_Validator`: its fields are checked by a
+pydantic model (`PieceRecord`, `CentreRecord`, `CommissionRecord`,
+`FormationRecord`), then the record is kept unless it repeats or contradicts
+an earlier one. `apply_document` writes the result.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, TypeVar
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy import delete, insert, select
 
 from ..domain import ModeFormation
@@ -57,10 +66,6 @@ PHONE_RE = re.compile(r"^[0-9/+()\-. ]*$")
 DATE_FIELDS = ("date_debut_depot", "date_fin_depot", "date_limite_retour", "date_preanalyse",
                "date_jury", "date_publication", "date_confirmation")
 REQUIRED_DATES = DATE_FIELDS[:3]
-FORMATION_FIELDS = ("code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces")
-COMMISSION_FIELDS = ("code", "libelle", "adresse", "telephone", "mail", "formations")
-CENTRE_FIELDS = ("code", "libelle", "max_candidatures", "commissions")
-PIECE_FIELDS = ("code", "libelle", "conditional", "shared", "ordre")
 CSV_COLUMNS = (
     "centre_code", "centre_libelle", "centre_max_candidatures",
     "commission_code", "commission_libelle", "commission_adresse", "commission_telephone", "commission_mail",
@@ -71,6 +76,218 @@ CSV_REQUIRED = ("centre_code", "centre_libelle", "commission_code", "commission_
 _MODES = {fold(m.value): m.value for m in ModeFormation} | {fold(m.label): m.value for m in ModeFormation}
 _TRUE = {"true", "1", "oui", "yes", "o", "y", "x"}
 _FALSE = {"false", "0", "non", "no", "n", ""}
+
+
+# ------------------------------------------------------------- fields
+# Each check takes what the file holds (text, a number, a list…) and returns
+# the value to store, or raises the refusal a person reads after the field name.
+
+
+def _refusal(message: str) -> PydanticCustomError:
+    # The message goes in the context: a value quoted in it may hold braces.
+    return PydanticCustomError("catalog", "{message}", {"message": message})
+
+
+def _text(value: Any, max_len: int = 200, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise _refusal("must be text")
+    value = str(value).strip()
+    if required and not value:
+        raise _refusal("is required")
+    if len(value) > max_len:
+        raise _refusal(f"is longer than {max_len} characters")
+    return value
+
+
+def _text_check(max_len: int, *, required: bool = False) -> BeforeValidator:
+    return BeforeValidator(lambda value: _text(value, max_len, required=required))
+
+
+def _code(value: Any) -> str:
+    value = _text(value, 20, required=True)
+    if not CODE_RE.match(value):
+        raise _refusal(f"{value!r} is not a valid code (letters, digits, '_', '-', '.')")
+    return value
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _parse_date(value: Any) -> date | None:
+    """The date a cell or a JSON string holds (YYYY-MM-DD or DD/MM/YYYY), or None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    # The two usual shapes without strptime (most of a 10,000-formation import's time).
+    if iso := _ISO_DATE.fullmatch(value):
+        year, month, day = map(int, iso.groups())
+    elif french := _FRENCH_DATE.fullmatch(value):
+        day, month, year = map(int, french.groups())
+    else:  # what else strptime accepts (" 1/3/2026"…)
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date_check(*, required: bool) -> BeforeValidator:
+    def check(value: Any) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise _refusal("is required")
+            return None
+        if not isinstance(value, str):
+            raise _refusal("must be a date YYYY-MM-DD")
+        day = _parse_date(value)
+        if day is None:
+            raise _refusal(f"{value.strip()!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        return day
+
+    return BeforeValidator(check)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _refusal(f"{value!r} is not true or false")
+
+
+def _whole(value: Any, minimum: int) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, (bool, float)):
+            raise ValueError
+        number = int(str(value).strip())
+    except ValueError:
+        raise _refusal(f"{value!r} is not a whole number") from None
+    if number < minimum:
+        raise _refusal(f"must be at least {minimum}")
+    return number
+
+
+def _mail(value: Any) -> str:
+    value = _text(value, 100)
+    if value:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            value = validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise _refusal(f"{value!r} is not a valid mail address ({exc})") from None
+    return value
+
+
+def _phone(value: Any) -> str:
+    value = _text(value, 30)
+    if value and not PHONE_RE.match(value):
+        raise _refusal(f"{value!r} may only hold digits and / + ( ) - . and spaces")
+    return value
+
+
+def _mode(value: Any) -> str:
+    raw = _text(value, 30) or ModeFormation.DEMATERIALISE.value
+    mode = _MODES.get(fold(raw))
+    if mode is None:
+        raise _refusal(f"{raw!r} is not dematerialise or papier")
+    return mode
+
+
+def _piece_codes(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):  # CSV: separated by spaces, ',', ';' or '|'
+        codes = [p for p in re.split(r"[\s,;|]+", value) if p]
+    elif value is None:
+        codes = []
+    elif isinstance(value, list) and all(isinstance(p, str) for p in value):
+        codes = [p.strip() for p in value if p.strip()]
+    else:
+        raise _refusal("must be a list of piece type codes")
+    if len(set(codes)) != len(codes):
+        raise _refusal("lists a piece type twice")
+    return tuple(codes)
+
+
+Code = Annotated[str, BeforeValidator(_code)]
+Label = Annotated[str, _text_check(200, required=True)]
+Text300 = Annotated[str, _text_check(300)]
+Flag = Annotated[bool, BeforeValidator(_boolean)]
+RequiredDate = Annotated[date, _date_check(required=True)]
+OptionalDate = Annotated[date | None, _date_check(required=False)]
+
+
+# ------------------------------------------------------------ records
+# One model per record of the file: a JSON object, or the part of a CSV
+# line that describes it. Every field is checked; each refusal names its field.
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PieceRecord(_Record):
+    code: Code
+    libelle: Annotated[str, _text_check(1000, required=True)]
+    conditional: Flag
+    shared: Flag
+    ordre: Annotated[int, BeforeValidator(lambda value: _whole(value, 0) or 0)]
+
+
+class CentreRecord(_Record):
+    code: Code
+    libelle: Label
+    max_candidatures: Annotated[int | None, BeforeValidator(lambda value: _whole(value, 1))]
+    commissions: Any  # read by the JSON reader
+
+
+class CommissionRecord(_Record):
+    code: Code
+    libelle: Label
+    adresse: Text300
+    telephone: Annotated[str, BeforeValidator(_phone)]
+    mail: Annotated[str, BeforeValidator(_mail)]
+    formations: Any  # read by the JSON reader
+
+
+class FormationRecord(_Record):
+    code: Code
+    titre: Label
+    mots_cles: Text300
+    url: Text300
+    mode: Annotated[str, BeforeValidator(_mode)]
+    date_debut_depot: RequiredDate
+    date_fin_depot: RequiredDate
+    date_limite_retour: RequiredDate
+    date_preanalyse: OptionalDate
+    date_jury: OptionalDate
+    date_publication: OptionalDate
+    date_confirmation: OptionalDate
+    pieces: Annotated[tuple[str, ...], BeforeValidator(_piece_codes)]
+
+
+# Which dates must not come before which (checked on what the file holds,
+# even when another field of the formation is refused).
+_DATE_ORDER = (("date_fin_depot", "date_debut_depot"), ("date_limite_retour", "date_fin_depot"),
+               ("date_confirmation", "date_publication"))
+
+# The names a CSV line gives the fields of its centre, commission and formation.
+CSV_CENTRE = {"code": "centre_code", "libelle": "centre_libelle", "max_candidatures": "centre_max_candidatures"}
+CSV_COMMISSION = {name: f"commission_{name}" for name in ("code", "libelle", "adresse", "telephone", "mail")}
+CSV_FORMATION = {"code": "formation_code"}
+
+_R = TypeVar("_R", bound=_Record)
 
 
 @dataclass
@@ -86,7 +303,8 @@ class _Parsed:
 
 
 class _Validator:
-    """Checks one document, collecting every error with where it is."""
+    """Checks one document record by record, collecting every error with
+    where it is (`line 7` or `$.centres[0]…`) and its field."""
 
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -98,186 +316,95 @@ class _Validator:
     def error(self, where: str, field_name: str, message: str) -> None:
         self.errors.append(f"{where}: {field_name}: {message}")
 
-    # ------------------------------------------------------------- fields
-
-    def text(self, where: str, name: str, value: Any, *, required: bool = False, max_len: int = 200) -> str:
-        if value is None:
-            value = ""
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.error(where, name, "must be text")
-            return ""
-        value = str(value).strip()
-        if required and not value:
-            self.error(where, name, "is required")
-        elif len(value) > max_len:
-            self.error(where, name, f"is longer than {max_len} characters")
-        return value
-
-    def code(self, where: str, name: str, value: Any) -> str:
-        value = self.text(where, name, value, required=True, max_len=20)
-        if value and len(value) <= 20 and not CODE_RE.match(value):
-            self.error(where, name, f"{value!r} is not a valid code (letters, digits, '_', '-', '.')")
-        return value
-
-    def date(self, where: str, name: str, value: Any, *, required: bool) -> date | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.error(where, name, "is required")
-            return None
-        if not isinstance(value, str):
-            self.error(where, name, "must be a date YYYY-MM-DD")
-            return None
-        value = value.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-        self.error(where, name, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-        return None
-
-    def boolean(self, where: str, name: str, value: Any) -> bool:
-        if isinstance(value, bool):
-            return value
-        if value is None:
-            return False
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        self.error(where, name, f"{value!r} is not true or false")
-        return False
-
-    def integer(self, where: str, name: str, value: Any, *, minimum: int = 0) -> int | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            if isinstance(value, (bool, float)):
-                raise ValueError
-            number = int(str(value).strip())
-        except ValueError:
-            self.error(where, name, f"{value!r} is not a whole number")
-            return None
-        if number < minimum:
-            self.error(where, name, f"must be at least {minimum}")
-            return None
-        return number
-
-    def mail(self, where: str, name: str, value: Any) -> str:
-        value = self.text(where, name, value, max_len=100)
-        if value:
-            from email_validator import EmailNotValidError, validate_email
-
-            try:
-                value = validate_email(value, check_deliverability=False).normalized
-            except EmailNotValidError as exc:
-                self.error(where, name, f"{value!r} is not a valid mail address ({exc})")
-        return value
-
-    def phone(self, where: str, name: str, value: Any) -> str:
-        value = self.text(where, name, value, max_len=30)
-        if value and not PHONE_RE.match(value):
-            self.error(where, name, f"{value!r} may only hold digits and / + ( ) - . and spaces")
-        return value
-
     def unknown(self, where: str, obj: dict, allowed: Iterable[str]) -> None:
         for key in obj:
             if key not in allowed:
                 self.error(where, str(key), "unknown field")
 
-    # ------------------------------------------------------------ records
+    def record(self, model: type[_R], where: str, raw: Mapping[str, Any],
+               names: Mapping[str, str] | None = None) -> _R | None:
+        """`raw` checked by `model` (a field it lacks is None); None when refused."""
+        try:
+            return model.model_validate(dict.fromkeys(model.model_fields) | dict(raw))
+        except ValidationError as exc:
+            for problem in exc.errors(include_url=False):
+                name = str(problem["loc"][0])
+                message = "unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
+                self.error(where, (names or {}).get(name, name), message)
+            return None
+
+    @staticmethod
+    def _code_of(raw: Mapping[str, Any]) -> str:
+        """The record's code when it is valid, even if another field is not ("" otherwise)."""
+        try:
+            return _code(raw.get("code"))
+        except PydanticCustomError:
+            return ""
 
     def piece(self, where: str, raw: Any) -> None:
         if not isinstance(raw, dict):
             self.error(where, "piece", "must be an object")
             return
-        self.unknown(where, raw, PIECE_FIELDS)
-        code = self.code(where, "code", raw.get("code"))
-        values = {
-            "libelle": self.text(where, "libelle", raw.get("libelle"), required=True, max_len=1000),
-            "conditional": self.boolean(where, "conditional", raw.get("conditional")),
-            "shared": self.boolean(where, "shared", raw.get("shared")),
-            "ordre": self.integer(where, "ordre", raw.get("ordre")) or 0,
-        }
-        if code in self.doc.pieces:
-            self.error(where, "code", f"piece type {code!r} appears twice")
-        elif code:
-            self.doc.pieces[code] = values
-
-    def centre(self, where: str, code: str, libelle: Any, max_cand: Any, code_field: str = "code",
-               libelle_field: str = "libelle", max_field: str = "max_candidatures") -> None:
-        values = {
-            "libelle": self.text(where, libelle_field, libelle, required=True),
-            "max_candidatures": self.integer(where, max_field, max_cand, minimum=1),
-        }
-        if not code:
+        piece = self.record(PieceRecord, where, raw)
+        if piece is None:
             return
-        if code in self.doc.centres:
-            if self.doc.centres[code] != values:
-                self.error(where, code_field, f"centre {code!r} differs from its first definition "
-                           f"({self.where_centre[code]})")
+        if piece.code in self.doc.pieces:
+            self.error(where, "code", f"piece type {piece.code!r} appears twice")
         else:
+            self.doc.pieces[piece.code] = piece.model_dump(include={"libelle", "conditional", "shared", "ordre"})
+
+    def centre(self, where: str, raw: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+        """Check and keep a centre; returns its code for its commissions ("" when invalid)."""
+        centre = self.record(CentreRecord, where, raw, names)
+        if centre is None:
+            return self._code_of(raw)
+        code, values = centre.code, centre.model_dump(include={"libelle", "max_candidatures"})
+        if code not in self.doc.centres:
             self.doc.centres[code] = values
             self.where_centre[code] = where
+        elif self.doc.centres[code] != values:
+            self.error(where, (names or {}).get("code", "code"),
+                       f"centre {code!r} differs from its first definition ({self.where_centre[code]})")
+        return code
 
-    def commission(self, where: str, centre_code: str, code: str, raw: dict[str, Any], prefix: str = "") -> None:
-        values = {
-            "libelle": self.text(where, prefix + "libelle", raw.get("libelle"), required=True),
-            "adresse": self.text(where, prefix + "adresse", raw.get("adresse"), max_len=300),
-            "telephone": self.phone(where, prefix + "telephone", raw.get("telephone")),
-            "mail": self.mail(where, prefix + "mail", raw.get("mail")),
-        }
+    def commission(self, where: str, centre_code: str, raw: Mapping[str, Any],
+                   names: Mapping[str, str] | None = None) -> str:
+        """Check and keep a commission; returns its code ("" when invalid)."""
+        commission = self.record(CommissionRecord, where, raw, names)
+        if commission is None:
+            return self._code_of(raw)
+        code = commission.code
+        values = commission.model_dump(include={"libelle", "adresse", "telephone", "mail"})
         key = (centre_code, code)
-        if not centre_code or not code:
-            return
-        if key in self.doc.commissions:
-            if self.doc.commissions[key] != values:
-                self.error(where, prefix + "code", f"commission {code!r} of centre {centre_code!r} differs "
-                           f"from its first definition ({self.where_commission[key]})")
-        else:
+        if not centre_code:
+            return code
+        if key not in self.doc.commissions:
             self.doc.commissions[key] = values
             self.where_commission[key] = where
+        elif self.doc.commissions[key] != values:
+            self.error(where, (names or {}).get("code", "code"),
+                       f"commission {code!r} of centre {centre_code!r} differs "
+                       f"from its first definition ({self.where_commission[key]})")
+        return code
 
-    def formation(self, where: str, centre_code: str, commission_code: str, raw: dict[str, Any],
-                  code_field: str = "code", pieces: Any = None) -> None:
-        code = self.code(where, code_field, raw.get("code"))
-        values: dict[str, Any] = {
-            "titre": self.text(where, "titre", raw.get("titre"), required=True),
-            "mots_cles": self.text(where, "mots_cles", raw.get("mots_cles"), max_len=300),
-            "url": self.text(where, "url", raw.get("url"), max_len=300),
-        }
-        mode_raw = self.text(where, "mode", raw.get("mode"), max_len=30) or ModeFormation.DEMATERIALISE.value
-        mode = _MODES.get(fold(mode_raw))
-        if mode is None:
-            self.error(where, "mode", f"{mode_raw!r} is not dematerialise or papier")
-        values["mode"] = mode or ModeFormation.DEMATERIALISE.value
-        for name in DATE_FIELDS:
-            values[name] = self.date(where, name, raw.get(name), required=name in REQUIRED_DATES)
-        debut, fin, retour = (values[n] for n in REQUIRED_DATES)
-        if debut and fin and fin < debut:
-            self.error(where, "date_fin_depot", "is before date_debut_depot")
-        if fin and retour and retour < fin:
-            self.error(where, "date_limite_retour", "is before date_fin_depot")
-        publication, confirmation = values["date_publication"], values["date_confirmation"]
-        if publication and confirmation and confirmation < publication:
-            self.error(where, "date_confirmation", "is before date_publication")
-        if isinstance(pieces, str):
-            piece_codes = [p for p in re.split(r"[\s,;|]+", pieces) if p]
-        elif pieces is None:
-            piece_codes = []
-        elif isinstance(pieces, list) and all(isinstance(p, str) for p in pieces):
-            piece_codes = [p.strip() for p in pieces if p.strip()]
-        else:
-            self.error(where, "pieces", "must be a list of piece type codes")
-            piece_codes = []
-        if len(set(piece_codes)) != len(piece_codes):
-            self.error(where, "pieces", "lists a piece type twice")
-        values["pieces"] = tuple(dict.fromkeys(piece_codes))
-        values["_where"] = where
-        values["centre_code"] = centre_code
-        values["commission_code"] = commission_code
-        if not code:
+    def formation(self, where: str, centre_code: str, commission_code: str, raw: Mapping[str, Any],
+                  names: Mapping[str, str] | None = None) -> None:
+        formation = self.record(FormationRecord, where, raw, names)
+        for later, earlier in _DATE_ORDER:
+            if formation is not None:
+                after, before = getattr(formation, later), getattr(formation, earlier)
+            else:  # still said, as the dates a refused formation holds
+                after, before = _parse_date(raw.get(later)), _parse_date(raw.get(earlier))
+            if after and before and after < before:
+                self.error(where, later, f"is before {earlier}")
+        if formation is None:
             return
+        values = formation.model_dump(exclude={"code"})
+        values.update(_where=where, centre_code=centre_code, commission_code=commission_code)
+        code = formation.code
         if code in self.doc.formations:
-            self.error(where, code_field, f"formation {code!r} already defined ({self.where_formation[code]})")
+            self.error(where, (names or {}).get("code", "code"),
+                       f"formation {code!r} already defined ({self.where_formation[code]})")
         else:
             self.doc.formations[code] = values
             self.where_formation[code] = where
@@ -315,9 +442,7 @@ def _parse_json(text: str, v: _Validator) -> None:
         if not isinstance(c_raw, dict):
             v.error(cw, "centre", "must be an object")
             continue
-        v.unknown(cw, c_raw, CENTRE_FIELDS)
-        c_code = v.code(cw, "code", c_raw.get("code"))
-        v.centre(cw, c_code, c_raw.get("libelle"), c_raw.get("max_candidatures"))
+        c_code = v.centre(cw, c_raw)
         commissions = c_raw.get("commissions", [])
         if not isinstance(commissions, list):
             v.error(cw, "commissions", "must be a list")
@@ -327,9 +452,7 @@ def _parse_json(text: str, v: _Validator) -> None:
             if not isinstance(k_raw, dict):
                 v.error(kw, "commission", "must be an object")
                 continue
-            v.unknown(kw, k_raw, COMMISSION_FIELDS)
-            k_code = v.code(kw, "code", k_raw.get("code"))
-            v.commission(kw, c_code, k_code, k_raw)
+            k_code = v.commission(kw, c_code, k_raw)
             formations = k_raw.get("formations", [])
             if not isinstance(formations, list):
                 v.error(kw, "formations", "must be a list")
@@ -339,8 +462,7 @@ def _parse_json(text: str, v: _Validator) -> None:
                 if not isinstance(f_raw, dict):
                     v.error(fw, "formation", "must be an object")
                     continue
-                v.unknown(fw, f_raw, FORMATION_FIELDS)
-                v.formation(fw, c_code, k_code, f_raw, pieces=f_raw.get("pieces"))
+                v.formation(fw, c_code, k_code, f_raw)
 
 
 def _parse_csv(text: str, v: _Validator) -> None:
@@ -372,17 +494,12 @@ def _parse_csv(text: str, v: _Validator) -> None:
             v.errors.append(f"{line}: {len(row)} fields where the header has {len(header)}")
             continue
         r = dict(zip(header, row, strict=True))
-        c_code = v.code(line, "centre_code", r.get("centre_code"))
-        v.centre(line, c_code, r.get("centre_libelle"), r.get("centre_max_candidatures"),
-                 code_field="centre_code", libelle_field="centre_libelle", max_field="centre_max_candidatures")
-        k_code = v.code(line, "commission_code", r.get("commission_code"))
-        v.commission(line, c_code, k_code, {
-            "libelle": r.get("commission_libelle"), "adresse": r.get("commission_adresse"),
-            "telephone": r.get("commission_telephone"), "mail": r.get("commission_mail"),
-        }, prefix="commission_")
-        f_raw = {k: r.get(k) for k in FORMATION_FIELDS if k != "pieces"}
-        f_raw["code"] = r.get("formation_code")
-        v.formation(line, c_code, k_code, f_raw, code_field="formation_code", pieces=r.get("pieces", ""))
+        c_code = v.centre(line, {name: r.get(column) for name, column in CSV_CENTRE.items()}, CSV_CENTRE)
+        k_code = v.commission(line, c_code, {name: r.get(column) for name, column in CSV_COMMISSION.items()},
+                              CSV_COMMISSION)
+        f_raw = {name: r.get(CSV_FORMATION.get(name, name)) for name in FormationRecord.model_fields}
+        f_raw["pieces"] = r.get("pieces", "")
+        v.formation(line, c_code, k_code, f_raw, CSV_FORMATION)
     if rows == 0:
         v.errors.append("line 2: no formation in the file")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import threading
@@ -344,6 +346,28 @@ def test_bad_json_names_paths_and_fields(empty, tmp_path):
     assert any(e.startswith(f"{base}[1]: mail: 'not a mail' is not a valid mail address") for e in errors)
     assert "$.centres[0]: colour: unknown field" in errors
     assert empty.services.catalog.counts()["formations"] == 0
+
+
+def test_a_refused_record_reports_each_field_once_and_nothing_else(empty, tmp_path):
+    """A field says its first problem; a refused line is not also said to differ from an earlier one."""
+    lines = _doc_block("csv").splitlines()
+    header = lines[0].split(",")
+    row = next(csv.reader([lines[2]]))
+    row[header.index("commission_mail")] = "x" * 120
+    row[header.index("commission_libelle")] = ""
+    row[header.index("date_fin_depot")] = "2026-01-01"  # before its début, and the line is refused anyway
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    lines[2] = out.getvalue()
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogImportError) as err:
+        empty.services.catalog.import_file(path)
+    assert err.value.errors == [
+        "line 3: commission_libelle: is required",
+        "line 3: commission_mail: is longer than 100 characters",
+        "line 3: date_fin_depot: is before date_debut_depot",
+    ]
 
 
 def test_unknown_piece_is_refused_inside_the_transaction(empty, tmp_path):
