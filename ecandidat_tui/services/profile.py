@@ -40,7 +40,7 @@ from .ine import check_ine, normalise_ine
 from .profile_checks import MSG_POSTAL, MSG_REQUIRED, POSTAL_RE, Checker
 from .profile_views import (
     AdresseView, BaccalaureatView, Completeness, CursusExterneRow, CursusInterneRow, ExperienceRow,
-    InformationsView, StageRow, missing_message, view_values,
+    InformationsView, StageRow, view_values,
 )
 
 INE_RECENT_YEARS = 10
@@ -454,17 +454,6 @@ class ProfileService:
 
 
 __all__ = [
-    "INE_RECENT_YEARS",
-    "MSG_INE_TAKEN",
-    "AdresseView",
-    "BaccalaureatView",
-    "Completeness",
-    "CursusExterneRow",
-    "CursusInterneRow",
-    "ExperienceRow",
-    "InformationsView",
-    "ProfileService",
-    "StageRow",
-    "missing_message",
-    "view_values",
+    "INE_RECENT_YEARS", "MSG_INE_TAKEN", "AdresseView", "BaccalaureatView", "Completeness", "CursusExterneRow",
+    "CursusInterneRow", "ExperienceRow", "InformationsView", "ProfileService", "StageRow", "view_values",
 ]

@@ -14,12 +14,6 @@ TAB_BAC = "Baccalauréat"
 MISSING_INE = "INE"
 
 
-def missing_message(missing: list[str]) -> str:
-    """The sentence a person reads when the gate refuses a candidature."""
-    return ("Pour faire une candidature, complétez d'abord dans Mon compte : "
-            + ", ".join(missing) + ".")
-
-
 # ------------------------------------------------------------- read models
 
 
