@@ -49,7 +49,8 @@ class AccountDialog(ModalScreen[Any]):
         raise NotImplementedError
 
     def action_cancel(self) -> None:
-        self.dismiss(self.CANCELLED)
+        # Once the service said yes, Échap closes as Fermer does.
+        self.dismiss(self.CANCELLED if self.outcome is None else self.outcome)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         # A dialog does not define this handler too: Textual would call both.
