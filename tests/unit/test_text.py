@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_format_date_day_and_empty():
 
 
 def test_format_date_moment_in_local_time(paris):
-    moment = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     assert format_date(moment) == "31/12/2026"
     assert format_date(moment, at=" à ") == "01/01/2027 à 00:30"
     assert format_date(moment.astimezone(timezone(timedelta(hours=-5))), at=" ") == "01/01/2027 00:30"
