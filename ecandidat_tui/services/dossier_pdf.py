@@ -149,10 +149,6 @@ def _headings_style(family: str):
     return FontFace(family=family, emphasis="BOLD", fill_color=(230, 236, 245))
 
 
-def _bool_fr(value: bool) -> str:
-    return "Oui" if value else "Non"
-
-
 class DossierPdfService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
