@@ -2,10 +2,12 @@
 under their field, service calls in a thread worker, the success panel, the
 labelled input of every form, the new-password fields with their checklist.
 
-A dialog names its widgets from its `PREFIX`: `<prefix>-form` and
-`<prefix>-buttons` (Annuler `<prefix>-cancel`, then `<prefix>-submit` or
-`<prefix>-save`), and when it ends on a message, `<prefix>-done-buttons`
-(Fermer `<prefix>-close`). It writes `submit()` and nothing of the buttons.
+A dialog names its widgets from its `PREFIX`: `<prefix>-dialog` holds the
+title `<prefix>-title`, the form `<prefix>-form` and `<prefix>-buttons`
+(Annuler `<prefix>-cancel`, then `<prefix>-submit` or `<prefix>-save`); a
+dialog that ends on a message (`DONE_ID`) adds it and `<prefix>-done-buttons`
+(Fermer `<prefix>-close`), hidden until `show_done`. A dialog writes its
+`compose_form()` and `submit()`, nothing of the frame, buttons or keys.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -39,10 +42,52 @@ class AccountDialog(ModalScreen[Any]):
     LAST_INPUT: ClassVar[str | None] = None
     # What Annuler and Échap dismiss with.
     CANCELLED: ClassVar[Any] = None
+    TITLE_TEXT: ClassVar[str] = ""
+    # The submit button's label and the end of its id.
+    SUBMIT: ClassVar[tuple[str, str]] = ("Enregistrer", "save")
+    # The Static that says the service's answer (None: the dialog closes instead).
+    DONE_ID: ClassVar[str | None] = None
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.outcome: Any = None  # what Fermer dismisses with, once the service said yes
+
+    def compose(self) -> ComposeResult:
+        p = self.PREFIX
+        with Vertical(id=f"{p}-dialog", classes="dialog account-dialog"):
+            yield Static(self.TITLE_TEXT, id=f"{p}-title", classes="dialog-title")
+            with VerticalScroll(classes="account-form", id=f"{p}-form"):
+                yield from self.compose_form()
+            if self.DONE_ID:
+                yield from _hidden(self.compose_done())
+            with Horizontal(classes="dialog-buttons", id=f"{p}-buttons"):
+                yield from self.request_buttons()
+            if self.DONE_ID:
+                with _hidden_one(Horizontal(classes="dialog-buttons", id=f"{p}-done-buttons")):
+                    yield from self.done_buttons()
+
+    def compose_form(self) -> ComposeResult:
+        """The fields (and texts) of the form."""
+        raise NotImplementedError
+
+    def compose_done(self) -> ComposeResult:
+        """Where the service's answer shows (hidden until then)."""
+        yield Static("", id=self.DONE_ID, markup=False)
+
+    def request_buttons(self) -> ComposeResult:
+        label, name = self.SUBMIT
+        yield Button("Annuler", id=f"{self.PREFIX}-cancel")
+        yield Button(label, id=f"{self.PREFIX}-{name}", variant="primary", classes="submit-button")
+
+    def done_buttons(self) -> ComposeResult:
+        yield Button("Fermer", id=f"{self.PREFIX}-close", variant="primary")
+
+    def on_mount(self) -> None:
+        # A dialog does not define this handler too: Textual would call both.
+        inputs = list(self.query(Input))
+        first = next((i for i in inputs if not i.value), inputs[0] if inputs else None)  # after a pre-fill
+        if first is not None:
+            first.focus()
 
     def submit(self) -> None:
         """Check the form, then call the service (`call_service`)."""
@@ -74,16 +119,19 @@ class AccountDialog(ModalScreen[Any]):
         else:
             self.focus_next()
 
-    def show_done(self, message: str, *, message_id: str, panel_id: str | None = None) -> None:
-        """The service said yes: the form and its buttons give way to `message`
-        (in the Static `message_id`, shown with its `panel_id`) and the done buttons."""
+    def show_done(self, message: str) -> None:
+        """The service said yes: the form and its buttons give way to `message` and the done buttons."""
         p = self.PREFIX
         for widget in self.query(Input):
             widget.value = ""
         self.query_one(f"#{p}-form").display = False
         self.query_one(f"#{p}-buttons").display = False
-        self.query_one(f"#{message_id}", Static).update(message)
-        self.query_one(f"#{panel_id or message_id}").display = True
+        done = self.query_one(f"#{self.DONE_ID}", Static)
+        done.update(message)
+        for widget in (done, *done.ancestors):  # its panel too, when it has one
+            if widget is self:
+                break
+            widget.display = True
         self.query_one(f"#{p}-done-buttons").display = True
         self.query_one(f"#{p}-done-buttons Button", Button).focus()
 
@@ -133,6 +181,16 @@ class AccountDialog(ModalScreen[Any]):
         if self.is_attached:
             self.set_busy(False)
             on_success(result)
+
+
+def _hidden(widgets: ComposeResult) -> ComposeResult:
+    for widget in widgets:
+        yield _hidden_one(widget)
+
+
+def _hidden_one(widget: Any) -> Any:
+    widget.display = False
+    return widget
 
 
 def labelled_input(label: str, widget_id: str, *, password: bool = False, value: str = "",

@@ -6,8 +6,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from ..account_forms import field_error, set_error
 from .base import CREATION_WARNING, AccountDialog, labelled_input
@@ -20,28 +19,20 @@ class ChangeMailModal(AccountDialog):
     FIELDS: ClassVar = {"mail": "chmail-mail", "mail_confirm": "chmail-confirm", None: "chmail"}
     LAST_INPUT = "chmail-confirm"
     CANCELLED = False
+    TITLE_TEXT = "Changer d'adresse mail"
 
     def __init__(self, account_id: int, current_mail: str | None = None) -> None:
         super().__init__(id="change-mail")
         self.account_id = account_id
         self.current_mail = current_mail
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="chmail-dialog", classes="dialog account-dialog"):
-            yield Static("Changer d'adresse mail", id="chmail-title", classes="dialog-title")
-            with VerticalScroll(classes="account-form", id="chmail-form"):
-                yield Static(CREATION_WARNING, classes="account-warning", markup=False)
-                if self.current_mail:
-                    yield Static(f"Adresse actuelle : {self.current_mail}", id="chmail-current", markup=False)
-                yield from labelled_input("Nouvelle adresse mail *", "chmail-mail")
-                yield from labelled_input("Confirmation Adresse Mail *", "chmail-confirm")
-                yield field_error("chmail")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Annuler", id="chmail-cancel")
-                yield Button("Enregistrer", id="chmail-save", variant="primary", classes="submit-button")
-
-    def on_mount(self) -> None:
-        self.query_one("#chmail-mail", Input).focus()
+    def compose_form(self) -> ComposeResult:
+        yield Static(CREATION_WARNING, classes="account-warning", markup=False)
+        if self.current_mail:
+            yield Static(f"Adresse actuelle : {self.current_mail}", id="chmail-current", markup=False)
+        yield from labelled_input("Nouvelle adresse mail *", "chmail-mail")
+        yield from labelled_input("Confirmation Adresse Mail *", "chmail-confirm")
+        yield field_error("chmail")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         set_error(self, f"{event.input.id}", None)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from ..account_forms import field_error, set_error
 from .base import AccountDialog, labelled_input, PasswordFields
@@ -19,25 +18,17 @@ class ChangePasswordModal(PasswordFields, AccountDialog):
     FIELDS: ClassVar = {"old": "chpw-old", "new": "chpw-new", "confirm": "chpw-confirm", None: "chpw"}
     LAST_INPUT = "chpw-confirm"
     CANCELLED = False
+    TITLE_TEXT = "Changer de mot de passe"
 
     def __init__(self, account_id: int) -> None:
         super().__init__(id="change-password")
         self.account_id = account_id
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="chpw-dialog", classes="dialog account-dialog"):
-            yield Static("Changer de mot de passe", id="chpw-title", classes="dialog-title")
-            with VerticalScroll(classes="account-form", id="chpw-form"):
-                yield from labelled_input("Ancien mot de passe *", "chpw-old", password=True)
-                yield from self.password_fields("chpw", "chpw-new", "chpw-confirm",
-                                                "Nouveau mot de passe *", "Confirmation du mot de passe *")
-                yield field_error("chpw")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Annuler", id="chpw-cancel")
-                yield Button("Enregistrer", id="chpw-save", variant="primary", classes="submit-button")
-
-    def on_mount(self) -> None:
-        self.query_one("#chpw-old", Input).focus()
+    def compose_form(self) -> ComposeResult:
+        yield from labelled_input("Ancien mot de passe *", "chpw-old", password=True)
+        yield from self.password_fields("chpw", "chpw-new", "chpw-confirm",
+                                        "Nouveau mot de passe *", "Confirmation du mot de passe *")
+        yield field_error("chpw")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "chpw-old":

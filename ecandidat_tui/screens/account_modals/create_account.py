@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
 
 from ...text import format_date
 from ..account_forms import field_error, set_error
@@ -24,6 +24,8 @@ class CreateAccountModal(AccountDialog):
     FIELDS: ClassVar = {"nom": "create-nom", "prenom": "create-prenom", "mail": "create-mail",
                         "mail_confirm": "create-mail-confirm", None: "create"}
     LAST_INPUT = "create-mail-confirm"
+    TITLE_TEXT = "Création de compte"
+    DONE_ID = "create-success"
     LIVE_FIELDS: ClassVar = {"create-nom": "nom", "create-prenom": "prenom", "create-mail": "mail",
                              "create-mail-confirm": "mail_confirm"}
 
@@ -32,34 +34,23 @@ class CreateAccountModal(AccountDialog):
         self.prefill = prefill
         self._touched: set[str] = set()
 
-    def compose(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         p = self.prefill
-        with Vertical(id="create-dialog", classes="dialog account-dialog"):
-            yield Static("Création de compte", id="create-title", classes="dialog-title")
-            with VerticalScroll(id="create-form", classes="account-form"):
-                yield Static(CREATION_WARNING, id="create-warning", classes="account-warning", markup=False)
-                if p is not None:
-                    yield Static(f"Informations issues de l'annuaire de l'université — "
-                                 f"numéro étudiant : {p.numero_etudiant}",
-                                 id="create-numero-etudiant", markup=False)
-                yield from labelled_input("Nom *", "create-nom", value=p.nom if p else "")
-                yield from labelled_input("Prénom *", "create-prenom", value=p.prenom if p else "")
-                yield from labelled_input("Adresse mail *", "create-mail", value=p.mail if p else "")
-                yield from labelled_input("Confirmation Adresse Mail *", "create-mail-confirm")
-                yield field_error("create")
-            with VerticalScroll(id="create-success-box", classes="account-form"):
-                yield Static("", id="create-success", markup=False)
-            with Horizontal(classes="dialog-buttons", id="create-buttons"):
-                yield Button("Annuler", id="create-cancel")
-                yield Button("Enregistrer", id="create-save", variant="primary", classes="submit-button")
-            with Horizontal(classes="dialog-buttons", id="create-done-buttons"):
-                yield Button("Fermer", id="create-close", variant="primary")
+        yield Static(CREATION_WARNING, id="create-warning", classes="account-warning", markup=False)
+        if p is not None:
+            yield Static(f"Informations issues de l'annuaire de l'université — "
+                         f"numéro étudiant : {p.numero_etudiant}",
+                         id="create-numero-etudiant", markup=False)
+        yield from labelled_input("Nom *", "create-nom", value=p.nom if p else "")
+        yield from labelled_input("Prénom *", "create-prenom", value=p.prenom if p else "")
+        yield from labelled_input("Adresse mail *", "create-mail", value=p.mail if p else "")
+        yield from labelled_input("Confirmation Adresse Mail *", "create-mail-confirm")
+        yield field_error("create")
 
-    def on_mount(self) -> None:
-        self.query_one("#create-success-box").display = False
-        self.query_one("#create-done-buttons").display = False
-        first_empty = next((i for i in self.query(Input) if not i.value), None)
-        (first_empty or self.query_one("#create-nom", Input)).focus()
+    def compose_done(self) -> ComposeResult:
+        # A long message: in a panel that scrolls.
+        yield VerticalScroll(Static("", id="create-success", markup=False),
+                             id="create-success-box", classes="account-form")
 
     def _values(self) -> dict[str, str]:
         return {field: self.query_one(f"#{wid}", Input).value for wid, field in self.LIVE_FIELDS.items()}
@@ -122,5 +113,4 @@ class CreateAccountModal(AccountDialog):
             "ce message contient votre login, votre mot de passe et le code d'activation "
             "pour valider votre compte (« Valider mon compte » sur l'écran Connexion).\n\n"
             f"Sans validation avant le {format_date(created.validity_deadline, at=' à ')}, "
-            "le compte sera supprimé.",
-            message_id="create-success", panel_id="create-success-box")
+            "le compte sera supprimé.")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from ..account_forms import set_error
@@ -16,42 +15,22 @@ from .base import AccountDialog, labelled_input
 class _MailRequestModal(AccountDialog):
     """Ask an address, call the service, show the same answer whatever happened."""
 
-    TITLE_TEXT = ""
     INTRO = ""
+    SUBMIT = ("Envoyer", "submit")
     DONE = ""
     METHOD = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.FIELDS = {"mail": f"{cls.PREFIX}-mail", None: f"{cls.PREFIX}-mail"}
+        cls.DONE_ID = f"{cls.PREFIX}-done"
 
     def __init__(self) -> None:
         super().__init__(id=f"{self.PREFIX}-dialog-screen")
 
-    def compose(self) -> ComposeResult:
-        p = self.PREFIX
-        with Vertical(id=f"{p}-dialog", classes="dialog account-dialog"):
-            yield Static(self.TITLE_TEXT, id=f"{p}-title", classes="dialog-title")
-            with VerticalScroll(classes="account-form", id=f"{p}-form"):
-                yield Static(self.INTRO, markup=False)
-                yield from labelled_input("Adresse mail *", f"{p}-mail")
-            yield Static("", id=f"{p}-done", markup=False)
-            with Horizontal(classes="dialog-buttons", id=f"{p}-buttons"):
-                yield from self.request_buttons()
-            with Horizontal(classes="dialog-buttons", id=f"{p}-done-buttons"):
-                yield from self.done_buttons()
-
-    def request_buttons(self) -> ComposeResult:
-        yield Button("Annuler", id=f"{self.PREFIX}-cancel")
-        yield Button("Envoyer", id=f"{self.PREFIX}-submit", variant="primary", classes="submit-button")
-
-    def done_buttons(self) -> ComposeResult:
-        yield Button("Fermer", id=f"{self.PREFIX}-close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one(f"#{self.PREFIX}-done").display = False
-        self.query_one(f"#{self.PREFIX}-done-buttons").display = False
-        self.query_one(f"#{self.PREFIX}-mail", Input).focus()
+    def compose_form(self) -> ComposeResult:
+        yield Static(self.INTRO, markup=False)
+        yield from labelled_input("Adresse mail *", f"{self.PREFIX}-mail")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         set_error(self, f"{self.PREFIX}-mail", None)
@@ -70,7 +49,7 @@ class _MailRequestModal(AccountDialog):
         self.call_service(self.METHOD, mail, on_success=self._done)
 
     def _done(self, _result: Any) -> None:
-        self.show_done(self.done_text(), message_id=f"{self.PREFIX}-done")
+        self.show_done(self.done_text())
 
     def done_text(self) -> str:
         """What the dialog says once the request is sent (the same whether the address is known or not)."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from ..account_forms import field_error, set_error
 from .base import AccountDialog, labelled_input, PasswordFields
@@ -18,29 +17,18 @@ class ResetPasswordModal(PasswordFields, AccountDialog):
     PREFIX = "reset"
     FIELDS: ClassVar = {"code": "reset-code", "new": "reset-password", "confirm": "reset-confirm", None: "reset"}
     LAST_INPUT = "reset-confirm"
+    TITLE_TEXT = "Choisir un nouveau mot de passe"
+    SUBMIT = ("Enregistrer", "submit")
+    DONE_ID = "reset-done"
 
     def __init__(self) -> None:
         super().__init__(id="reset-password-screen")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reset-dialog", classes="dialog account-dialog"):
-            yield Static("Choisir un nouveau mot de passe", id="reset-title", classes="dialog-title")
-            with VerticalScroll(classes="account-form", id="reset-form"):
-                yield from labelled_input("Code de réinitialisation *", "reset-code")
-                yield from self.password_fields("reset", "reset-password", "reset-confirm",
-                                                "Nouveau mot de passe *", "Confirmation du mot de passe *")
-                yield field_error("reset")
-            yield Static("", id="reset-done", markup=False)
-            with Horizontal(classes="dialog-buttons", id="reset-buttons"):
-                yield Button("Annuler", id="reset-cancel")
-                yield Button("Enregistrer", id="reset-submit", variant="primary", classes="submit-button")
-            with Horizontal(classes="dialog-buttons", id="reset-done-buttons"):
-                yield Button("Fermer", id="reset-close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#reset-done").display = False
-        self.query_one("#reset-done-buttons").display = False
-        self.query_one("#reset-code", Input).focus()
+    def compose_form(self) -> ComposeResult:
+        yield from labelled_input("Code de réinitialisation *", "reset-code")
+        yield from self.password_fields("reset", "reset-password", "reset-confirm",
+                                        "Nouveau mot de passe *", "Confirmation du mot de passe *")
+        yield field_error("reset")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "reset-code":
@@ -66,4 +54,4 @@ class ResetPasswordModal(PasswordFields, AccountDialog):
     def _reset(self, login: str) -> None:
         self.outcome = login
         self.show_done("Votre mot de passe a été changé. Connectez-vous avec votre login (rappelé dans le "
-                       "courriel) et ce nouveau mot de passe.", message_id="reset-done")
+                       "courriel) et ce nouveau mot de passe.")
