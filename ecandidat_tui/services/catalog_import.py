@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -135,10 +135,7 @@ class _Validator:
         except PydanticCustomError:
             return ""
 
-    def piece(self, where: str, raw: Any) -> None:
-        if not isinstance(raw, dict):
-            self.error(where, "piece", "must be an object")
-            return
+    def piece(self, where: str, raw: Mapping[str, Any]) -> None:
         piece = self.record(PieceRecord, where, raw)
         if piece is None:
             return
@@ -221,42 +218,30 @@ def _parse_json(text: str, v: _Validator) -> None:
         v.errors.append("$: the document must be an object with \"centres\" (and optionally \"pieces\")")
         return
     v.unknown("$", doc, ("pieces", "centres"))
-    pieces = doc.get("pieces", [])
-    if not isinstance(pieces, list):
-        v.error("$", "pieces", "must be a list")
-        pieces = []
-    for i, raw in enumerate(pieces):
-        v.piece(f"$.pieces[{i}]", raw)
-    centres = doc.get("centres")
-    if not isinstance(centres, list):
-        v.error("$", "centres", "is required and must be a list")
-        return
-    for ci, c_raw in enumerate(centres):
-        cw = f"$.centres[{ci}]"
-        if not isinstance(c_raw, dict):
-            v.error(cw, "centre", "must be an object")
-            continue
+    for pw, p_raw in _objects(v, "$", doc, "pieces", "piece"):
+        v.piece(pw, p_raw)
+    for cw, c_raw in _objects(v, "$", doc, "centres", "centre", required=True):
         c_code = v.centre(cw, c_raw)
-        commissions = c_raw.get("commissions", [])
-        if not isinstance(commissions, list):
-            v.error(cw, "commissions", "must be a list")
-            continue
-        for ki, k_raw in enumerate(commissions):
-            kw = f"{cw}.commissions[{ki}]"
-            if not isinstance(k_raw, dict):
-                v.error(kw, "commission", "must be an object")
-                continue
+        for kw, k_raw in _objects(v, cw, c_raw, "commissions", "commission"):
             k_code = v.commission(kw, c_code, k_raw)
-            formations = k_raw.get("formations", [])
-            if not isinstance(formations, list):
-                v.error(kw, "formations", "must be a list")
-                continue
-            for fi, f_raw in enumerate(formations):
-                fw = f"{kw}.formations[{fi}]"
-                if not isinstance(f_raw, dict):
-                    v.error(fw, "formation", "must be an object")
-                    continue
+            for fw, f_raw in _objects(v, kw, k_raw, "formations", "formation"):
                 v.formation(fw, c_code, k_code, f_raw)
+
+
+def _objects(v: _Validator, where: str, parent: dict, key: str, kind: str,
+             *, required: bool = False) -> Iterator[tuple[str, dict]]:
+    """The objects of the list `parent[key]`, each with its JSON path; a list
+    that is not one, or an item that is not an object, is refused and skipped."""
+    items = parent.get(key) if required else parent.get(key, [])
+    if not isinstance(items, list):
+        v.error(where, key, "is required and must be a list" if required else "must be a list")
+        return
+    for i, item in enumerate(items):
+        item_where = f"{where}.{key}[{i}]"
+        if isinstance(item, dict):
+            yield item_where, item
+        else:
+            v.error(item_where, kind, "must be an object")
 
 
 def _parse_csv(text: str, v: _Validator) -> None:
@@ -306,9 +291,19 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     """
     report = ImportReport()
 
-    def update(row: Any, values: dict[str, Any]) -> str:
+    new_rows: list[Any] = []
+
+    def upsert(rows: dict[Any, Any], key: Any, model: type, created: dict[str, Any],
+               values: dict[str, Any] | None) -> str:
+        """`rows[key]` updated with `values` (None: left as it is), or a new
+        `model(**created)` kept for the next flush; says which happened."""
+        row = rows.get(key)
+        if row is None:
+            rows[key] = model(**created)
+            new_rows.append(rows[key])
+            return "created"
         changed = False
-        for k, val in values.items():
+        for k, val in (values or {}).items():
             if getattr(row, k) != val:
                 setattr(row, k, val)
                 changed = True
@@ -318,47 +313,26 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     referenced = {p for f in doc.formations.values() for p in f["pieces"]}
     standard = {p["code"]: p for p in STANDARD_PIECES}
     pieces = {row.code: row for row in s.execute(select(PieceType)).scalars()}
-    new_rows: list[Any] = []
     for code, values in doc.pieces.items():
-        if code in pieces:
-            report._count(update(pieces[code], values))
-        else:
-            pieces[code] = PieceType(code=code, **values)
-            new_rows.append(pieces[code])
-            report._count("created")
+        report._count(upsert(pieces, code, PieceType, {"code": code, **values}, values))
         report.pieces += 1
     for code in sorted((referenced - set(doc.pieces)) & set(standard)):
         # A standard piece type is created on demand, never overwritten.
-        if code in pieces:
-            report._count("unchanged")
-        else:
-            pieces[code] = PieceType(**standard[code])
-            new_rows.append(pieces[code])
-            report._count("created")
+        report._count(upsert(pieces, code, PieceType, standard[code], None))
         report.pieces += 1
 
     centres = {row.code: row for row in s.execute(select(Centre)).scalars()}
     for code, values in doc.centres.items():
-        if code in centres:
-            report._count(update(centres[code], values))
-        else:
-            centres[code] = Centre(code=code, **values)
-            new_rows.append(centres[code])
-            report._count("created")
+        report._count(upsert(centres, code, Centre, {"code": code, **values}, values))
         report.centres += 1
     s.add_all(new_rows)
     s.flush()  # ids of new piece types and centres
 
-    new_rows = []
+    new_rows.clear()
     commissions = {(row.centre_id, row.code): row for row in s.execute(select(Commission)).scalars()}
     for (c_code, k_code), values in doc.commissions.items():
         key = (centres[c_code].id, k_code)
-        if key in commissions:
-            report._count(update(commissions[key], values))
-        else:
-            commissions[key] = Commission(centre_id=key[0], code=k_code, **values)
-            new_rows.append(commissions[key])
-            report._count("created")
+        report._count(upsert(commissions, key, Commission, {"centre_id": key[0], "code": k_code, **values}, values))
         report.commissions += 1
     s.add_all(new_rows)
     s.flush()  # ids of new commissions
@@ -368,16 +342,11 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     for fid, pid in s.execute(select(FormationPiece.formation_id, FormationPiece.piece_type_id)):
         links.setdefault(fid, set()).add(pid)
     outcomes: dict[str, str] = {}
-    new_rows = []
+    new_rows.clear()
     for code, values in doc.formations.items():
         cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)}
         cols["commission_id"] = commissions[(centres[values["centre_code"]].id, values["commission_code"])].id
-        if code in formations:
-            outcomes[code] = update(formations[code], cols)
-        else:
-            formations[code] = Formation(code=code, **cols)
-            new_rows.append(formations[code])
-            outcomes[code] = "created"
+        outcomes[code] = upsert(formations, code, Formation, {"code": code, **cols}, cols)
     s.add_all(new_rows)
     s.flush()  # ids of new formations
 
