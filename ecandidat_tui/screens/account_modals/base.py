@@ -12,17 +12,19 @@ dialog that ends on a message (`DONE_ID`) adds it and `<prefix>-done-buttons`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from ..account_forms import PasswordChecklist, field_error, set_error
 
+_W = TypeVar("_W", bound=Widget)
 
 CREATION_WARNING = (
     "Attention, lorsque vous aurez modifié votre compte, vous serez déconnecté.\n"
@@ -188,7 +190,8 @@ def _hidden(widgets: ComposeResult) -> ComposeResult:
         yield _hidden_one(widget)
 
 
-def _hidden_one(widget: Any) -> Any:
+def _hidden_one(widget: _W) -> _W:
+    """`widget`, not displayed until `show_done`."""
     widget.display = False
     return widget
 
