@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Iterable
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -37,25 +37,11 @@ from textual.widgets import Input
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
+from .session import CandidateSession
 from .theme import preset_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
     from .services import Services
-
-
-
-@dataclass(frozen=True)
-class CandidateSession:
-    """Who is logged in. Dropped whole at Déconnexion."""
-
-    account_id: int
-    login: str
-    nom: str
-    prenom: str
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.prenom} {self.nom}".upper()
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,6 @@ def set_error(node: DOMNode, widget_id: str, message: str | None) -> None:
     error.display = bool(message)
 
 
-def error_text(node: DOMNode, widget_id: str) -> str:
-    error = node.query_one(f"#{widget_id}-error", Static)
-    return str(error.content) if error.display else ""
-
-
 class PasswordChecklist(Vertical):
     """The password policy, each rule ticked live as the person types.
 

@@ -10,7 +10,6 @@ Désistement.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from textual import work
@@ -21,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from ..domain import StatutDossier, StatutPiece
+from ..text import format_date
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 
@@ -35,10 +35,6 @@ class Todo:
     key: str
     text: str
     urgent: bool = False
-
-
-def _fmt(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def _days(days_left: int) -> str:
@@ -65,16 +61,16 @@ def what_to_do_next(services: Any, account_id: int) -> list[Todo]:
         recap = services.candidatures.recap(account_id, summary.id)
         titre = recap.formation_titre
         if recap.can_confirm:
-            when = f" avant le {_fmt(recap.date_confirmation)}" if recap.date_confirmation else ""
+            when = f" avant le {format_date(recap.date_confirmation)}" if recap.date_confirmation else ""
             todos.append(Todo(f"decision-{summary.id}",
                               f"{titre} : avis {recap.decision_label}. Confirmez votre inscription "
                               f"ou désistez-vous{when} (Mon compte > Candidatures).", urgent=True))
             continue
         if recap.statut not in OPEN_STATUSES:
             continue
-        limit = f"avant le {_fmt(recap.date_limite_retour)} ({_days(recap.days_left)})"
+        limit = f"avant le {format_date(recap.date_limite_retour)} ({_days(recap.days_left)})"
         if recap.days_left < 0:
-            text = (f"{titre} : la date limite de retour ({_fmt(recap.date_limite_retour)}) est "
+            text = (f"{titre} : la date limite de retour ({format_date(recap.date_limite_retour)}) est "
                     "dépassée ; la candidature ne peut plus être transmise.")
         elif recap.can_transmit:
             text = f"{titre} : toutes les pièces sont fournies. Transmettez votre candidature {limit}."

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from ..session import CandidateSession
 from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -154,8 +155,6 @@ class ConnexionScreen(Screen):
         self.query_one(focus, Input).focus()
 
     def _logged_in(self, result: "LoginResult", password: str) -> None:
-        from ..app import CandidateSession
-
         if result.must_change_password:
             from .account_modals import NewPasswordScreen
 

@@ -19,9 +19,10 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
 
-from ..services.candidatures import PieceRow, Recap, fmt_date
 from ..display import safe_text
+from ..services.candidatures import PieceRow, Recap
 from ..services.errors import ConcurrentEdit, DomainError, TargetExists
+from ..text import format_date
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
@@ -265,9 +266,9 @@ class RecapScreen(Screen[bool]):
             info += f"\nCommentaire : {recap.commentaire}"
         self.query_one("#recap-informations", Static).update(safe_text(info, multiline=True))
         self.query_one("#recap-limite", Static).update(
-            f"Date limite de retour : {fmt_date(recap.date_limite_retour)} ({recap.days_left_label})")
+            f"Date limite de retour : {format_date(recap.date_limite_retour)} ({recap.days_left_label})")
         self.query_one("#recap-limite").set_class(recap.days_left < 0, "recap-limite-passee")
-        dates = [f"{label} : {fmt_date(value)}" for label, value in (
+        dates = [f"{label} : {format_date(value)}" for label, value in (
             ("Jury", recap.date_jury), ("Publication", recap.date_publication),
             ("Confirmation", recap.date_confirmation)) if value]
         self.query_one("#recap-dates", Static).update(" · ".join(dates))

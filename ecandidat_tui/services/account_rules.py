@@ -8,10 +8,10 @@ rules live in one place.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..text import fold
 from .security import PASSWORD_SPECIALS, password_problems
 
 NOM_MAX = 30
@@ -39,9 +39,7 @@ _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 
 def name_key(text: str) -> str:
     """Upper-case without accents, as the student system stores names."""
-    decomposed = unicodedata.normalize("NFKD", text.strip())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", bare).upper()
+    return re.sub(r"\s+", " ", fold(text.strip())).upper()
 
 
 def _clean(text: str) -> str:

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from ..domain import CodeKind, MailKind
 from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, LoginAttempt, OneTimeCode
+from ..text import format_date
 from . import account_rules as rules
 from . import throttle
 from .context import ServiceContext
@@ -159,7 +160,7 @@ class AccountService:
 
     @staticmethod
     def _date_text(moment: datetime) -> str:
-        return moment.astimezone().strftime("%d/%m/%Y à %H:%M")
+        return format_date(moment, at=" à ")
 
     @staticmethod
     def _hour_text(moment: datetime) -> str:
@@ -717,10 +718,6 @@ class AccountService:
     def account_info(self, login: str) -> AccountInfo:
         with self.ctx.db.read_session() as s:
             return self._info(s, self._require_login(s, login))
-
-    def account_info_by_id(self, account_id: int) -> AccountInfo:
-        with self.ctx.db.read_session() as s:
-            return self._info(s, self._require_id(s, account_id))
 
     # ------------------------------------------------- staff actions
 

@@ -23,16 +23,13 @@ from ..store.models import (
     Account, Candidature, Centre, Commission, Formation, FormationPiece, OutboxMail,
     PieceSubmission, PieceType,
 )
+from ..text import format_date
 from .blobs import delete_blob_if_unused
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound
 
 EDITABLE_DOSSIER = (StatutDossier.EN_ATTENTE, StatutDossier.INCOMPLET)
 READY_PIECES = (StatutPiece.TRANSMISE, StatutPiece.VALIDEE, StatutPiece.NON_CONCERNE)
-
-
-def fmt_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _label(enum_cls: Any, value: str | None, default: str = "") -> str:
@@ -146,7 +143,7 @@ def dossier_lock_reason(cand: Candidature, formation: Formation, today: date) ->
             return "Une décision a été rendue : les pièces ne peuvent plus être modifiées."
         return "Votre dossier est en cours d'examen : les pièces ne peuvent plus être modifiées."
     if today > formation.date_limite_retour:
-        return (f"La date limite de retour ({fmt_date(formation.date_limite_retour)}) est dépassée : "
+        return (f"La date limite de retour ({format_date(formation.date_limite_retour)}) est dépassée : "
                 "les pièces ne peuvent plus être modifiées.")
     return None
 
@@ -166,7 +163,7 @@ def transmit_problems(cand: Candidature, formation: Formation, pieces: list[tupl
     if cand.statut not in EDITABLE_DOSSIER:
         return "Votre candidature a déjà été transmise.", ()
     if today > formation.date_limite_retour:
-        return (f"La date limite de retour ({fmt_date(formation.date_limite_retour)}) est dépassée.", ())
+        return (f"La date limite de retour ({format_date(formation.date_limite_retour)}) est dépassée.", ())
     refused = tuple(t.libelle for s, t in pieces if s.statut == StatutPiece.REFUSEE)
     if refused:
         return (f"Pièce refusée à remplacer : {_short(refused[0])}", refused)
@@ -251,7 +248,7 @@ class CandidatureService:
         self.ctx.outbox.enqueue(
             session, kind, account.mail, prenom=account.prenom, nom=account.nom,
             formation=formation.titre, code_formation=formation.code,
-            date_limite_retour=fmt_date(formation.date_limite_retour), **extra)
+            date_limite_retour=format_date(formation.date_limite_retour), **extra)
 
     # -------------------------------------------------------------- create
 
@@ -270,7 +267,7 @@ class CandidatureService:
             if not formation.date_debut_depot <= today <= formation.date_fin_depot:
                 raise DomainError(
                     f"Les candidatures à cette formation ne sont pas ouvertes : le dépôt est possible "
-                    f"du {fmt_date(formation.date_debut_depot)} au {fmt_date(formation.date_fin_depot)}.",
+                    f"du {format_date(formation.date_debut_depot)} au {format_date(formation.date_fin_depot)}.",
                     "formation")
             existing = s.exec(select(Candidature.id).where(Candidature.account_id == account_id,
                                                            Candidature.formation_id == formation_id)).first()
@@ -335,7 +332,7 @@ class CandidatureService:
             statut_label=_label(StatutDossier, cand.statut),
             decision_label=CandidatureService._decision_text(cand),
             date_limite_retour=formation.date_limite_retour,
-            date_limite_retour_label=fmt_date(formation.date_limite_retour), version=cand.version)
+            date_limite_retour_label=format_date(formation.date_limite_retour), version=cand.version)
 
     def list_for_account(self, account_id: int) -> list[CandidatureSummary]:
         with self.ctx.db.read_session() as s:
@@ -410,7 +407,7 @@ class CandidatureService:
         if cand.confirmation:
             return f"Vous avez déjà répondu : {_label(Confirmation, cand.confirmation)}."
         if formation.date_confirmation and today > formation.date_confirmation:
-            return f"La date limite de confirmation ({fmt_date(formation.date_confirmation)}) est dépassée."
+            return f"La date limite de confirmation ({format_date(formation.date_confirmation)}) est dépassée."
         return None
 
     # ------------------------------------------------------------ cancel
@@ -494,4 +491,4 @@ class CandidatureService:
 
 
 __all__ = ["CandidatureService", "CandidatureSummary", "PieceRow", "Recap", "dossier_lock_reason",
-           "piece_lock_reason", "transmit_problems", "fmt_date"]
+           "piece_lock_reason", "transmit_problems"]

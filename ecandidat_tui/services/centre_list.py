@@ -33,6 +33,7 @@ from ..domain import Confirmation, Decision, Role, StatutDossier
 from ..store.models import (
     Account, Baccalaureat, Candidature, Centre, Commission, Formation, InformationsPerso,
 )
+from ..text import format_date
 from .context import ServiceContext
 from .errors import DomainError, NotFound, TargetExists
 from .staff import check_centre, current_principal
@@ -275,10 +276,8 @@ class CentreListService:
 
 
 def _csv_value(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value, at=" ")
     return csv_cell(value)
 
 

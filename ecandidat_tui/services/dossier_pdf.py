@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +25,10 @@ from ..store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
     InformationsPerso, Stage,
 )
+from ..text import fold, format_date
 from . import reference
 from .blobs import store_blob
-from .candidatures import CandidatureService, fmt_date
+from .candidatures import CandidatureService
 from .context import ServiceContext
 from ..display import safe_text
 from .errors import DomainError, TargetExists
@@ -50,8 +50,8 @@ class DossierPdf:
 
 
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9-]+", "-", ascii_text).strip("-").upper() or "X"
+    ascii_text = fold(text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9-]+", "-", ascii_text).strip("-").upper() or "X"
 
 
 def dossier_file_name(login: str, nom: str, prenom: str, code_formation: str) -> str:
@@ -167,10 +167,6 @@ def _headings_style(family: str):
     return FontFace(family=family, emphasis="BOLD", fill_color=(230, 236, 245))
 
 
-def _bool_fr(value: bool) -> str:
-    return "Oui" if value else "Non"
-
-
 class DossierPdfService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -201,7 +197,7 @@ class DossierPdfService:
 
         w.title(f"Dossier de candidature - {recap.formation_titre}")
         w.paragraph(f"{self.ctx.settings.institution} - eCandidat. Numéro de dossier : {account.login}. "
-                    f"Édité le {fmt_date(self.ctx.today())}.")
+                    f"Édité le {format_date(self.ctx.today())}.")
 
         w.section("Informations personnelles")
         w.line("Nom", account.nom)
@@ -212,7 +208,7 @@ class DossierPdfService:
             w.line("Nom de naissance", info.nom_naissance)
             w.line("Nom d'usage", info.nom_usage)
             w.line("Prénom(s)", " ".join(p for p in (info.prenom, info.autre_prenom) if p))
-            w.line("Date de naissance", fmt_date(info.date_naissance))
+            w.line("Date de naissance", format_date(info.date_naissance))
             lieu = info.ville_naissance or ", ".join(
                 p for p in (info.commune_naissance, reference.label("departements", info.departement_naissance)) if p)
             w.line("Lieu de naissance", ", ".join(p for p in (lieu, reference.label("pays", info.pays_naissance)) if p))
@@ -278,14 +274,14 @@ class DossierPdfService:
         w.line("Décision", recap.decision_label)
         w.line("Confirmation", recap.confirmation_label)
         w.line("Commentaire", recap.commentaire)
-        w.line("Date de création", fmt_date(cand.created_at.date()) if cand else "")
-        w.line("Date de transmission", fmt_date(cand.transmitted_at.date()) if cand and cand.transmitted_at else "")
+        w.line("Date de création", format_date(cand.created_at.date()) if cand else "")
+        w.line("Date de transmission", format_date(cand.transmitted_at.date()) if cand and cand.transmitted_at else "")
 
         w.section("Dates utiles")
-        w.line("Date limite de retour", fmt_date(recap.date_limite_retour))
-        w.line("Date du jury", fmt_date(recap.date_jury))
-        w.line("Date de publication", fmt_date(recap.date_publication))
-        w.line("Date limite de confirmation", fmt_date(recap.date_confirmation))
+        w.line("Date limite de retour", format_date(recap.date_limite_retour))
+        w.line("Date du jury", format_date(recap.date_jury))
+        w.line("Date de publication", format_date(recap.date_publication))
+        w.line("Date limite de confirmation", format_date(recap.date_confirmation))
 
         w.section("Adresse de contact")
         w.line("Commission", recap.commission_libelle)
@@ -355,7 +351,7 @@ class DossierPdfService:
             store_blob(s, sha256=sha, mime=MIME_PDF, size=len(pdf.data), data=pdf.data, now=self.ctx.now())
             self.ctx.outbox.enqueue(s, MailKind.DOSSIER_PDF, account.mail, attachment=(pdf.file_name, sha),
                                     prenom=account.prenom, nom=account.nom, formation=recap.formation_titre,
-                                    code_formation=recap.formation_code, date=fmt_date(self.ctx.today()))
+                                    code_formation=recap.formation_code, date=format_date(self.ctx.today()))
             self.ctx.audit(s, "candidat", account.login, "dossier_pdf_mail", target_login=account.login,
                            candidature_id=candidature_id)
             return account.mail

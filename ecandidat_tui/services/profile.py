@@ -8,7 +8,8 @@ carry the version the form was loaded with, and a stale write raises
 each refusal names its field in a `ValidationFailed`.
 
 Values are passed as plain mappings keyed by the column names of the store
-(`nom_naissance`, `code_postal`, …); read models are frozen dataclasses.
+(`nom_naissance`, `code_postal`, …); read models are frozen dataclasses
+(`profile_views`), the checks of each field live in `profile_checks`.
 
 The gate (`missing_for_candidature`): a candidature needs Informations perso.,
 Adresse and Baccalauréat, and the INE when the candidate is French with a
@@ -19,43 +20,32 @@ the rule to people who can still find it easily).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields
-from datetime import date
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-import phonenumbers
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..display import is_safe, safe_text
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
     InformationsPerso, Stage,
 )
+from ..text import format_date
 from . import reference
 from .context import ServiceContext
 from .errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
 from .ine import check_ine, normalise_ine
+from .profile_checks import MSG_POSTAL, MSG_REQUIRED, POSTAL_RE, Checker
+from .profile_views import (
+    AdresseView, BaccalaureatView, Completeness, CursusExterneRow, CursusInterneRow, ExperienceRow,
+    InformationsView, StageRow, view_values,
+)
 
 INE_RECENT_YEARS = 10
-MIN_AGE_YEARS = 10
-MAX_AGE_YEARS = 100
 
-TAB_INFORMATIONS = "Informations perso."
-TAB_ADRESSE = "Adresse"
-TAB_BAC = "Baccalauréat"
-MISSING_INE = "INE"
-
-MSG_REQUIRED = "Ce champ est obligatoire"
-MSG_DATE_FORMAT = "La date doit être au format jj/mm/aaaa"
-MSG_POSTAL = "Le code postal doit comporter 5 chiffres"
-MSG_UNKNOWN = "Choisissez une valeur de la liste"
 MSG_INE_TAKEN = "Cet INE a déjà été attribué à un candidat"
-MSG_PHONE_CHARS = "Seuls les chiffres et les caractères / + ( ) - . et l'espace sont acceptés"
-MSG_PHONE_INVALID = "Ce numéro de téléphone n'est pas valide"
 MSG_LOCKED_CANDIDATURE = ("Vos informations personnelles ne sont plus modifiables : "
                           "vous avez déjà déposé une candidature.")
 MSG_LOCKED_DIRECTORY = ("Cette information provient du système d'information de l'université "
@@ -63,265 +53,6 @@ MSG_LOCKED_DIRECTORY = ("Cette information provient du système d'information de
 MSG_BAC_DIRECTORY = ("Votre baccalauréat provient du système d'information de l'université "
                      "et ne peut pas être modifié.")
 MSG_NOT_FOUND = "Cette ligne n'existe plus : elle a été supprimée depuis un autre poste."
-MSG_CONTROL = "Ce texte contient un caractère invisible de contrôle (montré ici : {shown}) : retirez-le"
-
-_PHONE_CHARS = re.compile(r"^[0-9/+().\- ]+$")
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_POSTAL = re.compile(r"^[0-9]{5}$")
-
-
-def too_long(n: int) -> str:
-    return f"{n} caractères maximum"
-
-
-def format_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def missing_message(missing: list[str]) -> str:
-    """The sentence a person reads when the gate refuses a candidature."""
-    return ("Pour faire une candidature, complétez d'abord dans Mon compte : "
-            + ", ".join(missing) + ".")
-
-
-# ------------------------------------------------------------- read models
-
-
-@dataclass(frozen=True)
-class InformationsView:
-    exists: bool
-    version: int
-    nationalite: str
-    ine: str
-    civilite: str
-    nom_naissance: str
-    nom_usage: str
-    prenom: str
-    autre_prenom: str
-    date_naissance: str            # dd/mm/yyyy, as typed in the form
-    pays_naissance: str
-    departement_naissance: str
-    commune_naissance: str
-    ville_naissance: str
-    telephone: str
-    portable: str
-    mail: str                      # the account's contact mail (Adresse de contact)
-    locked_fields: frozenset[str]  # fields that came from the student system
-    read_only: bool                # the candidate already has a candidature
-
-
-@dataclass(frozen=True)
-class AdresseView:
-    exists: bool
-    version: int
-    pays: str
-    code_postal: str
-    commune: str
-    commune_etrangere: str
-    adresse: str
-    complement1: str
-    complement2: str
-    cedex: str
-
-    def one_line(self) -> str:
-        if not self.exists:
-            return ""
-        town = (f"{self.code_postal} {self.commune}" if self.pays == reference.FRANCE
-                else self.commune_etrangere)
-        parts = [self.adresse, self.complement1, self.complement2, town, self.cedex,
-                 reference.label("pays", self.pays)]
-        return ", ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class BaccalaureatView:
-    exists: bool
-    version: int
-    has_bac: bool
-    annee: str
-    serie: str
-    mention: str
-    pays: str
-    departement: str
-    commune: str
-    etablissement: str
-    specialites: str
-    situation: str
-    from_directory: bool
-
-
-@dataclass(frozen=True)
-class CursusInterneRow:
-    id: int
-    annee_universitaire: str
-    code: str
-    libelle: str
-    note: str
-    bareme: str
-    mention: str
-    resultat: str
-
-
-@dataclass(frozen=True)
-class CursusExterneRow:
-    id: int
-    version: int
-    pays: str
-    etablissement: str
-    departement: str
-    commune: str
-    annee: str
-    formation: str
-    libelle_niveau: str
-    obtenu: str
-    mention: str
-
-
-@dataclass(frozen=True)
-class StageRow:
-    id: int
-    version: int
-    annee: str
-    duree: str
-    heures_semaine: str
-    organisme: str
-    descriptif: str
-
-
-@dataclass(frozen=True)
-class ExperienceRow:
-    id: int
-    version: int
-    annee: str
-    intitule: str
-    duree: str
-    organisme: str
-    descriptif: str
-
-
-@dataclass(frozen=True)
-class Completeness:
-    informations: bool
-    adresse: bool
-    baccalaureat: bool
-    ine_required: bool
-    ine: bool
-
-    @property
-    def missing(self) -> list[str]:
-        missing = []
-        if not self.informations:
-            missing.append(TAB_INFORMATIONS)
-        if not self.adresse:
-            missing.append(TAB_ADRESSE)
-        if not self.baccalaureat:
-            missing.append(TAB_BAC)
-        if self.informations and self.ine_required and not self.ine:
-            missing.append(MISSING_INE)
-        return missing
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-
-# ---------------------------------------------------------------- checking
-
-
-class _Checker:
-    """Collects the French message of each refused field, then raises them all."""
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self.values = values
-        self.errors: dict[str, str] = {}
-
-    def raw(self, name: str) -> str:
-        value = self.values.get(name)
-        return "" if value is None else str(value).strip()
-
-    def fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, message)
-
-    def text(self, name: str, max_len: int, required: bool = False) -> str | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.fail(name, MSG_REQUIRED)
-            return None
-        if len(value) > max_len:
-            self.fail(name, too_long(max_len))
-        elif not is_safe(value, multiline=True):  # a pasted escape sequence, a bidi override
-            self.fail(name, MSG_CONTROL.format(shown=safe_text(value)))
-        return value
-
-    def choice(self, name: str, list_name: str, required: bool = False) -> str | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.fail(name, MSG_REQUIRED)
-            return None
-        if not reference.is_known(list_name, value):
-            self.fail(name, MSG_UNKNOWN)
-        return value
-
-    def year(self, name: str, today: date, required: bool = True) -> int | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.fail(name, MSG_REQUIRED)
-            return None
-        if not value.isdigit() or not 1900 <= int(value) <= today.year:
-            self.fail(name, f"L'année doit être comprise entre 1900 et {today.year}")
-            return None
-        return int(value)
-
-    def birth_date(self, name: str, today: date) -> date | None:
-        value = self.raw(name)
-        if not value:
-            self.fail(name, MSG_REQUIRED)
-            return None
-        match = _DATE.match(value)
-        try:
-            parsed = date(int(match[3]), int(match[2]), int(match[1])) if match else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            self.fail(name, MSG_DATE_FORMAT)
-            return None
-        oldest, youngest = _years_before(today, MAX_AGE_YEARS), _years_before(today, MIN_AGE_YEARS)
-        if not oldest <= parsed <= youngest:
-            self.fail(name, "La date de naissance doit être comprise entre le "
-                      f"{format_date(oldest)} et le {format_date(youngest)}")
-            return None
-        return parsed
-
-    def phone(self, name: str) -> str | None:
-        value = self.text(name, 20)
-        if value is None or name in self.errors:
-            return value
-        if not _PHONE_CHARS.match(value):
-            self.fail(name, MSG_PHONE_CHARS)
-            return value
-        try:
-            number = phonenumbers.parse(value, "FR")
-            valid = phonenumbers.is_valid_number(number)
-        except phonenumbers.NumberParseException:
-            valid = False
-        if not valid:
-            self.fail(name, MSG_PHONE_INVALID)
-        return value
-
-    def done(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
 
 def _s(value: Any) -> str:
     return "" if value is None else str(value)
@@ -395,7 +126,7 @@ class ProfileService:
                 read_only=read_only)
 
     def _check_informations(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         today = self.ctx.today()
         out: dict[str, Any] = {}
         out["nationalite"] = c.choice("nationalite", "pays", required=True)
@@ -466,13 +197,13 @@ class ProfileService:
                                _s(row.complement2), _s(row.cedex))
 
     def _check_adresse(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         out: dict[str, Any] = {"pays": c.choice("pays", "pays", required=True)}
         if out["pays"] == reference.FRANCE:
             postal = c.raw("code_postal")
             if not postal:
                 c.fail("code_postal", MSG_REQUIRED)
-            elif not _POSTAL.match(postal):
+            elif not POSTAL_RE.match(postal):
                 c.fail("code_postal", MSG_POSTAL)
             out["code_postal"] = postal or None
             out["commune"] = c.text("commune", 50, required=True)
@@ -509,7 +240,7 @@ class ProfileService:
                 _s(row.specialites), _s(row.situation), row.from_directory)
 
     def _check_baccalaureat(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         has_bac = values.get("has_bac", True)
         if isinstance(has_bac, str):
             has_bac = has_bac.lower() not in ("", "0", "false", "non", "no")
@@ -600,7 +331,7 @@ class ProfileService:
     # ----------------------------------------------- Cursus Externe
 
     def _check_cursus_externe(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         out: dict[str, Any] = {"pays": c.choice("pays", "pays", required=True)}
         out["etablissement"] = c.text("etablissement", 100, required=True)
         if out["pays"] == reference.FRANCE:
@@ -638,7 +369,7 @@ class ProfileService:
     # --------------------------------------------------------- Stages
 
     def _check_stage(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         out: dict[str, Any] = {"annee": c.year("annee", self.ctx.today())}
         out["duree"] = c.text("duree", 30, required=True)
         hours = c.raw("heures_semaine")
@@ -674,7 +405,7 @@ class ProfileService:
     # ---------------------------------------------- Expériences pro.
 
     def _check_experience(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        c = _Checker(values)
+        c = Checker(values)
         out: dict[str, Any] = {"annee": c.year("annee", self.ctx.today())}
         out["intitule"] = c.text("intitule", 100, required=True)
         out["duree"] = c.text("duree", 30, required=True)
@@ -722,13 +453,7 @@ class ProfileService:
         return self.completeness(account_id).missing
 
 
-def view_values(view: Any) -> dict[str, Any]:
-    """A read model's fields as a plain dict (what a form starts from)."""
-    return {f.name: getattr(view, f.name) for f in fields(view)}
-
-
 __all__ = [
-    "AdresseView", "BaccalaureatView", "Completeness", "CursusExterneRow", "CursusInterneRow",
-    "ExperienceRow", "INE_RECENT_YEARS", "InformationsView", "MSG_INE_TAKEN", "ProfileService",
-    "StageRow", "format_date", "missing_message", "view_values",
+    "INE_RECENT_YEARS", "MSG_INE_TAKEN", "AdresseView", "BaccalaureatView", "Completeness", "CursusExterneRow",
+    "CursusInterneRow", "ExperienceRow", "InformationsView", "ProfileService", "StageRow", "view_values",
 ]

@@ -13,11 +13,12 @@ pycountry upgrade.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from ..text import fold
 
 FRANCE = "FRA"
 
@@ -26,12 +27,6 @@ FRANCE = "FRA"
 class RefItem:
     code: str
     nom: str
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents: how typed text is compared with a list."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _load(name: str, key: str) -> tuple[RefItem, ...]:

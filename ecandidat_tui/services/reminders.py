@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from ..domain import MailKind, StatutDossier, StatutPiece
 from ..store.models import Account, Candidature, Formation, PieceSubmission, PieceType, ReminderSent
-from .candidatures import fmt_date
+from ..text import format_date
 from .context import ServiceContext
 
 # A piece still to supply: no file yet, or refused (Transmise, Validée and Non concerné are done).
@@ -90,7 +90,7 @@ class ReminderService:
             self.ctx.outbox.enqueue(
                 s, MailKind.REMINDER, account.mail, prenom=account.prenom, nom=account.nom,
                 formation=formation.titre, code_formation=formation.code,
-                date_limite_retour=fmt_date(formation.date_limite_retour),
+                date_limite_retour=format_date(formation.date_limite_retour),
                 jours=str((formation.date_limite_retour - today).days), pieces=pieces)
             self.ctx.audit(s, "systeme", "mail remind", "reminder", target_login=account.login,
                            candidature_id=cand.id, jours=delays[0], pieces_manquantes=len(missing))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -37,6 +37,7 @@ from ..store.models import (
     Account, AuditLog, Baccalaureat, Candidature, Centre, Commission, FileBlob, Formation,
     InformationsPerso, LoginAttempt, PieceSubmission, PieceType, StaffUser,
 )
+from ..text import format_date
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
@@ -175,15 +176,6 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _centres(raw: str) -> tuple[str, ...]:
     return tuple(c for c in (raw or "").split(",") if c)
-
-
-def _fr_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def _fr_datetime(value: datetime | None) -> str:
-    value = _aware(value)
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def current_principal(session: Session, principal: StaffPrincipal, *roles: Role) -> StaffPrincipal:
@@ -659,7 +651,7 @@ class StaffService:
                 listing = "\n".join(f"- {t.libelle} : {p.commentaire}" if p.commentaire else f"- {t.libelle}"
                                     for p, t in refused)
                 self.ctx.outbox.enqueue(s, MailKind.DOSSIER_INCOMPLET, acc.mail, pieces=listing,
-                                        date_limite_retour=_fr_date(f.date_limite_retour), **names)
+                                        date_limite_retour=format_date(f.date_limite_retour), **names)
             self._audit(s, current, f"dossier_{statut.value}", target_login=login, candidature_id=c.id,
                         commentaire=commentaire)
             s.flush()
@@ -727,7 +719,7 @@ class StaffService:
                 details.append(f"Vous êtes classé(e) au rang {c.decision_rang} de la liste complémentaire.")
             if decision == Decision.FAVORABLE and f.date_confirmation:
                 details.append("Confirmez votre candidature ou désistez-vous avant le "
-                               f"{_fr_date(f.date_confirmation)}.")
+                               f"{format_date(f.date_confirmation)}.")
             if c.decision_commentaire:
                 details.append(f"Commentaire : {c.decision_commentaire}")
             acc = s.get(Account, c.account_id)
@@ -846,12 +838,12 @@ class StaffService:
         writer.writerow(self.CSV_HEADER)
         for r in rows:
             writer.writerow([csv_cell(cell) for cell in (
-                r.login, r.nom, r.prenom, r.mail, r.ine or "", _fr_date(r.date_naissance),
+                r.login, r.nom, r.prenom, r.mail, r.ine or "", format_date(r.date_naissance),
                 r.bac_annee or "", r.bac_serie or "", r.bac_mention or "", r.statut.label,
                 r.decision.label if r.decision else "", r.decision_rang or "",
                 "Oui" if r.decision_validated else "Non", r.confirmation.label if r.confirmation else "",
-                _fr_datetime(r.created_at),
-                _fr_datetime(r.transmitted_at), _fr_datetime(r.updated_at),
+                format_date(r.created_at, at=" "), format_date(r.transmitted_at, at=" "),
+                format_date(r.updated_at, at=" "),
             )])
         return out.getvalue()
 

@@ -15,7 +15,6 @@ nothing matches (the service then refuses it with its message).
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Iterable, Sequence
 
 from textual import on
@@ -28,12 +27,7 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ..display import is_safe, safe_text
-
-
-def fold(text: str) -> str:
-    """Lower-case, without accents: how typed text is compared with a list."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+from ..text import fold
 
 
 class Field(Vertical):
@@ -326,4 +320,4 @@ def set_errors(fields: Sequence[Field], errors: dict[str, str], prefix: str) -> 
     return first
 
 
-__all__ = ["Field", "LongTextField", "SearchSelect", "TextField", "fold", "set_errors"]
+__all__ = ["Field", "LongTextField", "SearchSelect", "TextField", "set_errors"]

@@ -170,7 +170,8 @@ async def test_validate_good_wrong_reused_codes(ecandidat):
 
 
 async def test_validate_with_the_pasted_link_and_an_expired_code(ecandidat):
-    ecandidat.services.accounts.create_account("Doe", "Jane", "jane@example.org", "jane@example.org")
+    jane_login = ecandidat.services.accounts.create_account("Doe", "Jane", "jane@example.org",
+                                                            "jane@example.org").login
     ecandidat.services.accounts.create_account("Roe", "Jim", "jim@example.org", "jim@example.org")
     jane = ecandidat.last_mail(to="jane@example.org")
     link = next(line for line in jane.body.splitlines() if "#!validation/" in line)
@@ -184,8 +185,9 @@ async def test_validate_with_the_pasted_link_and_an_expired_code(ecandidat):
         await pilot.click("#validate-submit")
         await settle(app, pilot)
         assert "est validé" in text(app, "#validate-success")
-        await pilot.press("escape")
+        await pilot.press("escape")  # once validated, Échap closes as Fermer does
         await pilot.pause()
+        assert app.screen.query_one("#login-user", Input).value == jane_login
         base = ecandidat.services.ctx.clock
         ecandidat.services.ctx.clock = lambda: base() + timedelta(days=6)
         await _validate(app, pilot, jim_code)

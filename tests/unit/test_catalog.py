@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import threading
@@ -12,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
-from ecandidat_tui.services.catalog import CatalogImportError, CatalogService, fold
+from ecandidat_tui.services import catalog as catalog_module
+from ecandidat_tui.services.catalog import CatalogImportError, CatalogService
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
+from ecandidat_tui.text import fold
 from ecandidat_tui.testing import make_harness
 
 TODAY = date(2026, 3, 15)
@@ -344,6 +348,28 @@ def test_bad_json_names_paths_and_fields(empty, tmp_path):
     assert empty.services.catalog.counts()["formations"] == 0
 
 
+def test_a_refused_record_reports_each_field_once_and_nothing_else(empty, tmp_path):
+    """A field says its first problem; a refused line is not also said to differ from an earlier one."""
+    lines = _doc_block("csv").splitlines()
+    header = lines[0].split(",")
+    row = next(csv.reader([lines[2]]))
+    row[header.index("commission_mail")] = "x" * 120
+    row[header.index("commission_libelle")] = ""
+    row[header.index("date_fin_depot")] = "2026-01-01"  # before its début, and the line is refused anyway
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    lines[2] = out.getvalue()
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogImportError) as err:
+        empty.services.catalog.import_file(path)
+    assert err.value.errors == [
+        "line 3: commission_libelle: is required",
+        "line 3: commission_mail: is longer than 100 characters",
+        "line 3: date_fin_depot: is before date_debut_depot",
+    ]
+
+
 def test_unknown_piece_is_refused_inside_the_transaction(empty, tmp_path):
     doc = json.loads(_doc_block("json"))
     doc["centres"][0]["commissions"][1]["formations"][0]["pieces"].append("NOPE")
@@ -368,13 +394,13 @@ def test_a_failure_while_writing_rolls_everything_back(empty, tmp_path, monkeypa
     path = tmp_path / "catalog.json"
     path.write_text(_doc_block("json"), encoding="utf-8")
     catalog = empty.services.catalog
-    original = CatalogService._apply
+    original = catalog_module.apply_document
 
-    def apply_then_fail(self, session, doc):
-        original(self, session, doc)
+    def apply_then_fail(session, doc):
+        original(session, doc)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(CatalogService, "_apply", apply_then_fail)
+    monkeypatch.setattr(catalog_module, "apply_document", apply_then_fail)
     with pytest.raises(RuntimeError):
         catalog.import_file(path)
     assert catalog.counts()["formations"] == 0 and catalog.counts()["centres"] == 0

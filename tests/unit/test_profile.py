@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import select
 
+from ecandidat_tui.services.candidatures import CandidatureService
 from ecandidat_tui.services.errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
-from ecandidat_tui.services.profile import missing_message
 from ecandidat_tui.store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusInterne, Formation, InformationsPerso, Stage,
 )
@@ -340,7 +340,7 @@ def test_gate_names_each_missing_piece(ecandidat, profile, account):
     bac = profile.save_baccalaureat(account, BAC, 0)
     # French, French bac of 2024: the INE is required
     assert profile.missing_for_candidature(account) == ["INE"]
-    assert "INE" in missing_message(profile.missing_for_candidature(account))
+    assert "INE" in CandidatureService.gate_message(profile.missing_for_candidature(account))
     profile.save_baccalaureat(account, {**BAC, "annee": "2010"}, bac.version)
     assert profile.missing_for_candidature(account) == []
     done = profile.completeness(account)

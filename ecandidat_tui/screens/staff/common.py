@@ -16,14 +16,15 @@ from textual.widgets import DataTable, Static
 from ...domain import Confirmation, Decision
 from ...services.errors import ConcurrentEdit, DomainError
 from ...services.staff_views import StaffSessionEnded
+from ...text import format_date
 
 
 def fmt_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
+    return format_date(value, empty="—")
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else "—"
+    return format_date(value, empty="—", at=" ")
 
 
 def oui_non(flag: bool) -> str:
