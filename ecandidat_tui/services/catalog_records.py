@@ -3,7 +3,6 @@ kind: a piece type, a centre, a commission, a formation. Each field is
 checked by a function that returns the value to store or raises the refusal
 a person reads after the field's name (`PydanticCustomError`)."""
 
-from ..display import is_safe, safe_text
 from __future__ import annotations
 
 import re
@@ -13,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
+from ..display import is_safe, safe_text
 from ..domain import ModeFormation
 from ..text import fold
 
