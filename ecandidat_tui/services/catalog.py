@@ -29,6 +29,7 @@ from ..store.demo import STANDARD_PIECES, demo_catalog
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .context import ServiceContext
 from .errors import DomainError, NotFound
+from .import_files import load_json, read_import_text
 
 # ------------------------------------------------------------- helpers
 
@@ -522,7 +523,7 @@ class _Validator:
 
 def _parse_json(text: str, v: _Validator) -> None:
     try:
-        doc = json.loads(text)
+        doc = load_json(text, "catalog")
     except json.JSONDecodeError as exc:
         v.errors.append(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")
         return
@@ -664,14 +665,7 @@ class CatalogService:
     def import_file(self, path: Path | str) -> ImportReport:
         """Validate then upsert a JSON or CSV catalog in one transaction."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CatalogImportError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from exc
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CatalogImportError([f"{path}: not UTF-8 text (byte {exc.start})"]) from exc
+        text = read_import_text(path)  # ImportFileRefused: a FIFO, a device, too large, not UTF-8
         kind = path.suffix.lower()
         if kind not in (".json", ".csv"):
             kind = ".json" if text.lstrip()[:1] in ("{", "[") else ".csv"
