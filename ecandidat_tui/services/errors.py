@@ -6,6 +6,13 @@ one, or as a notification otherwise; never a traceback.
 
 from __future__ import annotations
 
+import re
+
+MSG_FORBIDDEN_CHARS = "Ce champ contient des caractères non autorisés"
+# NUL and lone surrogates: PostgreSQL refuses the first in any text, and no
+# UTF-8 encoder takes the second, so a query holding one fails in the driver.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 class DomainError(Exception):
     """A refusal the person can act on."""
@@ -39,3 +46,9 @@ class ConcurrentEdit(DomainError):
     def __init__(self, message: str = "Ces informations ont été modifiées depuis un autre poste. "
                  "Rechargez-les : rien n'a été enregistré.") -> None:
         super().__init__(message)
+
+
+def refuse_unstorable(field: str, *texts: str | None) -> None:
+    """Refuse, as an error on `field`, text that no store can hold nor look up."""
+    if any(text and _UNSTORABLE.search(text) for text in texts):
+        raise DomainError(MSG_FORBIDDEN_CHARS, field)

@@ -36,7 +36,7 @@ from ..store.models import (
 )
 from . import reference
 from .context import ServiceContext
-from .errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
+from .errors import MSG_FORBIDDEN_CHARS, ConcurrentEdit, Forbidden, NotFound, ValidationFailed
 from .ine import check_ine, normalise_ine
 
 INE_RECENT_YEARS = 10
@@ -64,7 +64,11 @@ MSG_BAC_DIRECTORY = ("Votre baccalauréat provient du système d'information de 
 MSG_NOT_FOUND = "Cette ligne n'existe plus : elle a été supprimée depuis un autre poste."
 
 _PHONE_CHARS = re.compile(r"^[0-9/+().\- ]+$")
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
+# What no form field may hold: control characters (a tab or a line break
+# aside: text areas), lone surrogates (no encoding can store them; PostgreSQL
+# refuses NUL too), and the bidirectional overrides that reorder what staff read.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _POSTAL = re.compile(r"^[0-9]{5}$")
 
 
@@ -241,8 +245,13 @@ class _Checker:
         self.errors: dict[str, str] = {}
 
     def raw(self, name: str) -> str:
+        """The field's text, stripped; "" (and the field refused) when it holds forbidden characters."""
         value = self.values.get(name)
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        if _FORBIDDEN_CHARS.search(text):
+            self.fail(name, MSG_FORBIDDEN_CHARS)
+            return ""
+        return text
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -273,7 +282,8 @@ class _Checker:
             if required:
                 self.fail(name, MSG_REQUIRED)
             return None
-        if not value.isdigit() or not 1900 <= int(value) <= today.year:
+        # Four ASCII digits: "²" and "٢" are digits to str.isdigit, not to int().
+        if not (len(value) == 4 and value.isascii() and value.isdigit()) or not 1900 <= int(value) <= today.year:
             self.fail(name, f"L'année doit être comprise entre 1900 et {today.year}")
             return None
         return int(value)
@@ -284,12 +294,13 @@ class _Checker:
             self.fail(name, MSG_REQUIRED)
             return None
         match = _DATE.match(value)
-        try:
-            parsed = date(int(match[3]), int(match[2]), int(match[1])) if match else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
+        if match is None:
             self.fail(name, MSG_DATE_FORMAT)
+            return None
+        try:
+            parsed = date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:  # 31/02/2004: well written, but no such day
+            self.fail(name, f"Le {value} n'existe pas : vérifiez le jour et le mois")
             return None
         oldest, youngest = _years_before(today, MAX_AGE_YEARS), _years_before(today, MIN_AGE_YEARS)
         if not oldest <= parsed <= youngest:
@@ -640,7 +651,7 @@ class ProfileService:
         hours = c.raw("heures_semaine")
         out["heures_semaine"] = None
         if hours:
-            if hours.isdigit() and 1 <= int(hours) <= 80:
+            if len(hours) <= 2 and hours.isascii() and hours.isdigit() and 1 <= int(hours) <= 80:
                 out["heures_semaine"] = int(hours)
             else:
                 c.fail("heures_semaine", "Indiquez un nombre d'heures entre 1 et 80")

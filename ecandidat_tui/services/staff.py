@@ -40,7 +40,7 @@ from ..store.models import (
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
+from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed, refuse_unstorable
 from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
@@ -283,6 +283,7 @@ class StaffService:
             return [self._user_view(u) for u in s.exec(select(StaffUser).order_by(StaffUser.login)).all()]
 
     def disable_staff_user(self, login: str, *, by: StaffPrincipal | None = None) -> None:
+        refuse_unstorable("login", login)
         with self.ctx.db.session() as s:
             actor = self._principal(s, by, Role.ADMIN) if by is not None else None
             user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
@@ -297,6 +298,7 @@ class StaffService:
 
     def authenticate_staff(self, login: str, password: str) -> StaffPrincipal:
         """Check a staff login; lockout after `max_failed_logins` failures, like candidates."""
+        refuse_unstorable("login", login, password)
         settings = self.ctx.settings
         login = (login or "").strip()
         failure: DomainError | None = None
@@ -342,6 +344,7 @@ class StaffService:
         Every lookup is an index range scan (see `_prefix`, `_search_statement`);
         results are capped. Two round trips: the principal, then the search.
         """
+        refuse_unstorable("staff-search", text)
         raw = (text or "").strip()
         if len(raw) < SEARCH_MIN_CHARS:
             raise ValidationFailed({"staff-search": f"Saisissez au moins {SEARCH_MIN_CHARS} caractères."})
@@ -372,6 +375,7 @@ class StaffService:
     # ------------------------------------------------- candidate admin view
 
     def _account(self, s: Session, login: str) -> Account:
+        refuse_unstorable("login", login)
         acc = s.exec(select(Account).where(Account.login == (login or "").strip().upper())).first()
         if acc is None:
             raise NotFound(f"Aucun candidat avec le login {login}.", "login")
@@ -715,6 +719,7 @@ class StaffService:
                                statut: StatutDossier | str | None = None,
                                decision: Decision | str | None = None) -> list[FormationCandidatureRow]:
         """A formation's candidatures; `decision` may be "aucune" for those without one."""
+        refuse_unstorable("formation", formation_code)
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             return self._formation_rows(s, current, formation_code, statut, decision)
