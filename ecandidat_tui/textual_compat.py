@@ -1,8 +1,8 @@
 """The only place where the app relies on something outside Textual's public API.
 
 Each section names the private detail it depends on, checks it is still there,
-and has a test (`tests/unit/test_textual_compat.py`) that fails when a Textual
-upgrade moves it. The project pins `textual>=8.2.8,<9`.
+and has a test that fails when a Textual upgrade moves it. The project pins
+`textual>=8.2.8,<9`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from textual.drivers.linux_driver import LinuxDriver
 # UnicodeDecodeError in the input thread, which made Textual end the app: a
 # kiosk quit without its unlock code. `TolerantLinuxDriver` makes that name
 # build decoders with the error handler below, and restarts its input loop
-# (logging it) if it fails anyway.
+# (logging it) if it fails anyway. Tests: tests/security/test_input_bytes.py
+# (`test_the_decoder_name_textual_uses_is_still_there` guards the private name).
 
 log = logging.getLogger("ecandidat_tui.input")
 
