@@ -10,11 +10,9 @@ from __future__ import annotations
 import codecs
 import functools
 import logging
+import sys
 import time
 from collections.abc import Callable
-
-from textual.drivers import linux_driver as _linux_driver
-from textual.drivers.linux_driver import LinuxDriver
 
 # ------------------------------------------------------- tolerant terminal input
 #
@@ -53,39 +51,44 @@ def tolerant_incremental_decoder(encoding: str) -> Callable[[], codecs.Increment
     return functools.partial(codecs.getincrementaldecoder(encoding), errors=TERMINAL_INPUT_ERRORS)
 
 
-def tolerant_input_supported() -> bool:
-    """Does this Textual still build its input decoder through the name we replace?"""
-    return getattr(_linux_driver, "getincrementaldecoder", None) in (
-        codecs.getincrementaldecoder,
-        tolerant_incremental_decoder,
-    )
+if sys.platform != "win32":  # the Linux driver needs termios (Windows has its own driver)
+    from textual.drivers import linux_driver as _linux_driver
+
+    def tolerant_input_supported() -> bool:
+        """Does this Textual still build its input decoder through the name we replace?"""
+        return getattr(_linux_driver, "getincrementaldecoder", None) in (
+            codecs.getincrementaldecoder,
+            tolerant_incremental_decoder,
+        )
 
 
-class TolerantLinuxDriver(LinuxDriver):
-    """Textual's Linux driver, whose input thread survives any bytes."""
+    class TolerantLinuxDriver(_linux_driver.LinuxDriver):
+        """Textual's Linux driver, whose input thread survives any bytes."""
 
-    def run_input_thread(self) -> None:
-        if tolerant_input_supported():
-            _linux_driver.getincrementaldecoder = tolerant_incremental_decoder  # type: ignore[assignment]
-        else:
-            log.warning("Textual's input decoding changed: invalid bytes may reach the input thread")
-        crashes: list[float] = []
-        while True:
-            try:
-                super().run_input_thread()
-                return
-            except Exception:
-                if self.exit_event.is_set():
-                    log.exception("Terminal input thread crashed while the app was ending")
+        def run_input_thread(self) -> None:
+            if tolerant_input_supported():
+                _linux_driver.getincrementaldecoder = tolerant_incremental_decoder  # type: ignore[assignment]
+            else:
+                log.warning("Textual's input decoding changed: invalid bytes may reach the input thread")
+            crashes: list[float] = []
+            while True:
+                try:
+                    super().run_input_thread()
                     return
-                now = time.monotonic()
-                crashes = [t for t in crashes if now - t < CRASH_WINDOW] + [now]
-                given_up = len(crashes) > MAX_INPUT_CRASHES
-                log.exception("Terminal input thread crashed (%s)", "giving up" if given_up else "restarted")
-                if given_up:
-                    raise
+                except Exception:
+                    if self.exit_event.is_set():
+                        log.exception("Terminal input thread crashed while the app was ending")
+                        return
+                    now = time.monotonic()
+                    crashes = [t for t in crashes if now - t < CRASH_WINDOW] + [now]
+                    given_up = len(crashes) > MAX_INPUT_CRASHES
+                    log.exception("Terminal input thread crashed (%s)", "giving up" if given_up else "restarted")
+                    if given_up:
+                        raise
 
 
 def tolerant_driver_class(driver_class: type) -> type:
     """The tolerant driver in place of Textual's Linux driver; any other driver as it is."""
-    return TolerantLinuxDriver if driver_class is LinuxDriver else driver_class
+    if sys.platform == "win32":
+        return driver_class
+    return TolerantLinuxDriver if driver_class is _linux_driver.LinuxDriver else driver_class
