@@ -36,7 +36,7 @@ from ..store.models import (
 )
 from . import reference
 from .context import ServiceContext
-from .errors import MSG_FORBIDDEN_CHARS, ConcurrentEdit, Forbidden, NotFound, ValidationFailed
+from .errors import FORBIDDEN_CHARS, MSG_FORBIDDEN_CHARS, ConcurrentEdit, Forbidden, NotFound, ValidationFailed
 from .ine import check_ine, normalise_ine
 
 INE_RECENT_YEARS = 10
@@ -65,10 +65,6 @@ MSG_NOT_FOUND = "Cette ligne n'existe plus : elle a été supprimée depuis un a
 
 _PHONE_CHARS = re.compile(r"^[0-9/+().\- ]+$")
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
-# What no form field may hold: control characters (a tab or a line break
-# aside: text areas), lone surrogates (no encoding can store them; PostgreSQL
-# refuses NUL too), and the bidirectional overrides that reorder what staff read.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _POSTAL = re.compile(r"^[0-9]{5}$")
 
 
@@ -248,7 +244,7 @@ class _Checker:
         """The field's text, stripped; "" (and the field refused) when it holds forbidden characters."""
         value = self.values.get(name)
         text = "" if value is None else str(value).strip()
-        if _FORBIDDEN_CHARS.search(text):
+        if FORBIDDEN_CHARS.search(text):
             self.fail(name, MSG_FORBIDDEN_CHARS)
             return ""
         return text

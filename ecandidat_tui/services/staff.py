@@ -40,7 +40,9 @@ from ..store.models import (
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed, refuse_unstorable
+from .errors import (
+    ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed, refuse_forbidden, refuse_unstorable,
+)
 from .security import hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
@@ -535,6 +537,7 @@ class StaffService:
         All or nothing: a piece changed meanwhile refuses the whole batch.
         """
         statut = StatutPiece(statut)
+        refuse_forbidden("staff-piece-comment", commentaire)
         commentaire = (commentaire or "").strip() or None
         if statut not in (StatutPiece.VALIDEE, StatutPiece.REFUSEE):
             raise DomainError("Une pièce est soit validée soit refusée.", "staff-piece-statut")
@@ -576,6 +579,7 @@ class StaffService:
         statut = StatutDossier(statut)
         if statut not in (StatutDossier.COMPLET, StatutDossier.INCOMPLET):
             raise DomainError("Le dossier ne peut être déclaré que complet ou incomplet.", "staff-dossier-statut")
+        refuse_forbidden("commentaire", commentaire)
         commentaire = (commentaire or "").strip() or None
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
@@ -632,6 +636,7 @@ class StaffService:
             decision = Decision(decision)
         except ValueError:
             raise DomainError("Choisissez une décision.", "staff-decision") from None
+        refuse_forbidden("staff-decision-comment", commentaire)
         commentaire = (commentaire or "").strip() or None
         if decision == Decision.LISTE_COMPLEMENTAIRE:
             if rang is None or rang < 1:

@@ -234,6 +234,32 @@ def test_staff_forms_refuse_any_text(harness):
     check()
 
 
+def test_staff_comments_refuse_any_text(harness):
+    staff = harness.services.staff
+    harness.seed_staff_formation("CTR-A", "FA1")
+    admin = harness.seed_staff("admin").principal
+    dossier = harness.seed_dossier(make_account(harness))
+
+    def version() -> int:
+        return staff.staff_recap(admin, dossier.candidature_id).candidature.version
+
+    def piece_versions() -> list[tuple[int, int]]:
+        return [(p.id, p.version) for p in staff.staff_recap(admin, dossier.candidature_id).pieces][:1]
+
+    @SETTINGS
+    @given(comment=TEXT, decision=st.sampled_from(["favorable", "defavorable", "liste_attente"]))
+    def check(comment, decision):
+        before = staff.staff_recap(admin, dossier.candidature_id)
+        if refuses_or_succeeds(lambda: staff.review_pieces(admin, dossier.candidature_id, piece_versions(),
+                                                           "refusee", comment)) is not None:
+            assert staff.staff_recap(admin, dossier.candidature_id) == before
+        if refuses_or_succeeds(lambda: staff.record_decision(admin, dossier.candidature_id, version(), decision,
+                                                             commentaire=comment)) is not None:
+            assert staff.staff_recap(admin, dossier.candidature_id).decision_commentaire == before.decision_commentaire
+
+    check()
+
+
 # ------------------------------------------- what the person sees, on screen
 
 
