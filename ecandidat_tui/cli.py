@@ -262,14 +262,13 @@ def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text.strip(), 10)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
+        except ValueError:  # not a number, or more than 4300 digits
+            value = low - 1
+        if not low <= value <= high:
             shown = text if len(text) <= 30 else text[:30] + "…"
             raise argparse.ArgumentTypeError(f"{shown!r} is not {what} (a whole number from {low} to {high})")
         return value
 
-    parse.__name__ = what  # argparse names the type in some messages
     return parse
 
 
