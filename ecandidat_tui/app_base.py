@@ -138,6 +138,12 @@ class ServicesHostMixin:
         elif factory is not None:
             startup_gc.pause()  # until the services are ready (see startup_gc)
 
+    def get_driver_class(self):
+        """Textual's driver, but one whose input survives bytes that are not UTF-8."""
+        from .textual_compat import tolerant_driver_class
+
+        return tolerant_driver_class(super().get_driver_class())  # type: ignore[misc]
+
     @property
     def services(self) -> "Services":
         """The services; call from a thread worker (it waits for start-up)."""

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from .config import ConfigError, Settings, load_settings
 from .display import safe_text
@@ -78,6 +78,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .services import DomainError
     from .services.catalog import CatalogImportError
 
     services = _services(settings, prepare=False)
@@ -91,6 +92,8 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
         print("Nothing was imported.", file=sys.stderr)
         return EXIT_FAILURE
+    except DomainError as exc:  # the file itself was refused (a FIFO, too large, …)
+        raise CommandError(f"{exc.message}; nothing was imported") from None
     finally:
         services.close()
     print(report.summary())
@@ -262,9 +265,36 @@ def cmd_kiosk_unlock_code(args: argparse.Namespace, settings: Settings) -> int:
 
 # ---------------------------------------------------------------- parser
 
+# Row ids are PostgreSQL INTEGERs (32 bits): a larger number is no id at all,
+# and handed to the store it fails there (PostgreSQL: out of range; SQLite,
+# beyond 64 bits: OverflowError).
+MAX_ROW_ID = 2**31 - 1
+MAX_LIST_LIMIT = 100_000
+
+
+def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip(), 10)
+        except ValueError:  # not a number, or more than 4300 digits
+            value = low - 1
+        if not low <= value <= high:
+            shown = text if len(text) <= 30 else text[:30] + "…"
+            raise argparse.ArgumentTypeError(f"{shown!r} is not {what} (a whole number from {low} to {high})")
+        return value
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes get one line on stderr (and the way to the help), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ecandidat", description="eCandidat in the terminal: candidates, staff, and upkeep."
     )
     parser.add_argument("--kiosk", action="store_true", help="run the candidate app in kiosk mode")
@@ -290,8 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = add("list", cmd_mail_list, "list mails in the outbox", mail)
     p.add_argument("--status", choices=["pending", "sent", "failed"])
-    p.add_argument("--limit", type=int, default=50)
-    add("show", cmd_mail_show, "show one mail", mail).add_argument("id", type=int)
+    p.add_argument("--limit", type=_bounded_int(1, MAX_LIST_LIMIT, "a number of mails"), default=50)
+    p = add("show", cmd_mail_show, "show one mail", mail)
+    p.add_argument("id", type=_bounded_int(1, MAX_ROW_ID, "a mail id"))
     add("send", cmd_mail_send, "deliver pending mails now", mail)
     add("remind", cmd_mail_remind, "queue the reminders before the date limite de retour (cron, daily)", mail)
 

@@ -13,6 +13,7 @@ and the logs in one folder.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,37 @@ MAIL_BACKENDS = ("maildir", "smtp", "console", "memory")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 SECRET_KEYS = {"smtp_password", "kiosk_unlock_hash"}
 SYSTEM_CONFIG = Path("/etc/ecandidat/config.toml")
+# `directory.BACKENDS`, and the themes `theme.py` registers or Textual ships
+# (plus the aliases of `theme.THEME_ALIASES`); a test keeps them in step, as
+# this module may not import Textual.
+DIRECTORY_BACKENDS = ("local",)
+THEMES = (
+    "ecandidat", "ecandidat-contraste", "ansi", "textual-ansi", "ansi-dark", "ansi-light",
+    "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte", "catppuccin-macchiato",
+    "catppuccin-mocha", "dracula", "flexoki", "gruvbox", "monokai", "nord", "rose-pine", "rose-pine-dawn",
+    "rose-pine-moon", "solarized-dark", "solarized-light", "textual-dark", "textual-light", "tokyo-night",
+)
+# Inclusive bounds of the numeric settings: each number in use somewhere means
+# something (a lockout of 0 minutes is no lockout, a validity of 99,999,999
+# days overflows a date, an interval of nan seconds never fires).
+RANGES: dict[str, tuple[float, float]] = {
+    "smtp_port": (1, 65535),
+    "smtp_timeout": (0.5, 600),
+    "account_validity_days": (1, 365),
+    "max_failed_logins": (1, 100),
+    "lockout_minutes": (1, 7 * 24 * 60),
+    "reset_code_hours": (1, 7 * 24),
+    "activation_code_days": (1, 365),
+    "max_candidatures_per_centre": (1, 1000),
+    "upload_max_bytes": (1, 1024**3),
+    "idle_timeout_seconds": (1, 24 * 3600),
+    "idle_warning_seconds": (0, 3600),
+    "mail_dispatch_seconds": (0.1, 24 * 3600),
+    "db_connect_timeout_seconds": (1, 3600),
+    "db_statement_timeout_seconds": (1, 3600),
+    "kiosk_unlock_attempts": (1, 100),
+}
+MAX_TEXT_SETTING = 500  # characters of a text setting (a URL, an institution's name)
 
 
 class ConfigError(Exception):
@@ -161,7 +193,7 @@ def _convert(key: str, raw: Any, source: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             value = float(raw)
-            if value < 0:
+            if not math.isfinite(value) or value < 0:  # "nan" and "inf" are floats to Python
                 raise ValueError
             return value
         if kind == "Path":
@@ -190,29 +222,35 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         source = sources.get(key) or sources.get(set_by or key) or "settings"
         raise ConfigError(f"{source}: {key}: {problem}")
 
+    for key, (low, high) in RANGES.items():
+        value = getattr(settings, key)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                and low <= value <= high):
+            fail(key, f"{value!r} is out of range ({low:g} to {high:g})")
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        texts = value if isinstance(value, list) else [value]
+        for text in (str(t) for t in texts if isinstance(t, (str, Path))):
+            if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+                fail(f.name, "contains control characters")
+            if len(text) > MAX_TEXT_SETTING:
+                fail(f.name, f"longer than {MAX_TEXT_SETTING} characters")
+    if settings.theme not in THEMES:
+        fail("theme", f"{settings.theme!r} is not a known theme ({', '.join(THEMES)})")
+    if settings.directory_backend not in DIRECTORY_BACKENDS:
+        fail("directory_backend", f"{settings.directory_backend!r} is not one of {', '.join(DIRECTORY_BACKENDS)}")
+    if settings.kiosk_unlock_hash and not settings.kiosk_unlock_hash.startswith("$argon2"):
+        fail("kiosk_unlock_hash", "is not a hash made by `ecandidat kiosk unlock-code`")
     if settings.mail_backend not in MAIL_BACKENDS:
         fail("mail_backend", f"{settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}")
     if settings.smtp_security not in SMTP_SECURITY:
         fail("smtp_security", f"{settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}")
     if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in settings.login_prefix):
         fail("login_prefix", "at most 2 characters from 0-9A-Z")
-    if not 0 < settings.smtp_port < 65536:
-        fail("smtp_port", f"{settings.smtp_port} is not a port number")
-    if settings.upload_max_bytes == 0:
-        fail("upload_max_bytes", "must be positive")
-    if settings.mail_dispatch_seconds <= 0:
-        fail("mail_dispatch_seconds", "must be positive")
-    if settings.smtp_timeout <= 0:
-        fail("smtp_timeout", "must be positive")
     if not settings.reminder_days or any(not 1 <= d <= 365 for d in settings.reminder_days):
         fail("reminder_days", "a list of delays between 1 and 365 days (e.g. [7, 1])")
     if len(set(settings.reminder_days)) != len(settings.reminder_days):
         fail("reminder_days", "a delay is listed twice")
-    for key in ("db_connect_timeout_seconds", "db_statement_timeout_seconds"):
-        if not 1 <= getattr(settings, key) <= 3600:
-            fail(key, "must be between 1 and 3600 seconds")
-    if not 1 <= settings.kiosk_unlock_attempts <= 100:
-        fail("kiosk_unlock_attempts", "must be between 1 and 100")
     local, at, domain = settings.mail_from.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in settings.mail_from):
         fail("mail_from", f"{settings.mail_from!r} is not a mail address")

@@ -27,7 +27,7 @@ from . import account_rules as rules
 from . import throttle
 from .context import ServiceContext
 from .directory import DirectoryPerson, DirectoryService
-from .errors import DomainError, NotFound, ValidationFailed
+from .errors import DomainError, NotFound, ValidationFailed, refuse_unstorable
 from .security import (
     code_lookup,
     dummy_verify,
@@ -301,6 +301,7 @@ class AccountService:
 
     def validate_account(self, code_or_link: str) -> str:
         """Validate an account (or a new mail address) with its code or link; returns the login."""
+        refuse_unstorable("code", code_or_link)
         code = normalise_code(code_or_link or "")
         if not code:
             raise DomainError("Saisissez le code d'activation reçu par mail", "code")
@@ -404,6 +405,7 @@ class AccountService:
         Known and unknown logins go the same way: one counted attempt, one
         Argon2id check, the same messages and the same lockout.
         """
+        refuse_unstorable("login", login, password)
         login = (login or "").strip().upper()
         if not login or not password:
             raise DomainError("Saisissez votre utilisateur et votre mot de passe", "login")
@@ -434,6 +436,7 @@ class AccountService:
 
     def authenticate_ent(self, ent_login: str, password: str) -> EntOutcome:
         """Log in through the directory: the account, or the pre-filled creation form."""
+        refuse_unstorable("ent_login", ent_login, password)
         if not (ent_login or "").strip() or not password:
             raise DomainError("Saisissez votre identifiant ENT et votre mot de passe", "ent_login")
         person = self.directory.authenticate(ent_login, password)

@@ -28,6 +28,7 @@ from .catalog_views import (
 )
 from .context import ServiceContext
 from .errors import NotFound
+from .import_files import read_import_text
 
 # ------------------------------------------------------------- service
 
@@ -77,14 +78,7 @@ class CatalogService:
     def import_file(self, path: Path | str) -> ImportReport:
         """Validate then upsert a JSON or CSV catalog in one transaction."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CatalogImportError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from exc
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CatalogImportError([f"{path}: not UTF-8 text (byte {exc.start})"]) from exc
+        text = read_import_text(path)  # ImportFileRefused: a FIFO, a device, too large, not UTF-8
         kind = path.suffix.lower()
         if kind not in (".json", ".csv"):
             kind = ".json" if text.lstrip()[:1] in ("{", "[") else ".csv"

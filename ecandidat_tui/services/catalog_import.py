@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 from sqlalchemy import delete, insert, select
 
+from .import_files import load_json
 from ..store.demo import STANDARD_PIECES
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .catalog_records import (
@@ -210,7 +211,7 @@ class _Validator:
 
 def _parse_json(text: str, v: _Validator) -> None:
     try:
-        doc = json.loads(text)
+        doc = load_json(text, "catalog")
     except json.JSONDecodeError as exc:
         v.errors.append(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")
         return

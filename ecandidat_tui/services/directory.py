@@ -24,6 +24,7 @@ from sqlmodel import select
 from ..store.models import DirectoryStudent
 from .context import ServiceContext
 from .errors import DomainError
+from .import_files import load_json, read_import_text
 from .security import hash_secret, verify_secret
 
 
@@ -183,12 +184,7 @@ class DirectoryService:
     def import_file(self, path: Path) -> int:
         """Load (insert or replace) students from a CSV or JSON file; all or nothing."""
         path = Path(path)
-        if not path.is_file():
-            raise DomainError(f"{path} : fichier introuvable")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DomainError(f"{path} : lecture impossible ({exc})") from None
+        text = read_import_text(path)  # ImportFileRefused: missing, a FIFO, a device, too large, not UTF-8
         if path.suffix.lower() == ".json":
             records = _records_from_json(text, path.name)
         elif path.suffix.lower() in (".csv", ".txt"):
@@ -253,7 +249,7 @@ class DirectoryService:
 
 def _records_from_json(text: str, name: str) -> list[tuple[str, dict[str, Any]]]:
     try:
-        data = json.loads(text)
+        data = load_json(text, name)
     except json.JSONDecodeError as exc:
         raise DomainError(f"{name} : JSON invalide (ligne {exc.lineno}) : {exc.msg}") from None
     if isinstance(data, dict):

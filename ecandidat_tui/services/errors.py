@@ -8,7 +8,18 @@ here, once for every screen (`display.safe_text`).
 
 from __future__ import annotations
 
+import re
+
 from ..display import safe_text
+
+MSG_FORBIDDEN_CHARS = "Ce champ contient des caractères non autorisés"
+# NUL and lone surrogates: PostgreSQL refuses the first in any text, and no
+# UTF-8 encoder takes the second, so a query holding one fails in the driver.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# What no text a person writes may hold: those, the other control characters
+# (a tab and a line break aside: text areas), and the bidirectional overrides
+# that reorder what the next reader sees.
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 class DomainError(Exception):
@@ -60,3 +71,13 @@ class DatabaseUnavailable(DomainError):
     def __init__(self, message: str = "La base de données ne répond pas. Rien n'a été enregistré : "
                  "réessayez dans quelques instants.") -> None:
         super().__init__(message)
+def refuse_unstorable(field: str, *texts: str | None) -> None:
+    """Refuse, as an error on `field`, text that no store can hold nor look up (a login, a search)."""
+    if any(text and _UNSTORABLE.search(text) for text in texts):
+        raise DomainError(MSG_FORBIDDEN_CHARS, field)
+
+
+def refuse_forbidden(field: str, *texts: str | None) -> None:
+    """Refuse, as an error on `field`, text to be stored that holds FORBIDDEN_CHARS (a comment)."""
+    if any(text and FORBIDDEN_CHARS.search(text) for text in texts):
+        raise DomainError(MSG_FORBIDDEN_CHARS, field)

@@ -35,7 +35,7 @@ from ..store.models import (
 from ..text import format_date
 from . import reference
 from .context import ServiceContext
-from .errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
+from .errors import FORBIDDEN_CHARS, MSG_FORBIDDEN_CHARS, ConcurrentEdit, Forbidden, NotFound, ValidationFailed
 from .ine import check_ine, normalise_ine
 from .profile_checks import MSG_POSTAL, MSG_REQUIRED, POSTAL_RE, Checker
 from .profile_views import (
@@ -375,7 +375,7 @@ class ProfileService:
         hours = c.raw("heures_semaine")
         out["heures_semaine"] = None
         if hours:
-            if hours.isdigit() and 1 <= int(hours) <= 80:
+            if len(hours) <= 2 and hours.isascii() and hours.isdigit() and 1 <= int(hours) <= 80:
                 out["heures_semaine"] = int(hours)
             else:
                 c.fail("heures_semaine", "Indiquez un nombre d'heures entre 1 et 80")

@@ -13,7 +13,7 @@ import phonenumbers
 from ..display import is_safe, safe_text
 from ..text import format_date
 from . import reference
-from .errors import ValidationFailed
+from .errors import FORBIDDEN_CHARS, MSG_FORBIDDEN_CHARS, ValidationFailed
 
 MIN_AGE_YEARS = 10
 MAX_AGE_YEARS = 100
@@ -27,7 +27,7 @@ MSG_PHONE_INVALID = "Ce numéro de téléphone n'est pas valide"
 MSG_CONTROL = "Ce texte contient un caractère invisible de contrôle (montré ici : {shown}) : retirez-le"
 
 PHONE_CHARS_RE = re.compile(r"^[0-9/+().\- ]+$")
-DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 POSTAL_RE = re.compile(r"^[0-9]{5}$")
 
 
@@ -53,8 +53,13 @@ class Checker:
         self.errors: dict[str, str] = {}
 
     def raw(self, name: str) -> str:
+        """The field's text, stripped; "" (and the field refused) when it holds forbidden characters."""
         value = self.values.get(name)
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        if FORBIDDEN_CHARS.search(text):
+            self.fail(name, MSG_FORBIDDEN_CHARS)
+            return ""
+        return text
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -87,7 +92,8 @@ class Checker:
             if required:
                 self.fail(name, MSG_REQUIRED)
             return None
-        if not value.isdigit() or not 1900 <= int(value) <= today.year:
+        # Four ASCII digits: "²" and "٢" are digits to str.isdigit, not to int().
+        if not (len(value) == 4 and value.isascii() and value.isdigit()) or not 1900 <= int(value) <= today.year:
             self.fail(name, f"L'année doit être comprise entre 1900 et {today.year}")
             return None
         return int(value)
@@ -98,12 +104,13 @@ class Checker:
             self.fail(name, MSG_REQUIRED)
             return None
         match = DATE_RE.match(value)
-        try:
-            parsed = date(int(match[3]), int(match[2]), int(match[1])) if match else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
+        if match is None:
             self.fail(name, MSG_DATE_FORMAT)
+            return None
+        try:
+            parsed = date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:  # 31/02/2004: well written, but no such day
+            self.fail(name, f"Le {value} n'existe pas : vérifiez le jour et le mois")
             return None
         oldest, youngest = years_before(today, MAX_AGE_YEARS), years_before(today, MIN_AGE_YEARS)
         if not oldest <= parsed <= youngest:

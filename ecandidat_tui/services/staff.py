@@ -43,7 +43,10 @@ from .candidatures import bump_candidature
 from .context import ServiceContext
 from ..display import csv_cell
 from . import throttle
-from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
+from .errors import (
+    ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed, refuse_forbidden,
+    refuse_unstorable,
+)
 from .security import dummy_verify, hash_secret, password_problems, verify_secret
 from .staff_views import (  # noqa: F401 - re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
@@ -283,6 +286,7 @@ class StaffService:
             return [self._user_view(u) for u in s.exec(select(StaffUser).order_by(StaffUser.login)).all()]
 
     def disable_staff_user(self, login: str, *, by: StaffPrincipal | None = None) -> None:
+        refuse_unstorable("login", login)
         with self.ctx.db.session() as s:
             actor = self._principal(s, by, Role.ADMIN) if by is not None else None
             user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
@@ -315,6 +319,7 @@ class StaffService:
         parallel attempts check at most `max_failed_logins` passwords and the
         answers do not tell which logins exist.
         """
+        refuse_unstorable("login", login, password)
         settings = self.ctx.settings
         login = (login or "").strip()
         now = self.ctx.now()
@@ -366,6 +371,7 @@ class StaffService:
         Every lookup is an index range scan (see `_prefix`, `_search_statement`);
         results are capped. Two round trips: the principal, then the search.
         """
+        refuse_unstorable("staff-search", text)
         raw = (text or "").strip()
         if len(raw) < SEARCH_MIN_CHARS:
             raise ValidationFailed({"staff-search": f"Saisissez au moins {SEARCH_MIN_CHARS} caractères."})
@@ -396,6 +402,7 @@ class StaffService:
     # ------------------------------------------------- candidate admin view
 
     def _account(self, s: Session, login: str) -> Account:
+        refuse_unstorable("login", login)
         acc = s.exec(select(Account).where(Account.login == (login or "").strip().upper())).first()
         if acc is None:
             raise NotFound(f"Aucun candidat avec le login {login}.", "login")
@@ -563,6 +570,7 @@ class StaffService:
         All or nothing: a piece changed meanwhile refuses the whole batch.
         """
         statut = StatutPiece(statut)
+        refuse_forbidden("staff-piece-comment", commentaire)
         commentaire = (commentaire or "").strip() or None
         if statut not in (StatutPiece.VALIDEE, StatutPiece.REFUSEE):
             raise DomainError("Une pièce est soit validée soit refusée.", "staff-piece-statut")
@@ -610,6 +618,7 @@ class StaffService:
         statut = StatutDossier(statut)
         if statut not in (StatutDossier.COMPLET, StatutDossier.INCOMPLET):
             raise DomainError("Le dossier ne peut être déclaré que complet ou incomplet.", "staff-dossier-statut")
+        refuse_forbidden("commentaire", commentaire)
         commentaire = (commentaire or "").strip() or None
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
@@ -666,6 +675,7 @@ class StaffService:
             decision = Decision(decision)
         except ValueError:
             raise DomainError("Choisissez une décision.", "staff-decision") from None
+        refuse_forbidden("staff-decision-comment", commentaire)
         commentaire = (commentaire or "").strip() or None
         if decision == Decision.LISTE_COMPLEMENTAIRE:
             if rang is None or rang < 1:
@@ -785,6 +795,7 @@ class StaffService:
                                statut: StatutDossier | str | None = None,
                                decision: Decision | str | None = None) -> list[FormationCandidatureRow]:
         """A formation's candidatures; `decision` may be "aucune" for those without one."""
+        refuse_unstorable("formation", formation_code)
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             return self._formation_rows(s, current, formation_code, statut, decision)

@@ -12,7 +12,6 @@ from ecandidat_tui.testing import make_harness
     ({"high_contrast": True}, "ecandidat-contraste"),
     ({"theme": "textual-ansi"}, "ansi-dark"),
     ({"theme": "ansi-light"}, "ansi-light"),
-    ({"theme": "no-such-theme"}, "ecandidat"),
     ({"theme": "textual-ansi", "high_contrast": True}, "ecandidat-contraste"),
 ])
 async def test_settings_choose_the_theme(tmp_path, overrides, expected):

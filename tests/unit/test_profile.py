@@ -105,7 +105,7 @@ def test_born_abroad_needs_a_ville_and_drops_departement(ecandidat, profile, acc
     ("autre_prenom", "A" * 21, "20 caractères maximum"),
     ("date_naissance", "", "Ce champ est obligatoire"),
     ("date_naissance", "2004-07-14", "La date doit être au format jj/mm/aaaa"),
-    ("date_naissance", "31/02/2004", "La date doit être au format jj/mm/aaaa"),
+    ("date_naissance", "31/02/2004", "Le 31/02/2004 n'existe pas : vérifiez le jour et le mois"),
     ("date_naissance", "01/01/2030",
      "La date de naissance doit être comprise entre le 15/03/1926 et le 15/03/2016"),
     ("date_naissance", "16/03/2016",
