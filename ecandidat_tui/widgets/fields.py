@@ -90,16 +90,23 @@ class TextField(Field):
 
     @on(Input.Changed)
     def _controls_visible(self, event: Input.Changed) -> None:
-        """A terminal's paste may carry an escape sequence or a bidi override: shown visibly, never raw."""
+        """A terminal's paste may carry an escape sequence or a bidi override: shown visibly, never raw.
+
+        What was pasted is kept as it came, so the service refuses it next to the field
+        ("caractères non autorisés") instead of storing the visible stand-ins."""
         if not is_safe(event.value):
+            self._pasted = event.value
             event.input.value = safe_text(event.value)
 
     @property
     def value(self) -> str:
-        return self.query_one(Input).value
+        shown = self.query_one(Input).value
+        pasted = getattr(self, "_pasted", None)
+        return pasted if pasted is not None and shown == safe_text(pasted) else shown
 
     @value.setter
     def value(self, text: str) -> None:
+        self._pasted = None
         self.query_one(Input).value = text
 
 
