@@ -1,0 +1,196 @@
+"""Pilot helpers: shared by the project's UI tests and offered to testers' scripted runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from .harness import SeededCandidate, SeededStaff
+
+
+async def settle(app, pilot) -> None:
+    """Let thread workers finish and the screen catch up (twice: a worker's
+    result often starts another worker)."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def hold_still(pilot) -> None:
+    """`settle`, then stop the inputs' blinking cursors: two screenshots of one
+    state are then equal, however long the machine took to get there. Takes
+    the pilot alone, so it serves as a snapshot's `run_before`."""
+    from textual.widgets import Input
+
+    app = pilot.app
+    await settle(app, pilot)
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+def type_ahead(app, *keys: str) -> None:
+    """Send keys as a terminal delivers them when a person (a password
+    manager, a badge reader, an SSH link catching up) types faster than the
+    app handles them: all queued at once, none waiting for the previous one to
+    be handled (Pilot's `press` waits after each key). Keys are named as for
+    `pilot.press` ("a", "É", "tab", "shift+tab", "enter"). Then `await pilot.pause()`."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import KEY_NAME_REPLACEMENTS, REPLACED_KEYS, key_to_character
+
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            try:
+                name = unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+            except ValueError:
+                name = "tab" if key == "\t" else key
+            key = KEY_NAME_REPLACEMENTS.get(name, name)
+        app.post_message(events.Key(key, key_to_character(REPLACED_KEYS.get(key, key))))
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run (its timers, a worker) until `condition()` holds;
+    fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+async def click_visible(app, pilot, selector: str) -> None:
+    """Bring a widget into view as a person would scroll to it, then click it.
+
+    Focusing first makes the scroll happen before the click; toasts are cleared
+    so none covers the target."""
+    app.clear_notifications()
+    widget = app.screen.query_one(selector)
+    if widget.focusable:
+        widget.focus()
+    await pilot.pause()
+    widget.scroll_visible(animate=False, immediate=True)
+    await pilot.pause()
+    assert await pilot.click(selector), selector
+
+
+async def staff_log_in(app, pilot, staff: SeededStaff) -> None:
+    """Type a staff user's login and password on the console's login screen."""
+    await click_visible(app, pilot, "#staff-login")
+    await pilot.press(*staff.login)
+    await click_visible(app, pilot, "#staff-password")
+    await pilot.press(*staff.password, "enter")
+    await settle(app, pilot)
+    assert app.principal is not None and app.principal.login == staff.login
+
+
+def text_of(app, selector: str) -> str:
+    """The text a Static of the active screen shows."""
+    return str(app.screen.query_one(selector).content)
+
+
+async def wait_for_screen(pilot, screen_type: type[Screen], timeout: float = 10.0) -> Screen:
+    """Wait until the active screen is a `screen_type`, mounted and composed, with
+    the workers it started done; returns it. Not racy like "until the screen
+    changes": an old screen of the same type leaving does not count."""
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, screen_type) and screen.is_mounted and bool(screen.children)
+
+    await wait_until(pilot, ready, timeout)
+    await settle(app, pilot)
+    assert isinstance(app.screen, screen_type), f"{type(app.screen).__name__} replaced {screen_type.__name__}"
+    return app.screen
+
+
+async def log_in(pilot, candidate: SeededCandidate | str, password: str | None = None) -> None:
+    """Type a candidate's login and password on Connexion, as a person does, and wait
+    for the next screen (Mon compte, or the new password screen at a first login).
+
+    `candidate` is a seeded candidate (its `login` and `password`) or a login."""
+    from ..screens.connexion import ConnexionScreen
+
+    app = pilot.app
+    login = candidate if isinstance(candidate, str) else candidate.login
+    password = password if password is not None else getattr(candidate, "password", "")
+    await wait_for_screen(pilot, ConnexionScreen)
+    await wait_until(pilot, app.ready_to_log_in.is_set)
+    await click_visible(app, pilot, "#login-user")
+    await pilot.press("ctrl+a", "ctrl+k", *login)
+    await click_visible(app, pilot, "#login-password")
+    await pilot.press(*password, "enter")
+    await wait_until(pilot, lambda: not isinstance(app.screen, ConnexionScreen)
+                     or bool(str(app.screen.query_one("#login-error").content)))
+    await settle(app, pilot)
+    assert not isinstance(app.screen, ConnexionScreen), str(app.screen.query_one("#login-error").content)
+
+
+def _find_editor(screen, key: str):
+    """The editor a form key names: an id (with or without `#`) or a field's label."""
+    from textual.css.query import NoMatches
+
+    from ..widgets.fields import Field
+
+    try:
+        return screen.query_one(f"#{key.removeprefix('#')}")
+    except (NoMatches, ValueError):  # ValueError: a label is no valid selector
+        pass
+    wanted = key.strip().rstrip("*").strip().casefold()
+    found = [f for f in screen.query(Field) if f.label.strip().casefold() == wanted]
+    assert len(found) == 1, (f"no field with the id or label {key!r}" if not found
+                             else f"several fields are labelled {key!r}: use an id")
+    return found[0]
+
+
+async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) -> None:
+    """Fill the active screen's form as a person does, in the order given:
+    `{"label or id": value}` (e.g. `{"Nom de naissance": "Gockel", "info-pays-naissance": "France"}`).
+
+    Text fields: focus, empty, type. List fields (`SearchSelect`: pays, séries,
+    mentions, civilité…): type the value (a name as shown, or its code) and take
+    the match, failing when no choice matches. Yes/no radio sets: True/False or
+    a button's label. Then click `submit` (an id) if given and let the workers finish.
+    """
+    from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Switch, TextArea
+
+    from ..widgets.fields import Field, SearchSelect, fold
+
+    app = pilot.app
+    for key, value in values.items():
+        target = _find_editor(app.screen, key)
+        if isinstance(target, Field) and not isinstance(target, SearchSelect):
+            target = target.editor()
+        if isinstance(target, Input) and isinstance(target.parent, SearchSelect):
+            target = target.parent
+        if isinstance(target, SearchSelect):
+            editor = target.editor()
+            await click_visible(app, pilot, f"#{editor.id}")
+            await pilot.press("ctrl+a", "ctrl+k", *str(value))
+            shown = target.matches(str(value))
+            exact = [i for i, (c, n) in enumerate(shown) if fold(n) == fold(str(value)) or c == value]
+            # Down to the exact match (else the first one), then Entrée, as a person picks it.
+            await pilot.press(*["down"] * (exact[0] if exact else 0), "enter")
+            assert target.code, f"{key!r}: no choice of the list matches {value!r}"
+        elif isinstance(target, RadioSet):
+            buttons = list(target.query(RadioButton))
+            chosen = (buttons[0 if value else 1] if isinstance(value, bool)
+                      else next(b for b in buttons if str(b.label) == str(value)))
+            await click_visible(app, pilot, f"#{chosen.id}")
+        elif isinstance(target, (Checkbox, Switch)):
+            if target.value != bool(value):
+                await click_visible(app, pilot, f"#{target.id}")
+        elif isinstance(target, (Input, TextArea)):
+            await click_visible(app, pilot, f"#{target.id}")
+            await pilot.press("ctrl+a", "ctrl+k" if isinstance(target, Input) else "delete", *str(value))
+        else:
+            raise AssertionError(f"{key!r} is a {type(target).__name__}, not a form field")
+        await pilot.pause()
+    if submit is not None:
+        await click_visible(app, pilot, f"#{submit.removeprefix('#')}")
+    await settle(app, pilot)
