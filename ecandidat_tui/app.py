@@ -165,10 +165,10 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self._clock_unsubscribe()
 
     def _clock_jumped(self) -> None:
-        if self._idle_warning is not None and self._idle_warning.is_attached:
-            self._idle_warning.tick()
-        else:
+        if self._idle_warning is None:
             self.check_inactivity()
+        elif self._idle_warning.is_attached:
+            self._idle_warning.tick()
 
     def start_session(self, session: CandidateSession) -> None:
         """After a successful login: remember who it is and show Mon compte."""
@@ -267,7 +267,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
         from .screens.kiosk import IdleWarningScreen, UnlockScreen
 
-        if self._idle_warning is not None and self._idle_warning.is_attached:
+        if self._idle_warning is not None:  # open, opening, or its result not yet handled
             return
         if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
             self._last_activity = self.clock.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -137,10 +138,11 @@ def _find_editor(screen, key: str):
 
     from ..widgets.fields import Field
 
-    try:
-        return screen.query_one(f"#{key.removeprefix('#')}")
-    except (NoMatches, ValueError):  # ValueError: a label is no valid selector
-        pass
+    if re.fullmatch(r"#?[A-Za-z_][\w-]*", key):
+        try:
+            return screen.query_one(f"#{key.removeprefix('#')}")
+        except NoMatches:
+            pass
     wanted = key.strip().rstrip("*").strip().casefold()
     found = [f for f in screen.query(Field) if f.label.strip().casefold() == wanted]
     assert len(found) == 1, (f"no field with the id or label {key!r}" if not found
