@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     )
     from .pg import DEFAULT_PG_URL, PgServer
     from .pilot import (
-        click_visible, fill_form, hold_still, log_in, settle, staff_log_in, text_of, type_ahead, wait_for_screen,
+        attach_piece, click_visible, fill_form, hold_still, log_in, press_button, settle, staff_log_in, text_of, type_ahead, wait_for_screen,
         wait_until,
     )
 
@@ -44,7 +44,7 @@ _EXPORTS = {
     "harness": ("DEFAULT_PASSWORD", "STAFF_PASSWORD", "Harness", "PendingAccount", "SeededCandidate",
                 "SeededDossier", "SeededStaff", "make_harness"),
     "pg": ("DEFAULT_PG_URL", "PgServer"),
-    "pilot": ("click_visible", "fill_form", "hold_still", "log_in", "settle", "staff_log_in", "text_of",
+    "pilot": ("attach_piece", "click_visible", "fill_form", "hold_still", "log_in", "press_button", "settle", "staff_log_in", "text_of",
               "type_ahead", "wait_for_screen", "wait_until"),
 }
 _WHERE = {name: f"{__name__}.{module}" for module, names in _EXPORTS.items() for name in names}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -122,9 +123,9 @@ async def log_in(pilot, candidate: SeededCandidate | str, password: str | None =
     password = password if password is not None else getattr(candidate, "password", "")
     await wait_for_screen(pilot, ConnexionScreen)
     await wait_until(pilot, app.ready_to_log_in.is_set)
-    await click_visible(app, pilot, "#login-user")
+    await _focus(pilot, app.screen.query_one("#login-user"))
     await pilot.press("ctrl+a", "ctrl+k", *login)
-    await click_visible(app, pilot, "#login-password")
+    await _focus(pilot, app.screen.query_one("#login-password"))
     await pilot.press(*password, "enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, ConnexionScreen)
                      or bool(str(app.screen.query_one("#login-error").content)))
@@ -132,21 +133,24 @@ async def log_in(pilot, candidate: SeededCandidate | str, password: str | None =
     assert not isinstance(app.screen, ConnexionScreen), str(app.screen.query_one("#login-error").content)
 
 
-def _find_editor(screen, key: str):
-    """The editor a form key names: an id (with or without `#`) or a field's label."""
+def _find_editor(screen, key: str, quiet: bool = False):
+    """The editor a form key names: an id (with or without `#`) or a field's label
+    (None when `quiet` and there is none)."""
     from textual.css.query import NoMatches
 
     from ..widgets.fields import Field
 
-    if re.fullmatch(r"#?[A-Za-z_][\w-]*", key):
+    if re.fullmatch(r"#?[A-Za-z_][A-Za-z0-9_-]*", key):
         try:
             return screen.query_one(f"#{key.removeprefix('#')}")
         except NoMatches:
             pass
     wanted = key.strip().rstrip("*").strip().casefold()
     found = [f for f in screen.query(Field) if f.label.strip().casefold() == wanted]
-    assert len(found) == 1, (f"no field with the id or label {key!r}" if not found
-                             else f"several fields are labelled {key!r}: use an id")
+    if quiet and len(found) != 1:
+        return None
+    assert len(found) == 1, (f"no field with the id or label {key!r} on {screen!r}" if not found
+                             else f"several fields are labelled {key!r} on {screen!r}: use an id")
     return found[0]
 
 
@@ -165,14 +169,14 @@ async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) ->
 
     app = pilot.app
     for key, value in values.items():
+        await wait_until(pilot, lambda key=key: _find_editor(app.screen, key, quiet=True) is not None)
         target = _find_editor(app.screen, key)
         if isinstance(target, Field) and not isinstance(target, SearchSelect):
             target = target.editor()
         if isinstance(target, Input) and isinstance(target.parent, SearchSelect):
             target = target.parent
         if isinstance(target, SearchSelect):
-            editor = target.editor()
-            await click_visible(app, pilot, f"#{editor.id}")
+            await _focus(pilot, target.editor())
             await pilot.press("ctrl+a", "ctrl+k", *str(value))
             shown = target.matches(str(value))
             exact = [i for i, (c, n) in enumerate(shown) if fold(n) == fold(str(value)) or c == value]
@@ -188,11 +192,58 @@ async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) ->
             if target.value != bool(value):
                 await click_visible(app, pilot, f"#{target.id}")
         elif isinstance(target, (Input, TextArea)):
-            await click_visible(app, pilot, f"#{target.id}")
+            await _focus(pilot, target)
             await pilot.press("ctrl+a", "ctrl+k" if isinstance(target, Input) else "delete", *str(value))
         else:
             raise AssertionError(f"{key!r} is a {type(target).__name__}, not a form field")
         await pilot.pause()
     if submit is not None:
-        await click_visible(app, pilot, f"#{submit.removeprefix('#')}")
+        await press_button(pilot, submit)
     await settle(app, pilot)
+
+
+async def _focus(pilot, widget) -> None:
+    """Move the focus to `widget`, which scrolls it into view (as Tab would)."""
+    widget.focus()
+    await pilot.pause()
+    assert widget.has_focus, f"{widget!r} cannot take the focus (disabled or hidden?)"
+
+
+async def press_button(pilot, selector: str) -> None:
+    """Focus a button (an id, with or without `#`) and press Entrée: unlike a click,
+    neither a toast over it nor a click on the same spot just before can swallow it."""
+    from textual.widgets import Button
+
+    app = pilot.app
+    await wait_until(pilot, lambda: bool(app.screen.query(f"#{selector.removeprefix('#')}")))
+    button = app.screen.query_one(f"#{selector.removeprefix('#')}", Button)
+    await _focus(pilot, button)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def attach_piece(pilot, piece: str, path: str | Path) -> None:
+    """On the Récapitulatif: move to the piece (its code, e.g. "CV", or its libellé),
+    press `a`, type the file (a name in the upload folder, or a full path) and Entrée,
+    as a person does; fails with the dialog's message when the file is refused."""
+    from textual.widgets import DataTable
+
+    from ..screens.file_picker import PieceFileDialog
+    from ..screens.recap import RecapScreen
+
+    app = pilot.app
+    screen = await wait_for_screen(pilot, RecapScreen)
+    assert screen.recap is not None
+    names = [(p.code, p.libelle) for p in screen.recap.pieces]
+    index = next((i for i, names_ in enumerate(names) if piece in names_), None)
+    assert index is not None, f"no piece {piece!r} in this candidature: {[c for c, _ in names]}"
+    table = screen.query_one("#pieces-table", DataTable)
+    table.focus()
+    await pilot.pause()
+    step = "down" if index > table.cursor_row else "up"
+    await pilot.press(*[step] * abs(index - table.cursor_row), "a")
+    dialog = await wait_for_screen(pilot, PieceFileDialog)
+    await pilot.press("ctrl+a", "ctrl+k", *str(path), "enter")
+    await wait_until(pilot, lambda: app.screen is not dialog or bool(str(dialog.query_one("#file-path-error").content)))
+    assert app.screen is not dialog, str(dialog.query_one("#file-path-error").content)
+    await wait_for_screen(pilot, RecapScreen)
