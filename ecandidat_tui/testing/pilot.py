@@ -123,10 +123,9 @@ async def log_in(pilot, candidate: SeededCandidate | str, password: str | None =
     password = password if password is not None else getattr(candidate, "password", "")
     await wait_for_screen(pilot, ConnexionScreen)
     await wait_until(pilot, app.ready_to_log_in.is_set)
-    await _focus(pilot, app.screen.query_one("#login-user"))
-    await pilot.press("ctrl+a", "ctrl+k", *login)
-    await _focus(pilot, app.screen.query_one("#login-password"))
-    await pilot.press(*password, "enter")
+    await _type(pilot, app.screen.query_one("#login-user"), login)
+    await _type(pilot, app.screen.query_one("#login-password"), password)
+    await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, ConnexionScreen)
                      or bool(str(app.screen.query_one("#login-error").content)))
     await settle(app, pilot)
@@ -176,8 +175,7 @@ async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) ->
         if isinstance(target, Input) and isinstance(target.parent, SearchSelect):
             target = target.parent
         if isinstance(target, SearchSelect):
-            await _focus(pilot, target.editor())
-            await pilot.press("ctrl+a", "ctrl+k", *str(value))
+            await _type(pilot, target.editor(), str(value))
             shown = target.matches(str(value))
             exact = [i for i, (c, n) in enumerate(shown) if fold(n) == fold(str(value)) or c == value]
             # Down to the exact match (else the first one), then Entrée, as a person picks it.
@@ -192,14 +190,38 @@ async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) ->
             if target.value != bool(value):
                 await click_visible(app, pilot, f"#{target.id}")
         elif isinstance(target, (Input, TextArea)):
-            await _focus(pilot, target)
-            await pilot.press("ctrl+a", "ctrl+k" if isinstance(target, Input) else "delete", *str(value))
+            await _type(pilot, target, str(value))
         else:
             raise AssertionError(f"{key!r} is a {type(target).__name__}, not a form field")
         await pilot.pause()
     if submit is not None:
         await press_button(pilot, submit)
     await settle(app, pilot)
+
+
+async def _type(pilot, editor, text: str) -> None:
+    """Focus an Input or TextArea, empty it and type `text` in one burst of keys
+    (as a fast typist or a paste does; much quicker than key by key), then wait
+    until the field shows it: a field that refuses a character fails here."""
+    from textual.widgets import TextArea
+
+    app = pilot.app
+    await _focus(pilot, editor)
+    if isinstance(editor, TextArea):
+        editor.select_all()
+    elif editor.value:
+        # Key by key: a binding's action (Home, delete to the end) runs after
+        # the characters of a burst that follow it.
+        await pilot.press("ctrl+a", "ctrl+k")
+    type_ahead(app, *text)
+
+    def shown() -> str:
+        return editor.text if isinstance(editor, TextArea) else editor.value
+
+    try:
+        await wait_until(pilot, lambda: shown() == text, timeout=5.0)
+    except AssertionError:
+        raise AssertionError(f"typed {text!r} into #{editor.id}, it shows {shown()!r}") from None
 
 
 async def _focus(pilot, widget) -> None:
@@ -243,7 +265,10 @@ async def attach_piece(pilot, piece: str, path: str | Path) -> None:
     step = "down" if index > table.cursor_row else "up"
     await pilot.press(*[step] * abs(index - table.cursor_row), "a")
     dialog = await wait_for_screen(pilot, PieceFileDialog)
-    await pilot.press("ctrl+a", "ctrl+k", *str(path), "enter")
+    path = Path(path)
+    in_root = path.parent == app.settings.effective_upload_roots()[0]
+    await _type(pilot, dialog.query_one("#file-path"), path.name if in_root else str(path))
+    await pilot.press("enter")
     await wait_until(pilot, lambda: app.screen is not dialog or bool(str(dialog.query_one("#file-path-error").content)))
     assert app.screen is not dialog, str(dialog.query_one("#file-path-error").content)
     await wait_for_screen(pilot, RecapScreen)
