@@ -95,19 +95,26 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector).content)
 
 
-async def wait_for_screen(pilot, screen_type: type[Screen], timeout: float = 10.0) -> Screen:
-    """Wait until the active screen is a `screen_type`, mounted and composed, with
-    the workers it started done; returns it. Not racy like "until the screen
-    changes": an old screen of the same type leaving does not count."""
+async def wait_for_screen(pilot, screen: type[Screen] | str, timeout: float = 10.0) -> Any:
+    """Wait until the active screen is a `screen` (a Screen class, or a screen id
+    such as "recap-screen"), mounted and composed, with the workers it started
+    done; returns it. Not racy like "until the screen changes": an old screen of
+    the same kind still leaving does not count."""
     app = pilot.app
 
-    def ready() -> bool:
-        screen = app.screen
-        return isinstance(screen, screen_type) and screen.is_mounted and bool(screen.children)
+    def wanted(current) -> bool:
+        return current.id == screen if isinstance(screen, str) else isinstance(current, screen)
 
-    await wait_until(pilot, ready, timeout)
+    def ready() -> bool:
+        current = app.screen
+        return wanted(current) and current.is_mounted and bool(current.children)
+
+    try:
+        await wait_until(pilot, ready, timeout)
+    except AssertionError:
+        raise AssertionError(f"waited {timeout} s for the screen {screen!r}, the app shows {app.screen!r}") from None
     await settle(app, pilot)
-    assert isinstance(app.screen, screen_type), f"{type(app.screen).__name__} replaced {screen_type.__name__}"
+    assert wanted(app.screen), f"{app.screen!r} replaced {screen!r}"
     return app.screen
 
 
@@ -153,9 +160,10 @@ def _find_editor(screen, key: str, quiet: bool = False):
     return found[0]
 
 
-async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) -> None:
+async def fill_form(pilot, values: dict[str, Any], submit: str | None = None, *, open: str | None = None) -> None:
     """Fill the active screen's form as a person does, in the order given:
-    `{"label or id": value}` (e.g. `{"Nom de naissance": "Gockel", "info-pays-naissance": "France"}`).
+    `{"label or id": value}` (e.g. `{"Nom de naissance": "Gockel", "info-pays-naissance": "France"}`);
+    with `open` (a button's id), press that button first (e.g. "info-edit").
 
     Text fields: focus, empty, type. List fields (`SearchSelect`: pays, séries,
     mentions, civilité…): type the value (a name as shown, or its code) and take
@@ -167,6 +175,8 @@ async def fill_form(pilot, values: dict[str, Any], submit: str | None = None) ->
     from ..widgets.fields import Field, SearchSelect, fold
 
     app = pilot.app
+    if open is not None:
+        await press_button(pilot, open)
     for key, value in values.items():
         await wait_until(pilot, lambda key=key: _find_editor(app.screen, key, quiet=True) is not None)
         target = _find_editor(app.screen, key)
