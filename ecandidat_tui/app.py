@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -159,10 +160,13 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
             poll = min(1.0, max(0.1, float(self.settings.idle_timeout_seconds) / 4))
             self.set_interval(poll, self.check_inactivity, name="kiosk-idle")
             # A clock that jumps (a test's) is checked at once, not at the next poll.
-            self._clock_unsubscribe = self.clock.subscribe(lambda: self.call_later(self._clock_jumped))
+            self._clock_unsubscribe = self.clock.subscribe(self._clock_jump_noticed)
 
     def on_unmount(self) -> None:
         self._clock_unsubscribe()
+
+    def _clock_jump_noticed(self) -> None:
+        self.call_later(self._clock_jumped)
 
     def _clock_jumped(self) -> None:
         if self._idle_warning is None:

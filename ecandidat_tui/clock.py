@@ -13,14 +13,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class Clock:
     """The machine's clock: wall time in UTC, and a monotonic count of seconds."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -68,7 +68,7 @@ class TestClock(Clock):
         with self._lock:
             if self._frozen_wall is not None:
                 return self._frozen_wall
-            return datetime.now(timezone.utc) + timedelta(seconds=self._offset)
+            return datetime.now(UTC) + timedelta(seconds=self._offset)
 
     def monotonic(self) -> float:
         with self._lock:
@@ -81,7 +81,7 @@ class TestClock(Clock):
         if at is not None and at.tzinfo is None:
             raise ValueError("freeze() needs a timezone-aware datetime")
         current_mono = self.monotonic()
-        wall = (at or self.now()).astimezone(timezone.utc)
+        wall = (at or self.now()).astimezone(UTC)
         with self._lock:
             self._frozen_wall = wall
             self._frozen_mono = current_mono

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
+from collections.abc import Callable
 
 from sqlmodel import Session
 

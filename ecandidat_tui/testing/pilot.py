@@ -92,7 +92,9 @@ async def staff_log_in(app, pilot, staff: SeededStaff) -> None:
 
 def text_of(app, selector: str) -> str:
     """The text a Static of the active screen shows."""
-    return str(app.screen.query_one(selector).content)
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).content)
 
 
 async def wait_for_screen(pilot, screen: type[Screen] | str, timeout: float = 10.0) -> Any:
@@ -133,10 +135,9 @@ async def log_in(pilot, candidate: SeededCandidate | str, password: str | None =
     await _type(pilot, app.screen.query_one("#login-user"), login)
     await _type(pilot, app.screen.query_one("#login-password"), password)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: not isinstance(app.screen, ConnexionScreen)
-                     or bool(str(app.screen.query_one("#login-error").content)))
+    await wait_until(pilot, lambda: not isinstance(app.screen, ConnexionScreen) or bool(text_of(app, "#login-error")))
     await settle(app, pilot)
-    assert not isinstance(app.screen, ConnexionScreen), str(app.screen.query_one("#login-error").content)
+    assert not isinstance(app.screen, ConnexionScreen), text_of(app, "#login-error")
 
 
 def _find_editor(screen, key: str, quiet: bool = False):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,7 @@ def test_loading_the_plugin_imports_nothing_of_the_app():
 
 
 def test_a_frozen_clock_moves_only_when_advanced_and_tells_its_subscribers():
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     clock = TestClock(frozen_at=start)
     seen: list[datetime] = []
     unsubscribe = clock.subscribe(lambda: seen.append(clock.now()))
@@ -46,7 +46,7 @@ def test_a_frozen_clock_moves_only_when_advanced_and_tells_its_subscribers():
 def test_a_running_test_clock_follows_the_real_one_plus_what_was_advanced():
     clock = TestClock()
     clock.advance(hours=2)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     shown = clock.now()
     assert before + timedelta(hours=2) <= shown < before + timedelta(hours=2, seconds=5)
 
