@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import select
 from textual.widgets import Input, Static
 
@@ -186,8 +184,7 @@ async def test_validate_with_the_pasted_link_and_an_expired_code(ecandidat):
         assert "est validé" in text(app, "#validate-success")
         await pilot.press("escape")
         await pilot.pause()
-        base = ecandidat.services.ctx.clock
-        ecandidat.services.ctx.clock = lambda: base() + timedelta(days=6)
+        ecandidat.clock.advance(days=6)
         await _validate(app, pilot, jim_code)
         assert text(app, "#validate-code-error") == MSG_CODE_EXPIRED
 
