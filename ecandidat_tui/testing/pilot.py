@@ -38,7 +38,10 @@ def type_ahead(app, *keys: str) -> None:
     manager, a badge reader, an SSH link catching up) types faster than the
     app handles them: all queued at once, none waiting for the previous one to
     be handled (Pilot's `press` waits after each key). Keys are named as for
-    `pilot.press` ("a", "É", "tab", "shift+tab", "enter"). Then `await pilot.pause()`."""
+    `pilot.press` ("a", "É", "tab", "shift+tab", "enter"). Then `await pilot.pause()`.
+
+    Textual runs a binding's action (`ctrl+k`, Home…) after the characters
+    queued behind it: press those with `pilot.press` before the burst."""
     import unicodedata
 
     from textual import events
