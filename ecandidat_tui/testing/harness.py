@@ -458,7 +458,8 @@ def make_harness(home: Path, *, clock: TestClock | None = None, **overrides: Any
     (default: a `TestClock` running with the real one until moved or frozen).
     """
     clock = clock or TestClock()
-    env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory"}
+    # ECANDIDAT_CONFIG empty: a machine's /etc/ecandidat/config.toml stays out of tests
+    env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory", "ECANDIDAT_CONFIG": ""}
     overrides.setdefault("upload_roots", [home / "uploads"])
     overrides.setdefault("mail_dispatch_seconds", 3600.0)
     use_fast_hashing()
