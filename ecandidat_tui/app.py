@@ -22,10 +22,10 @@ The app also owns what holds every screen together:
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -35,12 +35,14 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .screens.errors import ErrorReportingMixin, configure_logging
 from .session import CandidateSession
 from .theme import preset_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint
+    from .screens.kiosk import IdleWarningScreen
     from .services import Services
 
 
@@ -114,18 +116,22 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     ]
 
     def __init__(self, settings: Settings, services: Services | None = None,
-                 services_factory: ServicesFactory | None = None, *, strict_errors: bool = False) -> None:
+                 services_factory: ServicesFactory | None = None, *, strict_errors: bool = False,
+                 clock: Clock | None = None) -> None:
         super().__init__()
+        # The kiosk timers read this clock (tests pass a TestClock they can advance).
+        self.clock = clock or SYSTEM_CLOCK
         self._init_error_reporting(strict_errors)
         configure_logging(settings.log_file)
         self.settings = settings
         preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.candidate: CandidateSession | None = None
         self.terminal_gone = False
-        self._last_activity = time.monotonic()
+        self._last_activity = self.clock.monotonic()
         # The warning counts until its result is handled, not just until it leaves
         # the stack: a tick in between would open a second one under the same id.
-        self._idle_warning: Screen | None = None
+        self._idle_warning: IdleWarningScreen | None = None
+        self._clock_unsubscribe: Callable[[], None] = lambda: None
         self._init_services(services, services_factory)
 
     # ------------------------------------------------------------- screens
@@ -136,9 +142,23 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self.push_screen(ConnexionScreen())
         self._start_background()
         if self.settings.kiosk:
-            self._last_activity = time.monotonic()
+            self._last_activity = self.clock.monotonic()
             poll = min(1.0, max(0.1, float(self.settings.idle_timeout_seconds) / 4))
             self.set_interval(poll, self.check_inactivity, name="kiosk-idle")
+            # A clock that jumps (a test's) is checked at once, not at the next poll.
+            self._clock_unsubscribe = self.clock.subscribe(self._clock_jump_noticed)
+
+    def on_unmount(self) -> None:
+        self._clock_unsubscribe()
+
+    def _clock_jump_noticed(self) -> None:
+        self.call_later(self._clock_jumped)
+
+    def _clock_jumped(self) -> None:
+        if self._idle_warning is None:
+            self.check_inactivity()
+        elif self._idle_warning.is_attached:
+            self._idle_warning.tick()
 
     def start_session(self, session: CandidateSession) -> None:
         """After a successful login: remember who it is and show Mon compte."""
@@ -212,7 +232,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
             self.pop_screen()
         self.clear_notifications()
         self._clipboard = ""
-        self._last_activity = time.monotonic()
+        self._last_activity = self.clock.monotonic()
         self.push_screen(ConnexionScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -224,7 +244,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseUp, events.MouseMove,
                               events.MouseScrollDown, events.MouseScrollUp)):
-            self._last_activity = time.monotonic()
+            self._last_activity = self.clock.monotonic()
         await super().on_event(event)
 
     def _has_candidate_traces(self) -> bool:
@@ -237,19 +257,19 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
         from .screens.kiosk import IdleWarningScreen, UnlockScreen
 
-        if self._idle_warning is not None and self._idle_warning.is_attached:
+        if self._idle_warning is not None:  # open, opening, or its result not yet handled
             return
         if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
-            self._last_activity = time.monotonic()
+            self._last_activity = self.clock.monotonic()
             return
-        if time.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):
+        if self.clock.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):
             return
-        self._idle_warning = IdleWarningScreen(self.settings.idle_warning_seconds)
+        self._idle_warning = IdleWarningScreen(self.settings.idle_warning_seconds, clock=self.clock.monotonic)
         self.push_screen(self._idle_warning, self._idle_warning_closed)
 
     def _idle_warning_closed(self, timed_out: bool | None) -> None:
         self._idle_warning = None
-        self._last_activity = time.monotonic()
+        self._last_activity = self.clock.monotonic()
         if timed_out:
             self.logout()
 

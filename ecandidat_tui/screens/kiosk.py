@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from textual import events, work
@@ -38,24 +38,32 @@ def unlock_throttle(app: App) -> FailureThrottle:
     throttle = _throttles.get(app)
     if throttle is None:
         settings = app.settings  # type: ignore[attr-defined]
-        throttle = _throttles[app] = FailureThrottle(settings.kiosk_unlock_attempts,
-                                                     settings.lockout_minutes * 60)
+        clock = getattr(app, "clock", None)  # the candidate app's: a test's clock ends the wait too
+        throttle = _throttles[app] = FailureThrottle(settings.kiosk_unlock_attempts, settings.lockout_minutes * 60,
+                                                     **({"clock": clock.monotonic} if clock else {}))
     return throttle
 
 
 class IdleWarningScreen(ModalScreen[bool]):
-    """Countdown before the automatic déconnexion; dismisses True when it runs out."""
+    """Countdown before the automatic déconnexion; dismisses True when it runs out.
+
+    `clock` is the app's monotonic clock (`CandidateApp.clock`), so a test's
+    clock drives the countdown; the app calls `tick()` when that clock jumps.
+    """
+
+    AUTO_FOCUS = "#idle-continue"  # no query in on_mount: the app may be exiting meanwhile
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(id="idle-warning")
         self.seconds = max(float(seconds), 0.0)
-        self._clock = clock  # replaceable so a snapshot shows a fixed countdown
+        self._clock = clock
         self._deadline = clock() + self.seconds
+        self._countdown = Static(self._countdown_text(self.seconds), id="idle-countdown")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idle-panel", classes="dialog"):
             yield Static("Êtes-vous toujours là ?", id="idle-title", classes="dialog-title")
-            yield Static(self._countdown_text(self.seconds), id="idle-countdown")
+            yield self._countdown
             yield Static("Appuyez sur une touche ou cliquez pour continuer.", id="idle-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Je suis toujours là", id="idle-continue", variant="primary")
@@ -68,16 +76,16 @@ class IdleWarningScreen(ModalScreen[bool]):
                 "et les informations affichées seront effacées de cet écran.")
 
     def on_mount(self) -> None:
-        self.query_one("#idle-continue", Button).focus()
-        self.set_interval(0.1, self._tick)
+        self.set_interval(0.1, self.tick)
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Show the time left; log out (dismiss True) once it has run out."""
         remaining = self._deadline - self._clock()
         if remaining <= 0:
             if self.is_current:
                 self.dismiss(True)
             return
-        self.query_one("#idle-countdown", Static).update(self._countdown_text(remaining))
+        self._countdown.update(self._countdown_text(remaining))
 
     def _still_here(self) -> None:
         if self.is_current:

@@ -57,7 +57,8 @@ SORTS: dict[str, tuple[str, tuple, bool]] = {
 # What a row shows, as plain columns: no ORM object per row (an export reads 100,000 of them).
 _COLUMNS = (Candidature.id, Account.login, InformationsPerso.ine, Account.numero_etudiant, Account.nom,
             Account.prenom, Account.mail, Formation.code, Formation.titre, Candidature.statut, Candidature.decision,
-            Candidature.decision_rang, Candidature.confirmation, Candidature.created_at, Candidature.transmitted_at,
+            Candidature.decision_rang, Candidature.decision_validated, Candidature.confirmation,
+            Candidature.created_at, Candidature.transmitted_at,
             Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.specialites,
             Baccalaureat.has_bac)
 
@@ -88,6 +89,7 @@ class CentreRow:
     statut: StatutDossier
     decision: Decision | None
     decision_rang: int | None
+    decision_validated: bool
     reponse: Confirmation | None
     created_at: datetime
     transmitted_at: datetime | None
@@ -105,14 +107,16 @@ class CentrePage:
 
 
 HEADER = ("Numéro de dossier", "INE", "Numéro étudiant", "Nom", "Prénom", "Adresse mail", "Code formation",
-          "Formation", "Statut du dossier", "Décision", "Rang", "Réponse du candidat", "Date de création",
-          "Date de transmission", "Année du bac", "Série du bac", "Mention du bac", "Spécialités du bac")
+          "Formation", "Statut du dossier", "Décision", "Rang", "Décision validée", "Réponse du candidat",
+          "Date de création", "Date de transmission", "Année du bac", "Série du bac", "Mention du bac",
+          "Spécialités du bac")
 
 
 def _cells(r: CentreRow) -> list[object]:
     """A row's values, typed: dates as dates, numbers as numbers, the rest as labels."""
     return [r.login, r.ine, r.numero_etudiant, r.nom, r.prenom, r.mail, r.formation_code, r.formation_titre,
             r.statut.label, r.decision.label if r.decision else None, r.decision_rang,
+            ("Oui" if r.decision_validated else "Non") if r.decision else None,
             r.reponse.label if r.reponse else None, r.created_at, r.transmitted_at, r.bac_annee, r.bac_serie,
             r.bac_mention, r.bac_specialites]
 
@@ -164,13 +168,13 @@ class CentreListService:
 
     @staticmethod
     def _row(values: Sequence) -> CentreRow:
-        (cid, login, ine, numero, nom, prenom, mail, code, titre, statut, decision, rang, confirmation,
+        (cid, login, ine, numero, nom, prenom, mail, code, titre, statut, decision, rang, validated, confirmation,
          created, transmitted, annee, serie, mention, specialites, has_bac) = values
         sans_bac = has_bac is False
         return CentreRow(
             candidature_id=cid, login=login, ine=ine, numero_etudiant=numero, nom=nom, prenom=prenom, mail=mail,
             formation_code=code, formation_titre=titre, statut=StatutDossier(statut),
-            decision=Decision(decision) if decision else None, decision_rang=rang,
+            decision=Decision(decision) if decision else None, decision_rang=rang, decision_validated=validated,
             reponse=Confirmation(confirmation) if confirmation else None, created_at=created,
             transmitted_at=transmitted, bac_annee=None if sans_bac else annee,
             bac_serie="Sans bac" if sans_bac else serie, bac_mention=None if sans_bac else mention,
@@ -317,7 +321,7 @@ def _write_xlsx(fh, rows: Iterator[CentreRow], total: int, progress) -> int:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Candidatures")
     sheet.freeze_panes = "A2"
-    for index, width in enumerate((12, 13, 14, 18, 16, 28, 14, 36, 16, 20, 6, 18, 17, 17, 8, 16, 14, 24), 1):
+    for index, width in enumerate((12, 13, 14, 18, 16, 28, 14, 36, 16, 20, 6, 8, 18, 17, 17, 8, 16, 14, 24), 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
     header = []
@@ -326,7 +330,7 @@ def _write_xlsx(fh, rows: Iterator[CentreRow], total: int, progress) -> int:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    dates = (12, 13)  # création, transmission: real dates shown the French way
+    dates = (13, 14)  # création, transmission: real dates shown the French way
     count = 0
     for count, row in enumerate(rows, 1):
         values = [_xlsx_value(v) for v in _cells(row)]

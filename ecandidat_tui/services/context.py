@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Callable
+from datetime import date, datetime
+from collections.abc import Callable
 
 from sqlmodel import Session
 
+from ..clock import SYSTEM_CLOCK
 from ..config import Settings
 from ..mail.outbox import Outbox
 from ..store.db import Database
 from ..store.models import AuditLog
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -24,7 +21,8 @@ class ServiceContext:
     settings: Settings
     db: Database
     outbox: Outbox
-    clock: Callable[[], datetime] = field(default=_utcnow)
+    # Deadlines, code expiry, lockouts and dates read this; tests pass a TestClock.
+    clock: Callable[[], datetime] = field(default=SYSTEM_CLOCK)
 
     def now(self) -> datetime:
         return self.clock()

@@ -187,7 +187,6 @@ class SearchSelect(Field):
         self._initial_text = self._names.get(value, value)
         self._shown: list[tuple[str, str]] = []
         self._max_shown = max_shown
-        self._quiet = False
 
     def compose(self) -> ComposeResult:
         yield self.compose_label()
@@ -224,7 +223,6 @@ class SearchSelect(Field):
     def select(self, code: str) -> None:
         """Choose `code` (or clear with "")."""
         self.code = code if code in self._names else ""
-        self._quiet = True
         self.query_one(_SearchInput).value = self._names.get(self.code, "")
         self.close_list()
         self.post_message(self.Changed(self, self.code))
@@ -281,15 +279,18 @@ class SearchSelect(Field):
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
+        # Compare the input as it is now, not `event.value`: when keys arrive in
+        # one burst ("France⇥"), these messages are handled after the Tab chose
+        # the match, and a stale "Fr" must not undo that choice.
         event.stop()
-        if self._quiet:
-            self._quiet = False
-            return
-        if self.code and event.value != self._names[self.code]:
+        text = self.query_one(_SearchInput).value
+        if self.code and text == self._names[self.code]:
+            return  # the chosen name itself (after `select`): nothing to undo, no list to open
+        if self.code:
             self.code = ""
             self.post_message(self.Changed(self, ""))
         if self.query_one(_SearchInput).has_focus:
-            self.open_list(event.value)
+            self.open_list(text)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import select
 from textual.widgets import Input, Static
 
@@ -188,8 +186,7 @@ async def test_validate_with_the_pasted_link_and_an_expired_code(ecandidat):
         await pilot.press("escape")  # once validated, Échap closes as Fermer does
         await pilot.pause()
         assert app.screen.query_one("#login-user", Input).value == jane_login
-        base = ecandidat.services.ctx.clock
-        ecandidat.services.ctx.clock = lambda: base() + timedelta(days=6)
+        ecandidat.clock.advance(days=6)
         await _validate(app, pilot, jim_code)
         assert text(app, "#validate-code-error") == MSG_CODE_EXPIRED
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import select
 from textual.widgets import Input, Static
 
@@ -121,8 +119,7 @@ async def test_lockout_after_five_failures_and_login_after_the_delay(ecandidat):
         assert "Compte bloqué" in message and "Réessayez à partir de" in message
         await login(app, pilot, cand.login, cand.password)
         assert "Compte bloqué" in text(app, "#login-error") and app.candidate is None
-        base = ecandidat.services.ctx.clock
-        ecandidat.services.ctx.clock = lambda: base() + timedelta(minutes=15, seconds=30)
+        ecandidat.clock.advance(minutes=15, seconds=30)
         await login(app, pilot, cand.login, cand.password)
         assert app.candidate is not None and app.candidate.login == cand.login
 

@@ -1,7 +1,13 @@
-"""Kiosk mode: inactivity warning and wipe, the locked quit, no suspend."""
+"""Kiosk mode: inactivity warning and wipe, the locked quit, no suspend.
+
+The idle timer reads the app's clock: these tests freeze the harness's
+`TestClock` and move it with `advance()`, so a five-minute timeout takes no
+wall time and a loaded machine cannot make a countdown run out early.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,38 +18,18 @@ from ecandidat_tui.screens.assistance import AssistanceScreen
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.screens.kiosk import IdleWarningScreen, UnlockScreen
 from ecandidat_tui.services.security import hash_secret
-from ecandidat_tui.testing import make_harness, wait_until
+from ecandidat_tui.testing import make_harness, wait_for_screen, wait_until
 
 UNLOCK_CODE = "Staff-Kiosk-42"
-
-
-def _kiosk_harness(tmp_path: Path, warning_seconds: int, timeout_seconds: int = 1):
-    return make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=timeout_seconds,
-                        idle_warning_seconds=warning_seconds, kiosk_unlock_hash=hash_secret(UNLOCK_CODE))
+TIMEOUT, WARNING = 300, 30  # the production defaults
 
 
 @pytest.fixture
 def kiosk(tmp_path: Path):
-    """A kiosk installation with a 1 s timeout and a 1 s warning."""
-    harness = _kiosk_harness(tmp_path, warning_seconds=1)
-    yield harness
-    harness.services.close()
-
-
-@pytest.fixture
-def slow_warning_kiosk(tmp_path: Path):
-    """A 1 s timeout but a 30 s warning: on a loaded machine a 1 s countdown
-    could run out before the test's key or click arrives."""
-    harness = _kiosk_harness(tmp_path, warning_seconds=30)
-    yield harness
-    harness.services.close()
-
-
-@pytest.fixture
-def roomy_kiosk(tmp_path: Path):
-    """A 3 s timeout, so logging in and pressing F3 on a loaded machine happen
-    before the warning (which would swallow the key), and a 1 s warning."""
-    harness = _kiosk_harness(tmp_path, warning_seconds=1, timeout_seconds=3)
+    """A kiosk installation (5 min timeout, 30 s warning) on a frozen clock."""
+    harness = make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=TIMEOUT,
+                           idle_warning_seconds=WARNING, kiosk_unlock_hash=hash_secret(UNLOCK_CODE))
+    harness.clock.freeze()
     yield harness
     harness.services.close()
 
@@ -55,9 +41,13 @@ async def log_in(app: CandidateApp, pilot, cand) -> None:
     await pilot.pause()
 
 
-async def test_inactivity_warns_then_logs_out_and_wipes_everything(roomy_kiosk):
-    cand = roomy_kiosk.seed_candidate(nom="Gockel", prenom="Charlotte")
-    app = roomy_kiosk.app()
+def countdown(app: CandidateApp) -> str:
+    return str(app.screen.query_one("#idle-countdown", Static).content)
+
+
+async def test_inactivity_warns_then_logs_out_and_wipes_everything(kiosk):
+    cand = kiosk.seed_candidate(nom="Gockel", prenom="Charlotte")
+    app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         first_connexion = app.screen
         await log_in(app, pilot, cand)
@@ -65,12 +55,22 @@ async def test_inactivity_warns_then_logs_out_and_wipes_everything(roomy_kiosk):
         await pilot.pause()
         assert isinstance(app.screen, AssistanceScreen)
 
-        await wait_for_warning(app, pilot)
-        assert app.candidate is not None  # warned first, not yet logged out
-        assert "déconnecté dans 1 seconde" in str(app.screen.query_one("#idle-countdown", Static).content)
-
-        await wait_until(pilot, lambda: app.candidate is None)
+        kiosk.clock.advance(TIMEOUT - 1)
         await pilot.pause()
+        assert isinstance(app.screen, AssistanceScreen)  # the check ran: one second short
+        started = time.monotonic()
+        kiosk.clock.advance(1)
+        await wait_for_screen(pilot, IdleWarningScreen)
+        assert app.candidate is not None  # warned first, not yet logged out
+        assert "déconnecté dans 30 secondes" in countdown(app)
+        kiosk.clock.advance(WARNING - 1)
+        await pilot.pause()
+        assert "déconnecté dans 1 seconde" in countdown(app)
+
+        kiosk.clock.advance(1)
+        await wait_for_screen(pilot, ConnexionScreen)
+        assert time.monotonic() - started < 5  # five minutes and a half of the clock, no wall time
+        assert app.candidate is None
         # The next person finds a fresh Connexion screen and nothing else.
         assert [type(s) for s in app.screen_stack[1:]] == [ConnexionScreen]
         assert app.screen is not first_connexion
@@ -83,36 +83,39 @@ async def test_inactivity_warns_then_logs_out_and_wipes_everything(roomy_kiosk):
         assert isinstance(app.screen, ConnexionScreen)
 
 
-async def wait_for_warning(app: CandidateApp, pilot) -> None:
-    """Until the warning is on screen and composed (its button can be clicked)."""
-    await wait_until(pilot, lambda: isinstance(app.screen, IdleWarningScreen)
-                     and bool(app.screen.query("#idle-continue")))
-
-
-async def test_any_key_cancels_the_countdown(slow_warning_kiosk):
-    cand = slow_warning_kiosk.seed_candidate()
-    app = slow_warning_kiosk.app()
+async def test_any_key_cancels_the_countdown(kiosk):
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(app, pilot, cand)
-        await wait_for_warning(app, pilot)
+        kiosk.clock.advance(TIMEOUT)
+        await wait_for_screen(pilot, IdleWarningScreen)
         await pilot.press("x")
         await pilot.pause()
         assert not isinstance(app.screen, IdleWarningScreen)
         assert app.candidate is not None
         # The idle timer starts again from that key (it is not switched off): it warns again.
-        await wait_for_warning(app, pilot)
+        kiosk.clock.advance(TIMEOUT - 1)
+        await pilot.pause()
+        assert not isinstance(app.screen, IdleWarningScreen)
+        kiosk.clock.advance(1)
+        await wait_for_screen(pilot, IdleWarningScreen)
         assert app.candidate is not None
 
 
-async def test_a_click_cancels_the_countdown(slow_warning_kiosk):
-    cand = slow_warning_kiosk.seed_candidate()
-    app = slow_warning_kiosk.app()
+async def test_a_click_cancels_the_countdown(kiosk):
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(app, pilot, cand)
-        await wait_for_warning(app, pilot)
+        kiosk.clock.advance(TIMEOUT)
+        await wait_for_screen(pilot, IdleWarningScreen)
+        kiosk.clock.advance(WARNING - 1)
         await pilot.click("#idle-continue")
         await pilot.pause()
         assert not isinstance(app.screen, IdleWarningScreen)
+        kiosk.clock.advance(1)  # the countdown's end has passed: nothing happens any more
+        await pilot.pause()
         assert app.candidate is not None
 
 
@@ -121,37 +124,49 @@ async def test_half_typed_login_is_wiped_but_an_empty_screen_is_left_alone(kiosk
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         empty_connexion = app.screen
-        await pilot.pause(1.5)  # longer than the timeout: nothing to protect, no warning
+        kiosk.clock.advance(2 * TIMEOUT)  # nothing to protect: no warning
+        await pilot.pause()
         assert app.screen is empty_connexion
 
-        pushed = []  # the warning lives 1 s: record it rather than hope a poll lands inside it
-        push_screen = app.push_screen
-        app.push_screen = lambda screen, *a, **k: (pushed.append(type(screen)), push_screen(screen, *a, **k))[1]
         await pilot.click("#login-user")
         await pilot.press(*"E2YQLXU")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen) and app.screen is not empty_connexion,
-                         timeout=15.0)
-        assert IdleWarningScreen in pushed
-        await wait_until(pilot, lambda: bool(app.screen.query("#login-user")))  # composed
-        assert app.screen.query_one("#login-user", Input).value == ""
+        kiosk.clock.advance(TIMEOUT)
+        await wait_for_screen(pilot, IdleWarningScreen)
+        kiosk.clock.advance(WARNING)
+        connexion = await wait_for_screen(pilot, ConnexionScreen)
+        assert connexion is not empty_connexion
+        assert connexion.query_one("#login-user", Input).value == ""
 
 
-async def test_a_tick_while_the_timed_out_warning_is_still_leaving_opens_no_second_one(slow_warning_kiosk):
+async def test_a_tick_while_the_timed_out_warning_is_still_leaving_opens_no_second_one(kiosk):
     """The warning's result reaches the app a moment after it leaves the stack:
     an inactivity check in between must neither warn again nor collide with it."""
-    cand = slow_warning_kiosk.seed_candidate()
-    app = slow_warning_kiosk.app()
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(app, pilot, cand)
-        await wait_for_warning(app, pilot)
-        warning = app.screen
-        await wait_until(pilot, lambda: warning.is_mounted)  # as when its own countdown ends it
+        kiosk.clock.advance(TIMEOUT)
+        warning = await wait_for_screen(pilot, IdleWarningScreen)
         warning.dismiss(True)  # the countdown ran out
         app.check_inactivity()  # the idle timer's tick, before the result is handled
         await pilot.pause()
         await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen))
         assert app.candidate is None
         assert not any(isinstance(s, IdleWarningScreen) for s in app.screen_stack)
+
+
+async def test_quitting_while_the_warning_opens_does_not_crash(kiosk):
+    """The app exits (SIGHUP, Ctrl+Q unlocked) in the very step the warning is pushed."""
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(app, pilot, cand)
+        kiosk.clock.advance(TIMEOUT)
+        app.check_inactivity()
+        assert isinstance(app.screen_stack[-1], IdleWarningScreen)
+        app.exit(0)
+        await pilot.pause()
+    assert app.return_code == 0
 
 
 async def test_quitting_needs_the_staff_code(kiosk):

@@ -86,7 +86,7 @@ def test_csv_and_xlsx_exports_hold_every_column_typed(h, tmp_path):
     assert (result.path.name, result.rows, seen[-1]) == ("candidatures-CTR-A.xlsx", 3, (3, 3))
     sheet = load_workbook(result.path).active
     assert [c.value for c in sheet[1]] == list(HEADER)
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:R4"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:S4"
     bernard = {HEADER[i]: c.value for i, c in enumerate(sheet[3])}
     assert bernard["Nom"] == "Bernard" and bernard["Année du bac"] == 2024
     assert bernard["Spécialités du bac"] == "Mathématiques, Physique-chimie"
@@ -100,7 +100,7 @@ def test_csv_and_xlsx_exports_hold_every_column_typed(h, tmp_path):
         lines = list(csv.reader(fh, delimiter=";"))
     assert lines[0] == list(HEADER)
     assert [line[3] for line in lines[1:]] == ["Bernard", "Durand"]
-    assert lines[2][11] == "Confirmation"
+    assert (lines[2][11], lines[2][12]) == ("Non", "Confirmation")
     with h.services.db.read_session() as s:
         audited = s.exec(select(AuditLog).where(AuditLog.action == "centre_exported")).all()
     assert [a.actor for a in audited] == [gest.login] * 2

@@ -25,7 +25,7 @@ from ...services.staff_views import ExportResult, StaffSessionEnded
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen, compact_button
+from .common import StaffScreen, compact_button, decision_text
 from .dossiers import DossierReviewScreen
 
 STATUTS = [(s.label, s.value) for s in StatutDossier]
@@ -33,12 +33,6 @@ DECISIONS = [("Sans décision", NONE), *((d.label, d.value) for d in Decision)]
 REPONSES = [("Sans réponse", NONE), *((c.label, c.value) for c in Confirmation)]
 SORT_OPTIONS = [(f"{label} {'↓' if desc else '↑'}", f"{key}:{'desc' if desc else 'asc'}")
                 for key, (label, _, _) in SORTS.items() for desc in (False, True)]
-
-
-def decision_text(decision: Decision | None, rang: int | None) -> str:
-    if decision is None:
-        return "—"
-    return f"{decision.label} ({rang})" if rang else decision.label
 
 
 class CentreCandidaturesScreen(StaffScreen):
@@ -159,7 +153,8 @@ class CentreCandidaturesScreen(StaffScreen):
         table.clear()
         for r in page.rows:
             table.add_row(r.login, f"{r.nom} {r.prenom}", r.formation_code, r.statut.label,
-                          decision_text(r.decision, r.decision_rang), r.reponse.label if r.reponse else "—",
+                          decision_text(r.decision, r.decision_rang, r.decision_validated),
+                          r.reponse.label if r.reponse else "—",
                           key=str(r.candidature_id))
         if page.total:
             last = page.offset + len(page.rows)

@@ -1,137 +1,19 @@
-"""Helpers for scripted Pilot runs, also a pytest plugin (entry point `ecandidat_tui`).
-
-A tester's repository gets the fixtures by installing the package:
-
-    async def test_login(ecandidat):            # an Harness on a temp home
-        cand = ecandidat.seed_candidate()       # validated, own password set
-        async with ecandidat.app().run_test() as pilot:
-            ...
-        assert ecandidat.mails(to=cand.mail)
-
-Everything runs on a temporary `ECANDIDAT_HOME` with SQLite and the memory
-mail backend, unless `database_url` says otherwise (see tests/pg).
-"""
+"""The `Harness`: one throw-away installation (settings, services, memory mail, a test clock)
+with the seeds a tester needs at every stage of the procedure."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from .config import Settings, load_settings
-from .mail.backends import MemoryBackend
-from .mail.message import Message
-from .services import Services, build_services
-from .services.security import use_fast_hashing
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-class PgServer:
-    """Creates and drops throw-away databases on one PostgreSQL server."""
-
-    def __init__(self, url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.url = make_url(url)
-        if not self.url.drivername.startswith("postgres"):
-            raise ValueError(f"ECANDIDAT_TEST_PG_URL is not a PostgreSQL URL: {url}")
-        self.url = self.url.set(drivername="postgresql+psycopg")
-        self.prefix = f"ecandidat_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self._count = 0
-        self.template: str | None = None
-
-    def conninfo(self, database: str | None = None) -> str:
-        url = self.url.set(drivername="postgresql")
-        if database is not None:
-            url = url.set(database=database)
-        return url.render_as_string(hide_password=False)
-
-    def sqlalchemy_url(self, database: str) -> str:
-        return self.url.set(database=database).render_as_string(hide_password=False)
-
-    def _admin(self):
-        import psycopg
-
-        return psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=3)
-
-    def check(self) -> None:
-        with self._admin() as conn:
-            conn.execute("SELECT 1")
-
-    def create(self, stem: str = "", *, template: str | None = None) -> str:
-        """A new database (empty, or a copy of `template`); returns its name."""
-        self._count += 1
-        name = f"{self.prefix}_{stem + '_' if stem else ''}{self._count}"
-        with self._admin() as conn:
-            # template0 gives an empty database whatever `template1` holds.
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"')
-        return name
-
-    def drop(self, name: str) -> None:
-        with self._admin() as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    def max_connections(self) -> int:
-        with self._admin() as conn:
-            return int(conn.execute("SHOW max_connections").fetchone()[0])
-
-    def version(self) -> str:
-        with self._admin() as conn:
-            return conn.execute("SHOW server_version").fetchone()[0]
-
-    def migrated(self) -> str:
-        """The run's database, migrated once; returns its name."""
-        from .store.db import Database
-        from .store.migrate import ensure_schema
-
-        if self.template is None:
-            name = self.create()
-            db = Database(self.sqlalchemy_url(name))
-            try:
-                ensure_schema(db)
-            finally:
-                db.dispose()
-            self.template = name
-        return self.template
-
-    def clean(self, name: str) -> None:
-        """Empty every table of `name` and restart its ids, keeping the schema.
-
-        DELETE in dependency order costs ~20 ms where CREATE/DROP DATABASE
-        costs ~300 ms on a busy machine. Connections a previous test left
-        open are closed first so none holds a lock.
-        """
-        import psycopg
-        from sqlmodel import SQLModel
-
-        from .store import models  # noqa: F401  (registers the tables)
-
-        with self._admin() as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-        with psycopg.connect(self.conninfo(name), connect_timeout=3) as conn:
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                conn.execute(f'DELETE FROM "{table.name}"')
-            for (sequence,) in conn.execute(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
-            ).fetchall():
-                conn.execute("SELECT setval(%s, 1, false)", (sequence,))
-            conn.commit()
-
+from ..clock import TestClock
+from ..config import Settings, load_settings
+from ..mail.backends import MemoryBackend
+from ..mail.message import Message
+from ..services import Services, build_services
+from ..services.security import use_fast_hashing
 
 DEFAULT_PASSWORD = "Candidat-2026!"
 
@@ -147,6 +29,19 @@ class SeededCandidate:
 
 
 STAFF_PASSWORD = "Personnel-2026!"
+
+
+@dataclass
+class PendingAccount:
+    """An account as right after Création de compte: not validated, first password unchanged."""
+
+    login: str
+    password: str  # the one of the welcome mail
+    code: str  # the activation code of the welcome mail
+    mail: str
+    nom: str
+    prenom: str
+    welcome: Message
 
 
 @dataclass
@@ -172,19 +67,21 @@ class Harness:
     settings: Settings
     services: Services
     backend: MemoryBackend
+    clock: TestClock
     _counter: int = field(default=0)
 
     # ----------------------------------------------------------- apps
 
     def app(self, **kwargs: Any):
-        from .app import CandidateApp
+        from ..app import CandidateApp
 
         # Unexpected errors still show the dialog, and run_test re-raises them.
         kwargs.setdefault("strict_errors", True)
+        kwargs.setdefault("clock", self.clock)
         return CandidateApp(self.settings, services=self.services, **kwargs)
 
     def staff_app(self, **kwargs: Any):
-        from .staff_app import StaffApp
+        from ..staff_app import StaffApp
 
         kwargs.setdefault("strict_errors", True)
         return StaffApp(self.settings, services=self.services, **kwargs)
@@ -206,12 +103,31 @@ class Harness:
         assert found, f"no mail to {to!r} with subject containing {subject!r}"
         return found[-1]
 
+    def clear_mails(self) -> None:
+        """Deliver what is pending, then empty the mailbox: later checks see only new mail."""
+        self.services.dispatcher.dispatch_pending(ignore_backoff=True)
+        self.backend.messages.clear()
+
     @staticmethod
     def mail_field(message: Message, name: str) -> str:
         """The value of a `Name : value` line of a mail, e.g. `Login`."""
         match = re.search(rf"^{re.escape(name)} : (.+)$", message.body, re.MULTILINE)
         assert match, f"no line '{name} : …' in mail {message.subject!r}"
         return match.group(1).strip()
+
+    @staticmethod
+    def mail_code(message: Message) -> str:
+        """The code a mail carries (`Code d'activation` or `Code de réinitialisation`)."""
+        match = re.search(r"^Code d(?:'activation|e réinitialisation) : (.+)$", message.body, re.MULTILINE)
+        assert match, f"no code in mail {message.subject!r}"
+        return match.group(1).strip()
+
+    @staticmethod
+    def mail_link(message: Message) -> str:
+        """The first link (http/https) of a mail, e.g. the account validation link."""
+        match = re.search(r"https?://\S+", message.body)
+        assert match, f"no link in mail {message.subject!r}"
+        return match.group(0)
 
     def unique(self, stem: str = "candidat") -> str:
         self._counter += 1
@@ -231,14 +147,32 @@ class Harness:
         self.services.accounts.change_password(result.account_id, first, password, password)
         return SeededCandidate(result.account_id, created.login, password, mail, nom, prenom)
 
+    def seed_pending_account(self, nom: str = "Gockel", prenom: str = "Charlotte",
+                             mail: str | None = None) -> PendingAccount:
+        """An account just created (its welcome mail sent), awaiting validation."""
+        mail = mail or f"{self.unique()}@example.org"
+        created = self.services.accounts.create_account(nom, prenom, mail, mail)
+        welcome = self.last_mail(to=mail, subject="Création de votre compte eCandidat")
+        return PendingAccount(created.login, self.mail_field(welcome, "Mot de passe"), self.mail_code(welcome),
+                              mail, nom, prenom, welcome)
+
+    def seed_first_login(self, nom: str = "Gockel", prenom: str = "Charlotte",
+                         mail: str | None = None) -> SeededCandidate:
+        """A validated account awaiting its first login: `password` is the mailed one,
+        and logging in asks for a new one."""
+        pending = self.seed_pending_account(nom, prenom, mail)
+        self.services.accounts.validate_account(pending.code)
+        account_id = self.services.accounts.account_info(pending.login).account_id
+        return SeededCandidate(account_id, pending.login, pending.password, pending.mail, nom, prenom)
+
     # ------------------------------------------------ staff console seeding
     # Plain inserts, so staff tests do not depend on the candidate flow.
 
     def seed_staff(self, role: str = "support", centres: tuple[str, ...] | list[str] = (),
-                   login: str | None = None, password: str = STAFF_PASSWORD) -> "SeededStaff":
+                   login: str | None = None, password: str = STAFF_PASSWORD) -> SeededStaff:
         """A staff user (its centres must exist: see `seed_staff_formation`)."""
-        from .services.staff import StaffPrincipal
-        from .domain import Role
+        from ..services.staff import StaffPrincipal
+        from ..domain import Role
 
         login = login or self.unique(f"staff-{role}-")
         self.services.staff.add_staff_user(login, password, role, centres=list(centres))
@@ -251,9 +185,9 @@ class Harness:
         """An account row written directly (no mail); with `ine`, an Informations perso. row too."""
         from datetime import date, timedelta
 
-        from .services.account_rules import name_key
-        from .services.security import hash_secret, new_login
-        from .store.models import Account, InformationsPerso, IssuedLogin
+        from ..services.account_rules import name_key
+        from ..services.security import hash_secret, new_login
+        from ..store.models import Account, InformationsPerso, IssuedLogin
 
         mail = mail or f"{self.unique()}@example.org"
         login = login or new_login()
@@ -282,7 +216,7 @@ class Harness:
 
         from sqlmodel import select
 
-        from .store.models import Centre, Commission, Formation, FormationPiece, PieceType
+        from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 
         today = self.services.ctx.today()
         with self.services.db.session() as s:
@@ -314,13 +248,13 @@ class Harness:
             return formation.id
 
     def seed_dossier(self, account_id: int, formation_code: str = "FA1", centre_code: str = "CTR-A",
-                     statut: str = "receptionne") -> "SeededDossier":
+                     statut: str = "receptionne") -> SeededDossier:
         """A candidature (transmitted by default) whose every piece has a small PDF, Transmise."""
         import hashlib
 
         from sqlmodel import select
 
-        from .store.models import Candidature, FileBlob, FormationPiece, PieceSubmission, PieceType
+        from ..store.models import Candidature, FileBlob, FormationPiece, PieceSubmission, PieceType
 
         formation_id = self.seed_staff_formation(centre_code, formation_code)
         now = self.services.ctx.now()
@@ -359,8 +293,8 @@ class Harness:
 
         from sqlmodel import select as _select
 
-        from .store.demo import STANDARD_PIECES
-        from .store.models import Centre, Commission, Formation, FormationPiece, PieceType
+        from ..store.demo import STANDARD_PIECES
+        from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 
         code = code or self.unique("FTEST").upper()
         today = self.services.ctx.today()
@@ -409,6 +343,34 @@ class Harness:
         if formation_id is None:
             formation_id = self.seed_open_formation()
         return self.services.candidatures.create_candidature(account_id, formation_id).id
+
+    def seed_pieces_attached(self, account_id: int, formation_id: int | None = None) -> int:
+        """A candidature whose every piece has a file (a small PDF), not yet transmitted."""
+        candidature_id = self.seed_candidature(account_id, formation_id)
+        for piece in self.services.candidatures.recap(account_id, candidature_id).pieces:
+            if piece.can_attach and piece.file_name is None:
+                path = self.make_pdf(f"{piece.code.lower()}-{candidature_id}.pdf", text=piece.libelle)
+                self.services.pieces.attach_file(account_id, piece.submission_id, path, piece.version)
+        return candidature_id
+
+    def seed_transmitted(self, account_id: int, formation_id: int | None = None) -> int:
+        """A candidature with every piece, transmitted (Réceptionné; its mails sent)."""
+        candidature_id = self.seed_pieces_attached(account_id, formation_id)
+        recap = self.services.candidatures.recap(account_id, candidature_id)
+        self.services.candidatures.transmit_candidature(account_id, candidature_id, recap.version)
+        return candidature_id
+
+    def seed_decided(self, account_id: int, formation_id: int | None = None,
+                     decision: str = "favorable") -> int:
+        """A transmitted candidature whose commission decision (`Decision` value) is
+        recorded and published to the candidate (decision mail sent)."""
+        candidature_id = self.seed_transmitted(account_id, formation_id)
+        staff = self.seed_staff("admin")
+        version = self.services.candidatures.recap(account_id, candidature_id).version
+        recap = self.services.staff.record_decision(staff.principal, candidature_id, version, decision,
+                                                    rang=1 if decision == "liste_complementaire" else None)
+        self.services.staff.validate_decision(staff.principal, candidature_id, recap.candidature.version)
+        return candidature_id
 
     def upload_path(self, name: str) -> Path:
         """A path inside the first upload root (where the picker may look)."""
@@ -489,8 +451,13 @@ class Harness:
         }, bac.version)
 
 
-def make_harness(home: Path, **overrides: Any) -> Harness:
-    """Build a Harness on `home`; keyword arguments override settings."""
+def make_harness(home: Path, *, clock: TestClock | None = None, **overrides: Any) -> Harness:
+    """Build a Harness on `home`; keyword arguments override settings.
+
+    `clock` drives every date and timer of the services and of `Harness.app()`
+    (default: a `TestClock` running with the real one until moved or frozen).
+    """
+    clock = clock or TestClock()
     # ECANDIDAT_CONFIG empty: a machine's /etc/ecandidat/config.toml stays out of tests
     env = {"ECANDIDAT_HOME": str(home), "ECANDIDAT_MAIL_BACKEND": "memory", "ECANDIDAT_CONFIG": ""}
     overrides.setdefault("upload_roots", [home / "uploads"])
@@ -499,101 +466,7 @@ def make_harness(home: Path, **overrides: Any) -> Harness:
     settings = load_settings(env=env, **overrides)
     (home / "uploads").mkdir(parents=True, exist_ok=True)
     backend = MemoryBackend()
-    services = build_services(settings, mail_backend=backend)
-    return Harness(home=home, settings=settings, services=services, backend=backend)
+    services = build_services(settings, mail_backend=backend, clock=clock)
+    return Harness(home=home, settings=settings, services=services, backend=backend, clock=clock)
 
 
-@pytest.fixture
-def ecandidat(tmp_path: Path):
-    """A Harness on a fresh temporary home (SQLite, memory mail, demo catalog)."""
-    harness = make_harness(tmp_path / "home")
-    yield harness
-    harness.services.close()
-
-
-# ------------------------------------------------------------ Pilot helpers
-# Shared by the project's UI tests and offered to testers' scripted runs.
-
-
-async def settle(app, pilot) -> None:
-    """Let thread workers finish and the screen catch up (twice: a worker's
-    result often starts another worker)."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def hold_still(pilot) -> None:
-    """`settle`, then stop the inputs' blinking cursors: two screenshots of one
-    state are then equal, however long the machine took to get there. Takes
-    the pilot alone, so it serves as a snapshot's `run_before`."""
-    from textual.widgets import Input
-
-    app = pilot.app
-    await settle(app, pilot)
-    for widget in app.screen.query(Input):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
-def type_ahead(app, *keys: str) -> None:
-    """Send keys as a terminal delivers them when a person (a password
-    manager, a badge reader) types faster than the app handles them: all
-    queued at once, none waiting for the previous one to be handled (Pilot's
-    `press` waits after each key). Then `await pilot.pause()`."""
-    import unicodedata
-
-    from textual import events
-    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-
-    for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        try:
-            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-        except KeyError:
-            char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    """Let the app run (its timers, a worker) until `condition()` holds;
-    fail after `timeout` seconds."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-async def click_visible(app, pilot, selector: str) -> None:
-    """Bring a widget into view as a person would scroll to it, then click it.
-
-    Focusing first makes the scroll happen before the click; toasts are cleared
-    so none covers the target."""
-    app.clear_notifications()
-    widget = app.screen.query_one(selector)
-    if widget.focusable:
-        widget.focus()
-    await pilot.pause()
-    widget.scroll_visible(animate=False, immediate=True)
-    await pilot.pause()
-    assert await pilot.click(selector), selector
-
-
-async def staff_log_in(app, pilot, staff: "SeededStaff") -> None:
-    """Type a staff user's login and password on the console's login screen."""
-    await click_visible(app, pilot, "#staff-login")
-    await pilot.press(*staff.login)
-    await click_visible(app, pilot, "#staff-password")
-    await pilot.press(*staff.password, "enter")
-    await settle(app, pilot)
-    assert app.principal is not None and app.principal.login == staff.login
-
-
-def text_of(app, selector: str) -> str:
-    """The text a Static of the active screen shows."""
-    return str(app.screen.query_one(selector).content)
