@@ -15,8 +15,9 @@ The app also owns what holds every screen together:
 - kiosk mode (`settings.kiosk`): the inactivity timeout and its warning,
   the staff unlock code to quit, no Ctrl+Z suspend;
 - the terminal watchdog (an SSH drop ends the process);
-- unexpected errors: a calm dialog with a reference, the traceback in the
-  log file (`screens/errors.py`).
+- unexpected errors: the traceback in the log file with a reference; a
+  failed worker shows a calm dialog quoting it, a bug in a handler ends the
+  app with one calm line (`error_reporting.py`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from textual.widgets import Input
 
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
-from .screens.errors import ErrorReportingMixin, configure_logging
+from .error_reporting import ErrorReportingMixin, configure_logging
 from .theme import preset_themes
 
 if TYPE_CHECKING:  # the services (SQLModel, SQLAlchemy) load in a worker, after the first paint

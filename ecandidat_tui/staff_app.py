@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
-from .screens.errors import ErrorReportingMixin, configure_logging
+from .error_reporting import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
 from .theme import preset_themes
 

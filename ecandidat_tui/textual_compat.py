@@ -1,0 +1,301 @@
+"""Every private Textual name the app uses, and nothing else.
+
+The rest of the package uses Textual's public API only (`grep -rn "\\._[a-z]"
+ecandidat_tui` finds Textual's private names here alone). What is here is
+here because it was measured to be worth it, each use has a test
+(`tests/ui/test_textual_compat.py`), and `pyproject.toml` pins the Textual
+versions the test suite ran on (`TESTED_TEXTUAL`).
+
+At import, `check()` compares the installed Textual with `TESTED_TEXTUAL`
+and looks up each private name used below. If either fails (Textual was
+upgraded by hand), `ENABLED` is False, one warning is logged at start-up, and
+every section falls back to Textual's own public behaviour: slower, never
+broken.
+
+Sections:
+
+1. Version check.
+2. App exception hook: Textual's one funnel for unhandled exceptions.
+3. Stylesheet parse hook: what `css_cache` stores.
+4. DataTable: one-line text cells drawn without Rich.
+5. Screen update timer: the 1/60 s slot Textual's `Timer` skips.
+6. Footer: whether its bindings are known yet.
+
+Textual bugs found on the way are written up in `docs/upstream.md`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import textual
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import App
+from textual.css.stylesheet import Stylesheet
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer
+
+if TYPE_CHECKING:
+    from textual.css.model import RuleSet
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------
+# 1. Version check
+# --------------------------------------------------------------------------
+
+TESTED_TEXTUAL = ("8.2.8",)
+
+# The private methods and class attributes the sections below use, by owner
+# (the instance attributes they read are checked by the tests).
+PRIVATE_NAMES: dict[Any, tuple[str, ...]] = {
+    App: ("_handle_exception",),
+    Stylesheet: ("_parse_rules",),
+    DataTable: ("_render_cell", "_get_row_renderables", "_get_styles_to_render_cell"),
+    Screen: ("_update_timer", "_on_timer_update"),
+    Timer: ("_run", "_start", "_tick"),
+    Footer: ("_bindings_ready",),
+}
+
+
+def installed_textual_version() -> str:
+    """The installed Textual's version, from its `.dist-info` folder.
+
+    `textual.__version__` reads it through `importlib.metadata`, which costs
+    ~12 ms of imports at start-up; the folder name beside the package says
+    the same in a directory listing."""
+    site = Path(textual.__file__).resolve().parent.parent
+    try:
+        for entry in os.scandir(site):
+            name = entry.name
+            if name.startswith("textual-") and name.endswith(".dist-info"):
+                return name[len("textual-"):-len(".dist-info")]
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return version("textual")
+
+
+def check() -> list[str]:
+    """What makes the private names below unsafe to use (empty: all is well)."""
+    problems = []
+    version = installed_textual_version()
+    if version not in TESTED_TEXTUAL:
+        problems.append(f"Textual {version} is not among the versions tested ({', '.join(TESTED_TEXTUAL)})")
+    for owner, names in PRIVATE_NAMES.items():
+        missing = [n for n in names if not hasattr(owner, n)]
+        if missing:
+            problems.append(f"{owner.__name__} has no {', '.join(missing)}")
+    return problems
+
+
+PROBLEMS = check()
+ENABLED = not PROBLEMS
+
+
+def warn_if_disabled() -> None:
+    """Called once at start-up: say why the app runs on Textual's slower paths."""
+    if PROBLEMS:
+        log.warning("Textual private API disabled, public fallbacks used: %s", "; ".join(PROBLEMS))
+
+
+# --------------------------------------------------------------------------
+# 2. App exception hook
+# --------------------------------------------------------------------------
+
+
+class UnhandledExceptionHook:
+    """Mix into an App before `App`: `on_unhandled_exception(error)` sees every
+    exception Textual ends the app on (handlers, timers, `exit_on_error`
+    workers as `WorkerFailed`).
+
+    `App._handle_exception` is the one place Textual sends them; there is no
+    public hook (harlequin and others override it the same way). Returning
+    True means the app was ended there; False lets Textual end it as usual.
+    If a Textual release renames the method, Textual's own handling stays:
+    a traceback on the terminal and exit status 1."""
+
+    def on_unhandled_exception(self, error: Exception) -> bool:
+        return False
+
+    def _handle_exception(self, error: Exception) -> None:
+        try:
+            handled = self.on_unhandled_exception(error)
+        except Exception:
+            log.exception("The exception hook failed")
+            handled = False
+        if not handled:
+            super()._handle_exception(error)  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------
+# 3. Stylesheet parse hook
+# --------------------------------------------------------------------------
+
+
+class ParseHookStylesheet(Stylesheet):
+    """A Stylesheet that asks `parsed_rules(key)` before parsing a source and
+    tells `keep_rules(key, rules)` what it parsed.
+
+    `Stylesheet._parse_rules` is where each source (`app.tcss`, each widget
+    type's default CSS) is parsed; `reparse()` (a theme change) still parses
+    everything from scratch."""
+
+    def parsed_rules(self, key: tuple[Any, ...]) -> list[RuleSet] | None:
+        return None
+
+    def keep_rules(self, key: tuple[Any, ...], rules: list[RuleSet]) -> None:
+        pass
+
+    def _parse_rules(self, css: str, read_from: Any, is_default_rules: bool = False,
+                     tie_breaker: int = 0, scope: str = "") -> list[RuleSet]:
+        key = (css, read_from, is_default_rules, tie_breaker, scope)
+        rules = self.parsed_rules(key) if ENABLED else None
+        if rules is None:
+            rules = super()._parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
+            if ENABLED:
+                self.keep_rules(key, rules)
+        return rules
+
+
+# --------------------------------------------------------------------------
+# 4. DataTable: one-line text cells drawn without Rich
+# --------------------------------------------------------------------------
+
+
+class FastTextCells(DataTable):  # type: ignore[type-arg]
+    """A one-line plain `Text` cell drawn as one segment: the cells Textual's
+    drawing through Rich (`Styled(Padding(Text))`) gives, in a tenth of the
+    time (~70 µs a cell; 100 cells on the Récapitulatif's first frame).
+    Anything else (several lines, a tab, a styled Text, a renderable) is
+    drawn by Textual. `test_textual_compat` compares both, cell by cell."""
+
+    def _one_line(self, row_index: int, column_index: int) -> str | None:
+        """The text of a cell drawn on one line without Rich, or None."""
+        if column_index < 0 or column_index < self.fixed_columns or 0 <= row_index < self.fixed_rows:
+            return None
+        if row_index == -1:
+            if self.header_height != 1:
+                return None
+        else:
+            row = self.rows.get(self._row_locations.get_key(row_index))  # type: ignore[arg-type]
+            if row is None or row.height != 1:
+                return None
+        cells = self._get_row_renderables(row_index).cells
+        if column_index >= len(cells):
+            return None
+        cell = cells[column_index]
+        if (type(cell) is not Text or cell.spans or cell.style or cell.justify not in (None, "default", "left")
+                or cell.overflow not in (None, "fold", "crop")):
+            return None
+        text = cell.plain
+        return text if text.isprintable() else None  # no tab, newline or control character
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> Any:
+        text = (self._one_line(row_index, column_index)
+                if ENABLED and width > 2 * self.cell_padding else None)
+        if text is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
+        key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(key)
+        if lines is None:
+            # Textual's second style puts the cursor's colours back over the cell's
+            # own style; a plain text cell has none, so it changes nothing here.
+            component_style, _ = self._get_styles_to_render_cell(
+                row_index == -1, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+            pad = " " * self.cell_padding
+            lines = [[Segment(pad + set_cell_size(text, width - 2 * self.cell_padding) + pad, style)]]
+            self._cell_render_cache[key] = lines
+        return lines
+
+
+# --------------------------------------------------------------------------
+# 5. Screen update timer
+# --------------------------------------------------------------------------
+
+
+class _FrameTimer(Timer):
+    """Textual's `Timer._run` loop, without its extra lost slot (see
+    docs/upstream.md, "Timer skips a slot"): after a tick that ends past the
+    next 1/60 s slot, Textual's loop waits for the slot after the next one."""
+
+    async def _run(self) -> None:
+        from textual import _time
+
+        count = 0
+        repeat = self._repeat
+        interval = self._interval
+        self._active  # noqa: B018 - created in this task's loop, as Timer does
+        await self._active.wait()
+        start = _time.get_time()
+        while repeat is None or count <= repeat:
+            next_timer = start + ((count + 1) * interval)
+            now = _time.get_time()
+            if self._skip and next_timer < now:
+                count = int((now - start) / interval)  # the next slot is count + 1
+                continue
+            await _time.sleep(max(0, next_timer - now))
+            count += 1
+            await self._active.wait()
+            if self._reset:
+                start = _time.get_time()
+                count = 0
+                self._reset = False
+                continue
+            try:
+                await self._tick(next_timer=next_timer, count=count)
+            except Exception as error:
+                from textual.timer import EventTargetGone
+
+                if isinstance(error, EventTargetGone):
+                    break
+                raise
+
+
+class PromptFrames(Screen):  # type: ignore[type-arg]
+    """A Screen whose 60 fps update timer is `_FrameTimer` (a keystroke's frame
+    no longer waits up to two slots). Textual's own timer if disabled."""
+
+    @property
+    def _update_timer(self) -> Timer:
+        if ENABLED and getattr(self, "_Screen__update_timer", False) is None:
+            from textual.screen import UPDATE_PERIOD
+
+            timer = _FrameTimer(self, UPDATE_PERIOD, name="screen_update",
+                                callback=self._on_timer_update, pause=True)
+            timer._start()
+            self._timers.add(timer)
+            self._Screen__update_timer = timer
+        return Screen._update_timer.fget(self)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# 6. Footer
+# --------------------------------------------------------------------------
+
+
+# The Footer's key widget, not exported by `textual.widgets`.
+from textual.widgets._footer import FooterKey  # noqa: E402
+
+
+def footer_bindings_ready(footer: Footer) -> bool:
+    """Whether Textual's Footer has been told its screen's bindings (it shows no keys before)."""
+    return bool(footer._bindings_ready)
+
+
+def set_footer_bindings_ready(footer: Footer) -> None:
+    """What `Footer.bindings_changed` notes before it recomposes."""
+    footer._bindings_ready = True
