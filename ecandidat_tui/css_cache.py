@@ -27,6 +27,7 @@ The hook into Textual's parsing is `textual_compat.ParseHookStylesheet`;
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -65,10 +66,8 @@ def _safe(st: os.stat_result) -> bool:
 def _private_folder(folder: Path, create: bool = False) -> bool:
     """Whether `folder` is a real folder (not a link) only its owner, this user, may write to."""
     if create:
-        try:
+        with contextlib.suppress(FileExistsError):
             folder.mkdir(mode=0o700, parents=True)
-        except FileExistsError:
-            pass
     try:
         st = folder.lstat()
     except FileNotFoundError:

@@ -28,7 +28,7 @@ import logging
 import os
 import traceback
 import weakref
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,7 @@ log = logging.getLogger("ecandidat_tui.errors")
 
 def new_reference() -> str:
     """A short reference a person can read out: time of day + random part."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return f"{now:%y%m%d-%H%M}-{os.urandom(2).hex().upper()}"
 
 

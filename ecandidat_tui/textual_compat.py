@@ -20,6 +20,7 @@ Sections:
 4. DataTable: one-line text cells drawn without Rich.
 5. Screen update timer: the 1/60 s slot Textual's `Timer` skips.
 6. Footer: whether its bindings are known yet.
+7. Tree: nodes added without a layout of the whole screen.
 
 Textual bugs found on the way are written up in `docs/upstream.md`.
 """
@@ -28,7 +29,9 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import textual
@@ -40,7 +43,10 @@ from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.widgets import DataTable, Footer, Tree
+from textual.widgets.tree import TreeNode
 
 if TYPE_CHECKING:
     from textual.css.model import RuleSet
@@ -62,6 +68,8 @@ PRIVATE_NAMES: dict[Any, tuple[str, ...]] = {
     Screen: ("_update_timer", "_on_timer_update"),
     Timer: ("_run", "_start", "_tick"),
     Footer: ("_bindings_ready",),
+    Tree: ("_invalidate", "_clear_line_cache", "_scroll_update"),
+    TreeNode: ("_reset",),
 }
 
 
@@ -288,7 +296,7 @@ class PromptFrames(Screen):  # type: ignore[type-arg]
 
 
 # The Footer's key widget, not exported by `textual.widgets`.
-from textual.widgets._footer import FooterKey  # noqa: E402
+from textual.widgets._footer import FooterKey  # noqa: E402, F401 - re-exported
 
 
 def footer_bindings_ready(footer: Footer) -> bool:
@@ -299,3 +307,55 @@ def footer_bindings_ready(footer: Footer) -> bool:
 def set_footer_bindings_ready(footer: Footer) -> None:
     """What `Footer.bindings_changed` notes before it recomposes."""
     footer._bindings_ready = True
+
+
+# --------------------------------------------------------------------------
+# 7. Tree: nodes added without a layout of the whole screen
+# --------------------------------------------------------------------------
+
+
+class RepaintOnlyTree(Tree):  # type: ignore[type-arg]
+    """A Tree whose region is fixed by the CSS (e.g. `1fr`): adding or
+    removing nodes repaints it, and does not lay the whole screen out again.
+
+    Textual's `Tree._invalidate` (each node added) and its `virtual_size`
+    (each new number of lines, each widest label) ask for a layout of the
+    screen: on the Offre de formation that measured the long detail pane
+    again at every keystroke of the filter. Here the tree is repainted, its
+    scrollbars updated as a layout would, and only a scrollbar appearing or
+    going asks for the layout. `rebuilding()` invalidates once for a whole
+    clear-and-add."""
+
+    _rebuilding = False
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Clear and add nodes in one go: the tree's caches are dropped once, at the end."""
+        self._rebuilding = True
+        try:
+            yield
+        finally:
+            self._rebuilding = False
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        if not ENABLED:
+            super()._invalidate()
+            return
+        if self._rebuilding:
+            return
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self.refresh()
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def _watch_virtual_size(self) -> None:
+        if not ENABLED:
+            self.refresh(layout=True)
+            return
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        self._scroll_update(self.virtual_size)
+        if (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
+            self.refresh(layout=True)
