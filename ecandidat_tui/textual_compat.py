@@ -17,7 +17,7 @@ Sections:
 1. Version check.
 2. App exception hook: Textual's one funnel for unhandled exceptions.
 3. Stylesheet parse hook: what `css_cache` stores.
-4. DataTable: one-line text cells drawn without Rich.
+4. DataTable: new rows measured at once, one-line text cells drawn without Rich.
 5. Screen update timer: the 1/60 s slot Textual's `Timer` skips.
 6. Footer: whether its bindings are known yet.
 7. Tree: nodes added without a layout of the whole screen.
@@ -64,7 +64,7 @@ TESTED_TEXTUAL = ("8.2.8",)
 PRIVATE_NAMES: dict[Any, tuple[str, ...]] = {
     App: ("_handle_exception",),
     Stylesheet: ("_parse_rules",),
-    DataTable: ("_render_cell", "_get_row_renderables", "_get_styles_to_render_cell"),
+    DataTable: ("_render_cell", "_get_row_renderables", "_get_styles_to_render_cell", "_update_dimensions"),
     Screen: ("_update_timer", "_on_timer_update"),
     Timer: ("_run", "_start", "_tick"),
     Footer: ("_bindings_ready",),
@@ -175,7 +175,7 @@ class ParseHookStylesheet(Stylesheet):
 
 
 # --------------------------------------------------------------------------
-# 4. DataTable: one-line text cells drawn without Rich
+# 4. DataTable: new rows measured at once, one-line text cells drawn without Rich
 # --------------------------------------------------------------------------
 
 
@@ -185,6 +185,18 @@ class FastTextCells(DataTable):  # type: ignore[type-arg]
     time (~70 µs a cell; 100 cells on the Récapitulatif's first frame).
     Anything else (several lines, a tab, a styled Text, a renderable) is
     drawn by Textual. `test_textual_compat` compares both, cell by cell."""
+
+    def measure_rows(self) -> None:
+        """Measure the rows added since the last frame now: Textual measures
+        them when idle and draws them only after that, so a screen filled
+        before its first frame showed an empty grid, then the rows one layout
+        and one frame later (~30 ms on the Récapitulatif). Disabled: Textual's
+        own timing."""
+        if ENABLED and self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
 
     def _one_line(self, row_index: int, column_index: int) -> str | None:
         """The text of a cell drawn on one line without Rich, or None."""
@@ -201,7 +213,7 @@ class FastTextCells(DataTable):  # type: ignore[type-arg]
         if column_index >= len(cells):
             return None
         cell = cells[column_index]
-        if (type(cell) is not Text or cell.spans or cell.style or cell.justify not in (None, "default", "left")
+        if (not isinstance(cell, Text) or cell.spans or cell.style or cell.justify not in (None, "default", "left")
                 or cell.overflow not in (None, "fold", "crop")):
             return None
         text = cell.plain

@@ -10,17 +10,29 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 from ..textual_compat import FastTextCells
 
 
+class PlainText(Text):
+    """A cell's literal text. Equal to the `str` it shows, as the `str` cell it
+    replaces was: callers and tests read cells back and compare them with strings."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.plain == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # as Text
+
+
 def as_text(datum: object, height: int | None = 1) -> object:
     """A cell's value as the table should show it. Textual reads a `str` cell
     as Rich markup: a file named "notes[bold].pdf" showed as "notes.pdf", and a
     comment holding "[/…]" raised MarkupError while drawing. A `str` becomes a
-    plain `Text` (on one line in a one-line row); anything else is kept."""
+    `PlainText` (on one line in a one-line row); anything else is kept."""
     if datum is None:
-        return Text(no_wrap=True, end="")
+        return PlainText(no_wrap=True, end="")
     if isinstance(datum, str):
         if height and "\n" in datum:
             datum = "\n".join(datum.split("\n")[:height])
-        return Text(datum, no_wrap=height == 1, end="")
+        return PlainText(datum, no_wrap=height == 1, end="")
     return datum
 
 
@@ -29,7 +41,8 @@ class TextTable(FastTextCells):
 
     - A `str` cell is shown as typed, never read as Rich markup (`as_text`),
       whether it is added or updated (`update_cell_at` goes through `update_cell`).
-    - One-line text cells are drawn without Rich (`textual_compat.FastTextCells`).
+    - `measure_rows()` measures new rows at once, and one-line text cells are
+      drawn without Rich (`textual_compat.FastTextCells`).
     """
 
     def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None,
