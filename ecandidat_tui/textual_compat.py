@@ -42,7 +42,7 @@ from rich.text import Text
 from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
-from textual.timer import Timer
+from textual.timer import EventTargetGone, Timer
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import DataTable, Footer, Tree
@@ -277,12 +277,8 @@ class _FrameTimer(Timer):
                 continue
             try:
                 await self._tick(next_timer=next_timer, count=count)
-            except Exception as error:
-                from textual.timer import EventTargetGone
-
-                if isinstance(error, EventTargetGone):
-                    break
-                raise
+            except EventTargetGone:
+                break
 
 
 class PromptFrames(Screen):  # type: ignore[type-arg]
