@@ -226,7 +226,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.clear_notifications()
-        self._clipboard = ""
+        self.copy_to_clipboard("")  # the app's copy and, where it can, the terminal's
         self._last_activity = time.monotonic()
         self.push_screen(ConnexionScreen())
 
