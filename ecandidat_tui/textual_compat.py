@@ -226,8 +226,8 @@ class FastTextCells(DataTable):  # type: ignore[type-arg]
         if text is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
-        key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
-               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        key: Any = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+                    self._show_hover_cursor, self._update_count, self._pseudo_class_state)
         lines = self._cell_render_cache.get(key)
         if lines is None:
             # Textual's second style puts the cursor's colours back over the cell's

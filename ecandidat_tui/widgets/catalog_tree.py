@@ -20,4 +20,4 @@ class CatalogTreeWidget(RepaintOnlyTree):
         return super().process_label(label)
 
     def get_label_width(self, node: TreeNode[Any]) -> int:
-        return node.label.cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)
+        return self.process_label(node.label).cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)

@@ -22,7 +22,7 @@ class PlainText(Text):
     __hash__ = None  # type: ignore[assignment]  # as Text
 
 
-def as_text(datum: object, height: int | None = 1) -> object:
+def as_text(datum: Any, height: int | None = 1) -> Any:
     """A cell's value as the table should show it. Textual reads a `str` cell
     as Rich markup: a file named "notes[bold].pdf" showed as "notes.pdf", and a
     comment holding "[/…]" raised MarkupError while drawing. A `str` becomes a
