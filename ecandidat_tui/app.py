@@ -293,4 +293,4 @@ def run_candidate_app(settings: Settings) -> int:
     app = CandidateApp(settings, services_factory=build_services_in_worker)
     result = app.run()
     app.close_services()
-    return result or 0
+    return app.return_code or result or 0  # 1 after an unexpected error (error_reporting)

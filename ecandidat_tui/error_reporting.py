@@ -93,7 +93,9 @@ class ErrorReportingMixin(UnhandledExceptionHook):
         app: App = self  # type: ignore[assignment]
         for screen in app.screen_stack:
             self._watch_screen(screen)
-        app.screen_change_signal.subscribe(app, self._watch_screen)
+        # At once, not on the app's next turn: a worker the new screen starts
+        # as it mounts may already have failed by then.
+        app.screen_change_signal.subscribe(app, self._watch_screen, immediate=True)
 
     def _watch_screen(self, screen: Screen) -> None:
         if screen not in self._watched_screens:

@@ -143,3 +143,26 @@ async def test_strict_mode_still_fails_the_test_that_hit_a_bug(ecandidat):
             await pilot.click("#crash-handler")
             await pilot.pause()
     assert "handler boom" in log_text(app)  # logged with a reference all the same
+
+
+class FailsAsItOpens(Screen):
+    def compose(self) -> ComposeResult:
+        yield Static("…", id="opening")
+
+    def on_mount(self) -> None:
+        self.read()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def read(self) -> None:
+        raise LookupError("read boom")
+
+
+async def test_a_worker_failing_as_its_screen_opens_is_reported(ecandidat):
+    app = ecandidat.app(strict_errors=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FailsAsItOpens())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnexpectedErrorScreen)
+        assert "read boom" in log_text(app)
