@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import textual
@@ -41,10 +41,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App
 from textual.css.stylesheet import Stylesheet
-from textual.screen import Screen
-from textual.timer import EventTargetGone, Timer
 from textual.geometry import Size
 from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.timer import EventTargetGone, Timer
 from textual.widgets import DataTable, Footer, Tree
 from textual.widgets.tree import TreeNode
 
@@ -87,9 +87,12 @@ def installed_textual_version() -> str:
                 return name[len("textual-"):-len(".dist-info")]
     except OSError:
         pass
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("textual")
+    try:
+        return version("textual")
+    except PackageNotFoundError:  # a source checkout on sys.path
+        return "unknown"
 
 
 def check() -> list[str]:
