@@ -19,5 +19,14 @@ class CatalogTreeWidget(RepaintOnlyTree):
             return label  # built by the screen, never markup: shown as is
         return super().process_label(label)
 
+    def clear(self) -> CatalogTreeWidget:
+        # Textual's clear() leaves the old nodes holding each other (parent <->
+        # children): each filter's hundred nodes then waited for a pass of the
+        # cyclic collector, and every pass while typing had more to visit.
+        # Removed first, they are freed at once.
+        self.root.remove_children()
+        super().clear()
+        return self
+
     def get_label_width(self, node: TreeNode[Any]) -> int:
         return self.process_label(node.label).cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)

@@ -474,3 +474,25 @@ async def test_the_tree_scrollbar_follows_each_filter(ecandidat, monkeypatch):
         assert tree.cursor_line == many - 1
         assert tree.scroll_offset.y == many - tree.scrollable_content_region.height
         assert tree.vertical_scrollbar.position == tree.scroll_offset.y
+
+
+async def test_the_nodes_of_an_old_filter_are_freed_at_once(ecandidat):
+    """A new filter's tree frees the old one's nodes by reference counting,
+    without a pass of the cyclic collector (which would stall the typing)."""
+    import gc
+    import weakref
+
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"master")
+        await _settle(app, pilot)
+        old = weakref.ref(_tree(app).root.children[0])
+        gc.disable()
+        try:
+            await pilot.press("space", *"droit")
+            await _settle(app, pilot)
+            assert _tree(app).root.children and old() is None
+        finally:
+            gc.enable()
