@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from textual.widget import Widget
 from textual.widgets import ProgressBar
