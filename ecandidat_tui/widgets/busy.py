@@ -22,8 +22,8 @@ is restored on exit, even when the work raises.
 from __future__ import annotations
 
 import asyncio
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from textual.widget import Widget
