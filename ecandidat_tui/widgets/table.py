@@ -11,13 +11,19 @@ from ..textual_compat import FastTextCells
 
 
 class PlainText(Text):
-    """A cell's literal text. Equal to the `str` it shows, as the `str` cell it
-    replaces was: callers and tests read cells back and compare them with strings."""
+    """A cell's literal text. It compares (equal, sorted) as the `str` it shows,
+    like the `str` cell it replaces: callers and tests read cells back and
+    compare them with strings."""
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             return self.plain == other
         return super().__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, (str, Text)):
+            return self.plain < (other if isinstance(other, str) else other.plain)
+        return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # as Text
 
