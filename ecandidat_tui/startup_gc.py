@@ -12,15 +12,6 @@ it to the permanent generation, `gc.freeze()`), so later full passes walk
 only what the session allocates. Nothing leaks: objects are still freed by
 reference counting, and cycles made after start-up are collected as usual.
 
-It also makes full passes rarer (`FULL_PASS_EVERY` young-generation passes
-instead of Python's 10). What a session reads later is not frozen: the
-Offre de formation's 10,000 formations are ~180,000 objects, and a full
-pass over them takes 50-90 ms on the event loop. With Python's default,
-reading them (in a thread worker, as the screen opens) triggered a full
-pass or two, and typing in the filter one every dozen keystrokes: a
-visible stall. Cycles are still collected by the young generations, where
-almost all of them die.
-
 This is the app's only garbage-collector policy; nothing else calls `gc`.
 """
 
@@ -28,8 +19,6 @@ from __future__ import annotations
 
 import gc
 import threading
-
-FULL_PASS_EVERY = 100  # passes of the middle generation per full pass (Python: 10)
 
 _lock = threading.Lock()
 _paused = False
@@ -51,6 +40,4 @@ def resume() -> None:
         if _paused:
             _paused = False
             gc.freeze()
-            young, middle, _ = gc.get_threshold()
-            gc.set_threshold(young, middle, FULL_PASS_EVERY)
             gc.enable()
