@@ -15,8 +15,9 @@ The app also owns what holds every screen together:
 - kiosk mode (`settings.kiosk`): the inactivity timeout and its warning,
   the staff unlock code to quit, no Ctrl+Z suspend;
 - the terminal watchdog (an SSH drop ends the process);
-- unexpected errors: a calm dialog with a reference, the traceback in the
-  log file (`screens/errors.py`).
+- unexpected errors: the traceback in the log file with a reference; a
+  failed worker shows a calm dialog quoting it, a bug in a handler ends the
+  app with one calm line (`error_reporting.py`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from textual.widgets import Input
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
-from .screens.errors import ErrorReportingMixin, configure_logging
+from .error_reporting import ErrorReportingMixin, configure_logging
 from .session import CandidateSession
 from .theme import preset_themes
 
@@ -231,7 +232,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.clear_notifications()
-        self._clipboard = ""
+        self.copy_to_clipboard("")  # the app's copy and, where it can, the terminal's
         self._last_activity = self.clock.monotonic()
         self.push_screen(ConnexionScreen())
 
@@ -298,4 +299,4 @@ def run_candidate_app(settings: Settings) -> int:
     app = CandidateApp(settings, services_factory=build_services_in_worker)
     result = app.run()
     app.close_services()
-    return result or 0
+    return app.return_code or result or 0  # 1 after an unexpected error (error_reporting)

@@ -16,7 +16,7 @@ from textual import events, work
 from textual.binding import Binding
 from textual.screen import Screen
 
-from . import startup_gc
+from . import startup_gc, textual_compat
 from .config import Settings
 from .css_cache import install_css_cache
 
@@ -179,7 +179,9 @@ class ServicesHostMixin:
         self.services.dispatcher.dispatch_pending()
 
     def _start_background(self) -> None:
-        """After the first screen is pushed: services, mail interval, watchdog."""
+        """After the first screen is pushed: error reporting, services, mail interval, watchdog."""
+        self._watch_worker_failures()  # type: ignore[attr-defined]  # ErrorReportingMixin
+        textual_compat.warn_if_disabled()
         if self._switch_interval is None:
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(SWITCH_INTERVAL, self._switch_interval))

@@ -14,23 +14,32 @@ ignored and rewritten. Writes are atomic (temporary file, then rename), so
 kiosks sharing a home never read half a file. Only rules that parsed without
 errors are stored, so a CSS error is still reported every time.
 
-`_parse_rules` is Textual's private hook (textual<9 is pinned); the class
-adds nothing else, and `Stylesheet.reparse()` (a theme change) still parses
-from scratch.
+The file is a pickle, which runs code when it is loaded: it is read only
+from a folder that belongs to the user running the app and that nobody else
+may write to (`_private_folder`), and only if the file itself belongs to that
+user and nobody else may write to it, checked on the open file (no symbolic
+link followed, no race between the check and the read). Otherwise the cache
+is ignored (and not written), and the app parses its CSS as without one.
+
+The hook into Textual's parsing is `textual_compat.ParseHookStylesheet`;
+`Stylesheet.reparse()` (a theme change) still parses from scratch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
+import stat
 import sys
 import zlib
 from pathlib import Path
 from typing import Any
 
 import textual
-from textual.css.stylesheet import Stylesheet
+
+from .textual_compat import ParseHookStylesheet
 
 log = logging.getLogger(__name__)
 
@@ -48,52 +57,74 @@ def cache_file(cache_dir: Path) -> Path:
     return cache_dir / f"textual-css-{install}-py{python}.pickle"
 
 
-class CachedStylesheet(Stylesheet):
+def _safe(st: os.stat_result) -> bool:
+    """Owned by the user running the app, and writable by nobody else."""
+    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return owner_ok and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _private_folder(folder: Path, create: bool = False) -> bool:
+    """Whether `folder` is a real folder (not a link) only its owner, this user, may write to."""
+    if create:
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700, parents=True)
+    try:
+        st = folder.lstat()
+    except FileNotFoundError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and _safe(st)
+
+
+class CachedStylesheet(ParseHookStylesheet):
     def __init__(self, *, variables: dict[str, str] | None = None, path: Path) -> None:
         super().__init__(variables=variables)
         self._path = path
         self._stored: dict[tuple, dict[tuple, Any]] = self._load(path)
         self._unsaved = False
-        self._key_of_variables: tuple | None = None
+        self._variables_key = tuple(sorted((variables or {}).items()))
 
     def set_variables(self, variables: dict[str, str]) -> None:
         super().set_variables(variables)
-        self._key_of_variables = None
+        self._variables_key = tuple(sorted(variables.items()))
 
     @staticmethod
     def _load(path: Path) -> dict[tuple, dict[tuple, Any]]:
+        if not _private_folder(path.parent):
+            if path.parent.exists():
+                log.warning("CSS cache folder %s ignored: not private to this user", path.parent)
+            return {}
         try:
-            with path.open("rb") as fh:
-                stored = pickle.load(fh)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
             return {}
-        except Exception as exc:  # truncated, another version's classes...: start afresh
-            log.info("CSS cache %s ignored: %s", path, exc)
+        except OSError as exc:  # a symbolic link (ELOOP), no permission...
+            log.warning("CSS cache %s ignored: %s", path, exc)
             return {}
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not (stat.S_ISREG(st.st_mode) and _safe(st)):
+                log.warning("CSS cache %s ignored: not private to this user", path)
+                return {}
+            try:
+                stored = pickle.load(fh)
+            except Exception as exc:  # truncated, another version's classes...: start afresh
+                log.info("CSS cache %s ignored: %s", path, exc)
+                return {}
         return stored if isinstance(stored, dict) else {}
 
-    def _variables_key(self) -> tuple:
-        # Asked once per source each time the rules are rebuilt (each new widget
-        # type at start-up): sorting ~170 variables every time cost ~2 ms.
-        if self._key_of_variables is None:
-            self._key_of_variables = tuple(sorted(self._variables.items()))
-        return self._key_of_variables
-
-    def _parse_rules(self, css: str, read_from: Any, is_default_rules: bool = False,
-                     tie_breaker: int = 0, scope: str = "") -> list:
+    def parsed_rules(self, key: tuple[Any, ...]) -> list | None:
         # Entries are grouped by theme variables, so the file holds them once.
-        entries = self._stored.setdefault(self._variables_key(), {})
-        key = (css, read_from, is_default_rules, tie_breaker, scope)
-        rules = entries.get(key)
-        if rules is None:
-            rules = super()._parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
-            if not any(rule.errors for rule in rules):
-                # An edited stylesheet replaces its old entry: the file does not grow.
-                for old in [k for k in entries if k[1:] == key[1:]]:
-                    del entries[old]
-                entries[key] = rules
-                self._unsaved = True
-        return rules
+        return self._stored.get(self._variables_key, {}).get(key)
+
+    def keep_rules(self, key: tuple[Any, ...], rules: list) -> None:
+        if any(rule.errors for rule in rules):
+            return
+        entries = self._stored.setdefault(self._variables_key, {})
+        # An edited stylesheet replaces its old entry: the file does not grow.
+        for old in [k for k in entries if k[1:] == key[1:]]:
+            del entries[old]
+        entries[key] = rules
+        self._unsaved = True
 
     def save(self) -> None:
         """Write what was parsed since the last save; failures only log."""
@@ -101,7 +132,9 @@ class CachedStylesheet(Stylesheet):
             return
         self._unsaved = False
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
+            if not _private_folder(self._path.parent, create=True):
+                log.warning("CSS cache not written: %s is not private to this user", self._path.parent)
+                return
             import tempfile  # writes are rare: not an import of every start
 
             fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".css-", suffix=".tmp")

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
 from .config import Settings
-from .screens.errors import ErrorReportingMixin, configure_logging
+from .error_reporting import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
 from .theme import preset_themes
 
@@ -141,4 +141,4 @@ def run_staff_app(settings: Settings) -> int:
     app = StaffApp(settings, services_factory=build_services_in_worker)
     result = app.run()
     app.close_services()
-    return result or 0
+    return app.return_code or result or 0  # 1 after an unexpected error (error_reporting)

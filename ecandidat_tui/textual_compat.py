@@ -1,8 +1,29 @@
-"""The only place where the app relies on something outside Textual's public API.
+"""Every private Textual name the app uses, and nothing else.
 
-Each section names the private detail it depends on, checks it is still there,
-and has a test that fails when a Textual upgrade moves it. The project pins
-`textual>=8.2.8,<9`.
+The rest of the package uses Textual's public API only (`grep -rn "\\._[a-z]"
+ecandidat_tui` finds Textual's private names here alone). What is here is
+here because it was measured to be worth it, each use has a test
+(`tests/ui/test_textual_compat.py`), and `pyproject.toml` pins the Textual
+versions the test suite ran on (`TESTED_TEXTUAL`).
+
+At import, `check()` compares the installed Textual with `TESTED_TEXTUAL`
+and looks up each private name used below. If either fails (Textual was
+upgraded by hand), `ENABLED` is False, one warning is logged at start-up, and
+every section falls back to Textual's own public behaviour: slower, never
+broken.
+
+Sections:
+
+1. Version check.
+2. App exception hook: Textual's one funnel for unhandled exceptions.
+3. Stylesheet parse hook: what `css_cache` stores.
+4. DataTable: new rows measured at once, one-line text cells drawn without Rich.
+5. Screen update timer: the 1/60 s slot Textual's `Timer` skips.
+6. Footer: whether its bindings are known yet.
+7. Tree: nodes added without a layout of the whole screen.
+8. Terminal input: a byte that is not UTF-8 is read as Latin-1 or dropped, never a crash.
+
+Textual bugs found on the way are written up in `docs/upstream.md`.
 """
 
 from __future__ import annotations
@@ -10,11 +31,355 @@ from __future__ import annotations
 import codecs
 import functools
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# ------------------------------------------------------- tolerant terminal input
+import textual
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import App
+from textual.css.stylesheet import Stylesheet
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.timer import EventTargetGone, Timer
+from textual.widgets import DataTable, Footer, Tree
+from textual.widgets.tree import TreeNode
+
+if TYPE_CHECKING:
+    from textual.css.model import RuleSet
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------
+# 1. Version check
+# --------------------------------------------------------------------------
+
+TESTED_TEXTUAL = ("8.2.8",)
+
+# The private methods and class attributes the sections below use, by owner
+# (the instance attributes they read are checked by the tests).
+PRIVATE_NAMES: dict[Any, tuple[str, ...]] = {
+    App: ("_handle_exception",),
+    Stylesheet: ("_parse_rules",),
+    DataTable: ("_render_cell", "_get_row_renderables", "_get_styles_to_render_cell", "_update_dimensions"),
+    Screen: ("_update_timer", "_on_timer_update"),
+    Timer: ("_run", "_start", "_tick"),
+    Footer: ("_bindings_ready",),
+    Tree: ("_invalidate", "_clear_line_cache", "_scroll_update"),
+    TreeNode: ("_reset",),
+}
+
+
+def installed_textual_version() -> str:
+    """The installed Textual's version, from its `.dist-info` folder.
+
+    `textual.__version__` reads it through `importlib.metadata`, which costs
+    ~12 ms of imports at start-up; the folder name beside the package says
+    the same in a directory listing."""
+    site = Path(textual.__file__).resolve().parent.parent
+    try:
+        for entry in os.scandir(site):
+            name = entry.name
+            if name.startswith("textual-") and name.endswith(".dist-info"):
+                return name[len("textual-"):-len(".dist-info")]
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("textual")
+    except PackageNotFoundError:  # a source checkout on sys.path
+        return "unknown"
+
+
+def check() -> list[str]:
+    """What makes the private names below unsafe to use (empty: all is well)."""
+    problems = []
+    version = installed_textual_version()
+    if version not in TESTED_TEXTUAL:
+        problems.append(f"Textual {version} is not among the versions tested ({', '.join(TESTED_TEXTUAL)})")
+    for owner, names in PRIVATE_NAMES.items():
+        missing = [n for n in names if not hasattr(owner, n)]
+        if missing:
+            problems.append(f"{owner.__name__} has no {', '.join(missing)}")
+    return problems
+
+
+PROBLEMS = check()
+ENABLED = not PROBLEMS
+
+
+def warn_if_disabled() -> None:
+    """Called once at start-up: say why the app runs on Textual's slower paths."""
+    if PROBLEMS:
+        log.warning("Textual private API disabled, public fallbacks used: %s", "; ".join(PROBLEMS))
+
+
+# --------------------------------------------------------------------------
+# 2. App exception hook
+# --------------------------------------------------------------------------
+
+
+class UnhandledExceptionHook:
+    """Mix into an App before `App`: `on_unhandled_exception(error)` sees every
+    exception Textual ends the app on (handlers, timers, `exit_on_error`
+    workers as `WorkerFailed`).
+
+    `App._handle_exception` is the one place Textual sends them; there is no
+    public hook (harlequin and others override it the same way). Returning
+    True means the app was ended there; False lets Textual end it as usual.
+    If a Textual release renames the method, Textual's own handling stays:
+    a traceback on the terminal and exit status 1."""
+
+    def on_unhandled_exception(self, error: Exception) -> bool:
+        return False
+
+    def _handle_exception(self, error: Exception) -> None:
+        try:
+            handled = self.on_unhandled_exception(error)
+        except Exception:
+            log.exception("The exception hook failed")
+            handled = False
+        if not handled:
+            super()._handle_exception(error)  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------
+# 3. Stylesheet parse hook
+# --------------------------------------------------------------------------
+
+
+class ParseHookStylesheet(Stylesheet):
+    """A Stylesheet that asks `parsed_rules(key)` before parsing a source and
+    tells `keep_rules(key, rules)` what it parsed.
+
+    `Stylesheet._parse_rules` is where each source (`app.tcss`, each widget
+    type's default CSS) is parsed; `reparse()` (a theme change) still parses
+    everything from scratch."""
+
+    def parsed_rules(self, key: tuple[Any, ...]) -> list[RuleSet] | None:
+        return None
+
+    def keep_rules(self, key: tuple[Any, ...], rules: list[RuleSet]) -> None:
+        pass
+
+    def _parse_rules(self, css: str, read_from: Any, is_default_rules: bool = False,
+                     tie_breaker: int = 0, scope: str = "") -> list[RuleSet]:
+        key = (css, read_from, is_default_rules, tie_breaker, scope)
+        rules = self.parsed_rules(key) if ENABLED else None
+        if rules is None:
+            rules = super()._parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
+            if ENABLED:
+                self.keep_rules(key, rules)
+        return rules
+
+
+# --------------------------------------------------------------------------
+# 4. DataTable: new rows measured at once, one-line text cells drawn without Rich
+# --------------------------------------------------------------------------
+
+
+class FastTextCells(DataTable):  # type: ignore[type-arg]
+    """A one-line plain `Text` cell drawn as one segment: the cells Textual's
+    drawing through Rich (`Styled(Padding(Text))`) gives, in a tenth of the
+    time (~70 µs a cell; 100 cells on the Récapitulatif's first frame).
+    Anything else (several lines, a tab, a styled Text, a renderable) is
+    drawn by Textual. `test_textual_compat` compares both, cell by cell."""
+
+    def measure_rows(self) -> None:
+        """Measure the rows added since the last frame now: Textual measures
+        them when idle and draws them only after that, so a screen filled
+        before its first frame showed an empty grid, then the rows one layout
+        and one frame later (~30 ms on the Récapitulatif). Disabled: Textual's
+        own timing."""
+        if ENABLED and self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
+    def _one_line(self, row_index: int, column_index: int) -> str | None:
+        """The text of a cell drawn on one line without Rich, or None."""
+        if column_index < 0 or column_index < self.fixed_columns or 0 <= row_index < self.fixed_rows:
+            return None
+        if row_index == -1:
+            if self.header_height != 1:
+                return None
+        else:
+            row = self.rows.get(self._row_locations.get_key(row_index))  # type: ignore[arg-type]
+            if row is None or row.height != 1:
+                return None
+        cells = self._get_row_renderables(row_index).cells
+        if column_index >= len(cells):
+            return None
+        cell = cells[column_index]
+        if (not isinstance(cell, Text) or cell.spans or cell.style or cell.justify not in (None, "default", "left")
+                or cell.overflow not in (None, "fold", "crop")):
+            return None
+        text = cell.plain
+        return text if text.isprintable() else None  # no tab, newline or control character
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> Any:
+        text = (self._one_line(row_index, column_index)
+                if ENABLED and width > 2 * self.cell_padding else None)
+        if text is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
+        key: Any = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+                    self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(key)
+        if lines is None:
+            # Textual's second style puts the cursor's colours back over the cell's
+            # own style; a plain text cell has none, so it changes nothing here.
+            component_style, _ = self._get_styles_to_render_cell(
+                row_index == -1, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+            pad = " " * self.cell_padding
+            lines = [[Segment(pad + set_cell_size(text, width - 2 * self.cell_padding) + pad, style)]]
+            self._cell_render_cache[key] = lines
+        return lines
+
+
+# --------------------------------------------------------------------------
+# 5. Screen update timer
+# --------------------------------------------------------------------------
+
+
+class _FrameTimer(Timer):
+    """Textual's `Timer._run` loop, without its extra lost slot (see
+    docs/upstream.md, "Timer skips a slot"): after a tick that ends past the
+    next 1/60 s slot, Textual's loop waits for the slot after the next one."""
+
+    async def _run(self) -> None:
+        from textual import _time
+
+        count = 0
+        repeat = self._repeat
+        interval = self._interval
+        self._active  # noqa: B018 - created in this task's loop, as Timer does
+        await self._active.wait()
+        start = _time.get_time()
+        while repeat is None or count <= repeat:
+            next_timer = start + ((count + 1) * interval)
+            now = _time.get_time()
+            if self._skip and next_timer < now:
+                count = int((now - start) / interval)  # the next slot is count + 1
+                continue
+            await _time.sleep(max(0, next_timer - now))
+            count += 1
+            await self._active.wait()
+            if self._reset:
+                start = _time.get_time()
+                count = 0
+                self._reset = False
+                continue
+            try:
+                await self._tick(next_timer=next_timer, count=count)
+            except EventTargetGone:
+                break
+
+
+class PromptFrames(Screen):  # type: ignore[type-arg]
+    """A Screen whose 60 fps update timer is `_FrameTimer` (a keystroke's frame
+    no longer waits up to two slots). Textual's own timer if disabled."""
+
+    @property
+    def _update_timer(self) -> Timer:
+        if ENABLED and getattr(self, "_Screen__update_timer", False) is None:
+            from textual.screen import UPDATE_PERIOD
+
+            timer = _FrameTimer(self, UPDATE_PERIOD, name="screen_update",
+                                callback=self._on_timer_update, pause=True)
+            timer._start()
+            self._timers.add(timer)
+            self._Screen__update_timer = timer
+        return Screen._update_timer.fget(self)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# 6. Footer
+# --------------------------------------------------------------------------
+
+
+# The Footer's key widget, not exported by `textual.widgets`.
+from textual.widgets._footer import FooterKey  # noqa: E402, F401 - re-exported
+
+
+def footer_bindings_ready(footer: Footer) -> bool:
+    """Whether Textual's Footer has been told its screen's bindings (it shows no keys before)."""
+    return bool(footer._bindings_ready)
+
+
+def set_footer_bindings_ready(footer: Footer) -> None:
+    """What `Footer.bindings_changed` notes before it recomposes."""
+    footer._bindings_ready = True
+
+
+# --------------------------------------------------------------------------
+# 7. Tree: nodes added without a layout of the whole screen
+# --------------------------------------------------------------------------
+
+
+class RepaintOnlyTree(Tree):  # type: ignore[type-arg]
+    """A Tree whose region is fixed by the CSS (e.g. `1fr`): adding or
+    removing nodes repaints it, and does not lay the whole screen out again.
+
+    Textual's `Tree._invalidate` (each node added) and its `virtual_size`
+    (each new number of lines, each widest label) ask for a layout of the
+    screen: on the Offre de formation that measured the long detail pane
+    again at every keystroke of the filter. Here the tree is repainted, its
+    scrollbars updated as a layout would, and only a scrollbar appearing or
+    going asks for the layout. `rebuilding()` invalidates once for a whole
+    clear-and-add."""
+
+    _rebuilding = False
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Clear and add nodes in one go: the tree's caches are dropped once, at the end."""
+        self._rebuilding = True
+        try:
+            yield
+        finally:
+            self._rebuilding = False
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        if not ENABLED:
+            super()._invalidate()
+            return
+        if self._rebuilding:
+            return
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self.refresh()
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def _watch_virtual_size(self) -> None:
+        if not ENABLED:
+            self.refresh(layout=True)
+            return
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        self._scroll_update(self.virtual_size)
+        if (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
+            self.refresh(layout=True)
+
+
+# --------------------------------------------------------------------------
+# 8. Terminal input: bytes that are not UTF-8 never end the app
+# --------------------------------------------------------------------------
 #
 # Textual's Linux driver decodes the terminal's bytes with a strict UTF-8
 # incremental decoder made by `codecs.getincrementaldecoder`, a name its module
@@ -26,7 +391,7 @@ from collections.abc import Callable
 # (logging it) if it fails anyway. Tests: tests/security/test_input_bytes.py
 # (`test_the_decoder_name_textual_uses_is_still_there` guards the private name).
 
-log = logging.getLogger("ecandidat_tui.input")
+input_log = logging.getLogger("ecandidat_tui.input")
 
 TERMINAL_INPUT_ERRORS = "ecandidat-terminal-input"
 # More crashes than this within CRASH_WINDOW seconds: the input is broken for
@@ -69,7 +434,7 @@ if sys.platform != "win32":  # the Linux driver needs termios (Windows has its o
             if tolerant_input_supported():
                 _linux_driver.getincrementaldecoder = tolerant_incremental_decoder  # type: ignore[assignment]
             else:
-                log.warning("Textual's input decoding changed: invalid bytes may reach the input thread")
+                input_log.warning("Textual's input decoding changed: invalid bytes may reach the input thread")
             crashes: list[float] = []
             while True:
                 try:
@@ -77,12 +442,12 @@ if sys.platform != "win32":  # the Linux driver needs termios (Windows has its o
                     return
                 except Exception:
                     if self.exit_event.is_set():
-                        log.exception("Terminal input thread crashed while the app was ending")
+                        input_log.exception("Terminal input thread crashed while the app was ending")
                         return
                     now = time.monotonic()
                     crashes = [t for t in crashes if now - t < CRASH_WINDOW] + [now]
                     given_up = len(crashes) > MAX_INPUT_CRASHES
-                    log.exception("Terminal input thread crashed (%s)", "giving up" if given_up else "restarted")
+                    input_log.exception("Terminal input thread crashed (%s)", "giving up" if given_up else "restarted")
                     if given_up:
                         raise
 

@@ -57,21 +57,26 @@ def theme_name(requested: str, high_contrast: bool, available: set[str] | dict) 
 def preset_themes(app: App) -> None:
     """Register the themes and select the settings' one from the app's `__init__`.
 
-    Setting `app.theme` once the app runs (on mount) makes Textual parse the
-    whole stylesheet a second time and restyle every widget; before the
-    stylesheet is first read, selecting it costs nothing. This does what
-    `App._watch_theme` does, minus that refresh (Textual's documented way to
-    set a reactive without its watcher: `set_reactive(App.theme, ...)`).
+    Setting `app.theme` makes Textual restyle the app (`refresh_css`, which
+    parses the whole stylesheet again). Before the stylesheet is first read
+    that is wasted, so the theme is set without its watcher
+    (`set_reactive`, Textual's documented way) and the rest of what the
+    watcher does is done here: the theme classes and the CSS variables. The
+    watcher also maps the terminal's 16 ANSI colours for a light or a dark
+    theme; the app was built for a dark one, so a light theme (`ansi-light`)
+    goes through the watcher, and pays for the extra parse.
     """
     app.register_theme(ECANDIDAT)
     app.register_theme(ECANDIDAT_CONTRAST)
     settings = getattr(app, "settings", None)
     name = (ECANDIDAT.name if settings is None
             else theme_name(settings.theme, settings.high_contrast, app.available_themes))
+    theme = app.get_theme(name)
+    if theme is None or theme.dark != app.current_theme.dark:
+        app.theme = name
+        return
     app.set_reactive(App.theme, name)
-    theme = app.current_theme
     classes = {c: False for c in app.classes if c.startswith("-theme-")}
     classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark})
     app.update_classes(classes, update=False)
-    app._refresh_truecolor_filter(app.ansi_theme)  # ANSI themes map the terminal's 16 colours
     app.stylesheet.set_variables(app.get_css_variables())

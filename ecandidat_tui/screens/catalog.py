@@ -25,30 +25,21 @@ catalog-detail, catalog-apply (apply mode), catalog-close.
 
 from __future__ import annotations
 
-import gc
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual import _time
-from textual.geometry import Size
-from textual.reactive import Reactive
-from textual.screen import UPDATE_PERIOD, Screen
-from textual.strip import Strip
-from textual.timer import EventTargetGone, Timer
+from textual.screen import Screen
 from textual.widgets import Button, Input, Static, Tree
-from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from ..textual_compat import PromptFrames
+from ..widgets.catalog_tree import CatalogTreeWidget
 from ..widgets.confirm import ConfirmModal
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
@@ -58,7 +49,6 @@ MAX_PER_CENTRE = 500     # formations added at most when expanding one centre
 NARROW_WIDTH = 110       # below this, the detail goes under the tree
 CATALOG_MAX_AGE = 30.0   # seconds a catalog read by a previous opening may be reused
 DETAIL_DELAY = 0.12      # seconds the cursor rests on a formation before its detail is read
-REST_DELAY = 1.0         # seconds without a new filter before the collector's pass (_collect_at_rest)
 
 STATE_SHORT = {"open": "Ouverte", "closed": "Fermée", "future": "À venir"}
 STATE_MARK = {"open": ("● ", "bold green"), "closed": ("○ ", "dim"), "future": ("◔ ", "yellow")}
@@ -68,43 +58,6 @@ STATE_TEXT = {
     "closed": "Candidatures closes",
     "future": "Candidatures pas encore ouvertes",
 }
-
-
-_frozen_screens = 0  # catalog screens holding the garbage collector's freeze
-
-
-def _freeze_heap() -> None:
-    """Leave the objects alive now (the 10,000 formations, the app, the
-    libraries: ~180,000) out of the cyclic garbage collector's full passes.
-    A full pass over them takes 50-90 ms and, with the allocations of a
-    redraw, came every dozen keystrokes in the filter: a visible stall.
-    Nothing is lost: the objects are still freed by reference counting, and
-    `_thaw_heap` gives them back to the collector when the screen closes."""
-    global _frozen_screens
-    _frozen_screens += 1
-    gc.freeze()
-
-
-def _thaw_heap() -> None:
-    global _frozen_screens
-    _frozen_screens -= 1
-    if _frozen_screens <= 0:
-        _frozen_screens = 0
-        gc.unfreeze()
-
-
-def _collect_at_rest() -> None:
-    """Once the person has stopped filtering: a full pass over everything,
-    then the survivors frozen again. Each filter leaves long-lived objects
-    (tree nodes, labels, rendered lines): without this, the collector's full
-    passes while the person types visit more of them each time (40-80 ms
-    after a few words). Freezing them at each keystroke instead kept the
-    garbage among them (old nodes hold each other in cycles) until the rest:
-    2.8 MiB more at peak, over the memory target."""
-    if _frozen_screens > 0:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
 
 
 def _fmt(day: Any) -> str:
@@ -131,230 +84,6 @@ def centre_label(centre: Any, total: int | None = None) -> Text:
     return Text.assemble((centre.libelle, "bold"), (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
 
 
-# Rendered tree lines kept by content: a few filters' worth.
-CONTENT_LINES = 384
-
-
-def _label_segments(label: Text, get_style: Any, base: Style, over: Style) -> list[Segment] | None:
-    """A one-line label as Rich renders it inside a tree line: `base`, then
-    the label's style and its spans in order, then `over` (the tree's label
-    style). None for spans that overlap (not made by Text.assemble)."""
-    spans = label.spans
-    if any(a.end > b.start for a, b in zip(spans, spans[1:])):
-        return None
-    plain = label.plain
-    start = base + get_style(label.style) if label.style else base
-    segments = []
-    at = 0
-    for span in spans:
-        if span.start > at:
-            segments.append(Segment(plain[at:span.start], start + over))
-        if span.end > span.start:
-            segments.append(Segment(plain[span.start:span.end], start + get_style(span.style) + over))
-        at = span.end
-    if at < len(plain):
-        segments.append(Segment(plain[at:], start + over))
-    return segments
-
-
-class CatalogTreeWidget(Tree[Any]):
-    """A Tree whose labels are single-line Rich Text: cheaper to lay out."""
-
-    _rebuilding = False  # inside `rebuilding()`
-
-    def process_label(self, label: Any) -> Text:
-        if isinstance(label, Text) and "\n" not in label.plain:
-            return label
-        return super().process_label(label)
-
-    def get_label_width(self, node: TreeNode[Any]) -> int:
-        return node._label.cell_len + (len(self.ICON_NODE) if node.allow_expand else 0)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Rendered lines keyed by what they show (label object, guides, state),
-        # not by their line number: after a keystroke most formations shown
-        # were shown by an earlier filter, at another line.
-        self._frame_style: Style | None = None
-        self._styles: tuple[Any, Any] | None = None  # (key, the frame's line styles)
-        self._content_lines: LRUCache[tuple[Any, ...], tuple[Any, Any]] = LRUCache(CONTENT_LINES)
-
-    def render_lines(self, crop: Any) -> list[Strip]:
-        # The widget's Rich style is the same for every line of a frame, and
-        # computing it walks every ancestor's styles: once per frame, not per line.
-        self._frame_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_style = None
-
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        style = self._frame_style or self.rich_style
-        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
-
-    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
-        tree_lines = self._tree_lines
-        if y >= len(tree_lines) or self.hover_line >= 0 or self.cursor_line == y:
-            return super()._render_line(y, x1, x2, base_style)
-        line = tree_lines[y]
-        node = line.path[-1]
-        width = self.size.width
-        key = (
-            width, base_style, self._pseudo_class_state,
-            self.has_focus, line.last, id(node._label), node._allow_expand, node.is_expanded,
-            tuple((n.is_last, n._hover, n._selected) for n in line.path),
-        )
-        cached = self._content_lines.get(key)
-        if cached is not None and cached[0] is node._label:
-            segments, cell_length = cached[1]
-        else:
-            drawn = self._draw(line, node, base_style, width)
-            if drawn is None:  # a label this drawing does not cover: as the base class draws it
-                strip = super()._render_line(y, 0, max(self.virtual_size.width, width), base_style)
-                own = line._get_guide_width(self.guide_depth, self.show_root) + self.get_label_width(node)
-                strip = strip.crop(0, max(width, own))
-                drawn = strip._segments, strip.cell_length
-            segments, cell_length = drawn
-            self._content_lines[key] = (node._label, drawn)
-        # The segments carry the line number and node of the line they were
-        # first drawn at; the mouse (hover, click) reads them from the frame:
-        # stamped last, this line's own win.
-        segments = Segment.apply_style(segments, post_style=Style.from_meta({"line": y, "node": node._id}))
-        # A new Strip every time: a Strip keeps what is derived from it (crops,
-        # styled copies, each a Strip with its own caches), so a kept one grew
-        # a dozen objects per variant for the garbage collector to visit.
-        strip = Strip(segments, cell_length)
-        if x2 > cell_length:
-            strip = strip.extend_cell_length(x2, base_style)
-        return strip.crop(x1, x2)
-
-    def _line_styles(self, base_style: Style) -> tuple[Any, ...]:
-        """The styles every plain line of this frame is drawn with (the base
-        class looks them up again for each line)."""
-        key = (base_style, self.has_focus, self._pseudo_class_state)
-        if self._styles is None or self._styles[0] != key:
-            guides = self.get_component_rich_style("tree--guides", partial=True)
-            self._styles = (key, (
-                guides,
-                guides + self.get_component_rich_style("tree--guides-selected", partial=True),
-                self.get_component_styles("tree--guides").color.a == 0,
-                self.get_component_styles("tree--guides-selected").color.a == 0,
-                self.get_component_rich_style("tree--label", partial=True),
-                base_style + TOGGLE_STYLE,
-            ))
-        return self._styles[1]
-
-    def _get_style(self, style: str | Style) -> Style:
-        return self.app.console.get_style(style, default=Style.null())
-
-    def _guides(self, style: Style, hidden: bool) -> tuple[str, str, str, str]:
-        """Space, vertical, terminator and cross, as Tree._render_line draws them."""
-        if self.show_guides and not hidden:
-            lines = self.LINES["bold" if style.bold else "double" if style.underline2 else "default"]
-        else:
-            lines = ("  ", "  ", "  ", "  ")
-        depth = max(0, self.guide_depth - 2)
-        return tuple(f"{c[0]}{c[1] * depth} " for c in lines)  # type: ignore[return-value]
-
-    def _draw(self, line: Any, node: TreeNode[Any], base_style: Style,
-              width: int) -> tuple[list[Segment], int] | None:
-        """A line that is neither the cursor's nor under the mouse, as the base
-        class draws it, without its line number (stamped per frame) and
-        without the padding to the tree's widest line (which changes with
-        every filter and would make every line a new one).
-
-        The base class builds a Rich Text of guides, icon and label and
-        renders it, ~0.1–0.4 ms a line; after a filter most lines are new.
-        Here the label's spans become segments directly. `test_catalog_ui`
-        checks, cell by cell, that both draw the same lines."""
-        guide_style, selected_style, base_hidden, selected_hidden, label_style, toggle_style = (
-            self._line_styles(base_style))
-        has_focus = self.has_focus
-        path = line.path
-        parts: list[Segment] = []
-        selected = path[0]._selected and has_focus
-        style, hidden = guide_style, True
-        for step in path[1:]:
-            hidden = base_hidden
-            if selected:
-                style, hidden = selected_style, selected_hidden
-            if step is not node:
-                space, vertical, _, _ = self._guides(style, hidden)
-                parts.append(Segment(space if step.is_last else vertical, base_style + style))
-            selected = (selected or step._selected) and has_focus
-        if len(path) > 1:
-            _, _, terminator, cross = self._guides(style, hidden)
-            parts.append(Segment(terminator if line.last else cross, base_style + style))
-        if node._allow_expand:
-            parts.append(Segment(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, toggle_style))
-        label = _label_segments(node._label, self._get_style, base_style, label_style)
-        if label is None:
-            return None
-        parts.extend(label)
-        cell_length = sum(segment.cell_length for segment in parts)
-        if cell_length < width:
-            parts.append(Segment(" " * (width - cell_length), base_style))
-            cell_length = width
-        return parts, cell_length
-
-    def clear(self) -> "CatalogTreeWidget":
-        old_root = self.root
-        super().clear()
-        # The old nodes hold each other (parent <-> children): left so, each
-        # new filter's hundred nodes waited for a full pass of the collector,
-        # and every full pass while typing had more of them to visit.
-        # Unlinked, they are freed at once.
-        stack = [old_root]
-        while stack:
-            node = stack.pop()
-            stack.extend(node._children)
-            node._children = []
-            node._parent = None
-        return self
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._content_lines.clear()
-        self._styles = None
-
-    @contextmanager
-    def rebuilding(self) -> Iterator[None]:
-        """Clear and add nodes in one go: the tree's caches are dropped once,
-        at the end, not once for each node added."""
-        self._rebuilding = True
-        try:
-            yield
-        finally:
-            self._rebuilding = False
-            self._invalidate()
-
-    def _invalidate(self) -> None:
-        if self._rebuilding:
-            return
-        # The tree's own size is fixed by the layout (1fr): adding nodes needs
-        # a repaint of the tree, not a new layout of the whole screen (which
-        # would re-measure the long detail pane on every keystroke).
-        self._clear_line_cache()
-        self._updates += 1
-        self.root._reset()
-        self.refresh()
-
-    # Each filter gives the tree another virtual size (its lines, its widest
-    # label), and Textual's `virtual_size` asks for a layout of the whole
-    # screen: the detail pane, its scrollbar and every other widget were laid
-    # out and drawn again at each keystroke. The tree's own region does not
-    # depend on its content, so its scrollbars are updated here, as a layout
-    # would, and only a scrollbar appearing or going needs the layout.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
-
-    def _watch_virtual_size(self) -> None:
-        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
-        self._scroll_update(self.virtual_size)
-        if (self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown:
-            self.refresh(layout=True)
-
-
 class FilterInput(Input):
     """The filter box: its text changing never lays the whole screen out again.
 
@@ -369,44 +98,7 @@ class FilterInput(Input):
         return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
 
-class _FrameTimer(Timer):
-    """The screen's 60 fps update timer, without Textual 8's extra lost slot.
-
-    After a frame that starts late (the first one after idle: a keystroke)
-    and ends past the next 1/60 s slot, `Timer._run` moves to the slot after
-    the next one (`count = int(elapsed / interval + 1)`, then waits for
-    `count + 1`): the following keystroke's frame waited up to two slots
-    (catalog keystroke p95 39 ms instead of 25). Same loop, next slot.
-    """
-
-    async def _run(self) -> None:
-        count = 0
-        repeat = self._repeat
-        interval = self._interval
-        self._active  # noqa: B018 - created in this task's loop, as Timer does
-        await self._active.wait()
-        start = _time.get_time()
-        while repeat is None or count <= repeat:
-            next_timer = start + ((count + 1) * interval)
-            now = _time.get_time()
-            if self._skip and next_timer < now:
-                count = int((now - start) / interval)  # the next slot is count + 1
-                continue
-            await _time.sleep(max(0, next_timer - now))
-            count += 1
-            await self._active.wait()
-            if self._reset:
-                start = _time.get_time()
-                count = 0
-                self._reset = False
-                continue
-            try:
-                await self._tick(next_timer=next_timer, count=count)
-            except EventTargetGone:
-                break
-
-
-class OffreFormationScreen(Screen[int | None]):
+class OffreFormationScreen(PromptFrames, Screen[int | None]):
     """The Offre de formation; dismisses with a formation id in apply mode after Oui."""
 
     BINDINGS = [
@@ -430,23 +122,9 @@ class OffreFormationScreen(Screen[int | None]):
         self._labels: dict[int, Text] = {}  # formation id -> its tree label, built once
         self._centre_labels: dict[tuple[int, int], Text] = {}  # (centre id, count) -> label
         self._tree_plan: Any = None        # what the tree shows (see _plan)
-        self._heap_frozen = False
         self._detail_timer: Any = None
-        self._rest_timer: Any = None
         self._highlighted: Any = None      # data of the node under the cursor
         self._detail_pending = False       # the detail pane does not show it yet
-
-    @property
-    def _update_timer(self) -> Timer:
-        # Textual's screen update timer, as Screen creates it, with _FrameTimer's
-        # scheduling (Textual's own if its private attribute ever changes).
-        if hasattr(self, "_Screen__update_timer") and self._Screen__update_timer is None:
-            timer = _FrameTimer(self, UPDATE_PERIOD, name="screen_update",
-                                callback=self._on_timer_update, pause=True)
-            timer._start()
-            self._timers.add(timer)
-            self._Screen__update_timer = timer
-        return Screen._update_timer.fget(self)  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- layout
 
@@ -546,14 +224,6 @@ class OffreFormationScreen(Screen[int | None]):
             self._query = None
             self._tree_plan = None
             self._refilter()
-        if not self._heap_frozen:
-            self._heap_frozen = True
-            _freeze_heap()
-
-    def on_unmount(self) -> None:
-        if self._heap_frozen:
-            self._heap_frozen = False
-            _thaw_heap()
 
     @work(thread=True, exclusive=True, group="catalog-detail", exit_on_error=False)
     def _load_detail(self, formation_id: int) -> None:
@@ -695,10 +365,6 @@ class OffreFormationScreen(Screen[int | None]):
             self._set_count(self._summary(total, len(shown.centres)))
         if not rebuild:
             return
-        if self._heap_frozen:
-            if self._rest_timer is not None:
-                self._rest_timer.stop()
-            self._rest_timer = self.set_timer(REST_DELAY, _collect_at_rest)
         target = first_formation or (tree.root.children[0] if tree.root.children else None)
         tree.move_cursor(None)
         if target is not None:

@@ -21,20 +21,26 @@ is restored on exit, even when the work raises.
 
 from __future__ import annotations
 
-import threading
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from textual.widget import Widget
 from textual.widgets import ProgressBar
 
 
-def _in_loop_thread(widget: Widget) -> bool:
-    return widget.app._thread_id == threading.get_ident()
+def _in_loop_thread() -> bool:
+    """On the app's event loop (a handler), not in a thread worker (no loop there)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _call(widget: Widget, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    if _in_loop_thread(widget):
+    if _in_loop_thread():
         callback(*args, **kwargs)
     else:
         widget.app.call_from_thread(callback, *args, **kwargs)

@@ -7,7 +7,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey
+
+from .. import textual_compat
+from ..textual_compat import FooterKey, footer_bindings_ready, set_footer_bindings_ready
 
 
 class Footer(TextualFooter):
@@ -34,7 +36,7 @@ class Footer(TextualFooter):
             for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()))
 
     def compose(self) -> ComposeResult:
-        self._shown = self._keys() if self._bindings_ready else None
+        self._shown = self._keys() if footer_bindings_ready(self) else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 # A FooterKey starts compact (its own default) and is then bound to the
@@ -48,7 +50,10 @@ class Footer(TextualFooter):
             yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
+        if not textual_compat.ENABLED:
+            super().bindings_changed(screen)
+            return
+        set_footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._check_pending:

@@ -27,7 +27,7 @@ class Scene:
 
     def __init__(self, home: Path, high_contrast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr("ecandidat_tui.services.accounts.new_login", lambda prefix="": FIXED_LOGIN)
-        monkeypatch.setattr("ecandidat_tui.screens.errors.new_reference", lambda: "260302-0930-5A7E")
+        monkeypatch.setattr("ecandidat_tui.error_reporting.new_reference", lambda: "260302-0930-5A7E")
         self.harness = make_harness(home, high_contrast=high_contrast, demo_catalog=False)
         self.harness.services.ctx.clock = lambda: FIXED_NOW
         self.harness.services.catalog.load_demo_if_empty()

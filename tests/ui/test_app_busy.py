@@ -45,3 +45,13 @@ async def test_busy_shows_then_clears_the_indicator_and_drives_a_bar():
         assert app.seen_loading == [True, True]
         assert app.query_one("#target").loading is False
         assert app.query_one("#bar", ProgressBar).progress == 4
+
+
+async def test_busy_works_from_the_event_loop_too():
+    app = BusyApp()
+    async with app.run_test() as pilot:
+        target = app.query_one("#target")
+        with busy(target):  # a handler's code: set at once, not through call_from_thread
+            assert target.loading is True
+        assert target.loading is False
+        await pilot.pause()

@@ -1,4 +1,5 @@
-"""Unexpected errors: a calm dialog with a reference, the traceback in the log, the app still usable."""
+"""Unexpected errors: the traceback in the log with a reference; a failed worker's dialog
+leaves the app usable, a bug in a handler ends it with one calm line."""
 
 from __future__ import annotations
 
@@ -69,11 +70,9 @@ async def close_dialog(app: CandidateApp, pilot) -> None:
 
 
 @pytest.mark.parametrize("button, message", [
-    ("crash-handler", "handler boom"),
     ("crash-worker", "worker boom"),
-    ("crash-exiting-worker", "async worker boom"),
 ])
-async def test_an_unexpected_error_shows_the_dialog_and_logs_the_traceback(ecandidat, button, message):
+async def test_a_failed_worker_shows_the_dialog_and_logs_the_traceback(ecandidat, button, message):
     app = ecandidat.app(strict_errors=False)
     async with app.run_test(size=(80, 24)) as pilot:
         fragile = await open_fragile(app, pilot)
@@ -90,16 +89,39 @@ async def test_an_unexpected_error_shows_the_dialog_and_logs_the_traceback(ecand
         assert reference in logged and "Traceback" in logged and message in logged
 
         await close_dialog(app, pilot)
-        # The app, and the very screen that failed, keep working.
+        # The app, and the very screen whose worker failed, keep working.
         assert app.screen is fragile
         await pilot.click("#still-typing")
         await pilot.press(*"encore")
         assert fragile.query_one("#still-typing", Input).value == "encore"
-        await pilot.click("#crash-handler")
+        await pilot.click("#crash-worker")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, UnexpectedErrorScreen)
         assert len(app.error_references) == 2
         assert app.return_code is None
+
+
+@pytest.mark.parametrize("button, message", [
+    ("crash-handler", "handler boom"),
+    ("crash-exiting-worker", "async worker boom"),
+])
+async def test_a_bug_in_a_handler_ends_the_app_with_one_calm_line(ecandidat, capsys, button, message):
+    """Textual stops a widget whose handler raised: the app ends (a kiosk
+    starts a fresh one, logged out), the terminal shows one calm line with
+    a reference, the log the traceback."""
+    app = ecandidat.app(strict_errors=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_fragile(app, pilot)
+        await pilot.click(f"#{button}")
+        await app.workers.wait_for_complete()
+    assert app.return_code == 1
+    printed = capsys.readouterr().err
+    assert ERROR_TITLE in printed and "Traceback" not in printed and message not in printed
+    reference = re.search(r"Référence : (\d{6}-\d{4}-[0-9A-F]{4})\.", printed).group(1)
+    logged = log_text(app)
+    assert reference in logged and "Traceback" in logged and message in logged
+    assert app.error_references == []  # no dialog was shown
 
 
 async def test_a_domain_refusal_in_a_worker_is_not_an_unexpected_error(ecandidat):
@@ -120,18 +142,27 @@ async def test_strict_mode_still_fails_the_test_that_hit_a_bug(ecandidat):
             await open_fragile(app, pilot)
             await pilot.click("#crash-handler")
             await pilot.pause()
-            assert isinstance(app.screen, UnexpectedErrorScreen)  # the dialog shows in tests too
+    assert "handler boom" in log_text(app)  # logged with a reference all the same
 
 
-def test_a_fatal_error_before_start_prints_one_calm_line_not_a_traceback(ecandidat):
-    app = CandidateApp(ecandidat.settings, services=ecandidat.services)
-    try:
-        raise RuntimeError("start-up boom")
-    except RuntimeError as exc:
-        app._handle_exception(exc)
-    assert app.return_code == 1
-    printed = " ".join(str(r) for r in app._exit_renderables)
-    assert ERROR_TITLE in printed and "Traceback" not in printed and "start-up boom" not in printed
-    reference = re.search(r"Référence : (\S+)\.", printed).group(1)
-    logged = log_text(app)
-    assert reference in logged and "start-up boom" in logged
+class FailsAsItOpens(Screen):
+    def compose(self) -> ComposeResult:
+        yield Static("…", id="opening")
+
+    def on_mount(self) -> None:
+        self.read()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def read(self) -> None:
+        raise LookupError("read boom")
+
+
+async def test_a_worker_failing_as_its_screen_opens_is_reported(ecandidat):
+    app = ecandidat.app(strict_errors=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FailsAsItOpens())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnexpectedErrorScreen)
+        assert "read boom" in log_text(app)

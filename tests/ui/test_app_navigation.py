@@ -113,6 +113,18 @@ async def test_assistance_is_reachable_before_login_with_a_reduced_header(ecandi
         assert stack_types(app) == [ConnexionScreen]
 
 
+async def test_logging_out_empties_the_clipboard(ecandidat):
+    cand = ecandidat.seed_candidate()
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(app, pilot, cand)
+        app.copy_to_clipboard("1234567890A")  # e.g. an INE copied from a form
+        await pilot.press("f10")
+        await pilot.pause()
+        assert app.candidate is None
+        assert app.clipboard == ""
+
+
 async def test_navigation_keys_are_inert_under_a_dialog(ecandidat):
     cand = ecandidat.seed_candidate()
     app = ecandidat.app(strict_errors=False)

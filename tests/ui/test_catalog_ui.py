@@ -355,31 +355,6 @@ async def test_a_filter_typed_before_the_formations_arrive_applies_then(ecandida
         assert f"{len(shown)} formation" in _text(app, "#catalog-count")
 
 
-async def test_a_rest_after_filtering_leaves_the_collector_little_to_visit(ecandidat):
-    import gc
-    import weakref
-
-    from ecandidat_tui.screens.catalog import REST_DELAY
-
-    app = ecandidat.app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        await _open(app, pilot)
-        for word in ("master", "licence", "droit"):
-            app.screen.query_one("#catalog-filter", Input).value = ""
-            await pilot.click("#catalog-filter")
-            await pilot.press(*word)
-            await pilot.pause()
-        old_node = weakref.ref(_tree(app).root.children[0])
-        app.screen.query_one("#catalog-filter", Input).value = "informatique"
-        await pilot.pause()
-        assert len(gc.get_objects()) > 5000  # what the filters left, for the next full pass
-        await pilot.pause(REST_DELAY + 0.5)
-        # the rest's pass freed the garbage (old nodes hold each other in
-        # cycles) and froze the rest: the passes while typing start afresh
-        assert old_node() is None
-        assert len(gc.get_objects()) < 5000
-
-
 async def test_the_detail_waits_for_the_typing_to_rest(ecandidat):
     """The detail pane follows the highlighted formation once the person
     rests: not between two keys, even those that leave the list as it is
@@ -439,8 +414,8 @@ async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
 
 
 async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):
-    """Lines drawn again from the tree's cache, at another place than where they
-    were first drawn, answer a click (and the mouse) at their new place."""
+    """After a filter moved the lines, a click (and the mouse) acts on the
+    line at the place clicked."""
     results: list = []
     app = ecandidat.app()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -451,7 +426,7 @@ async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):
         await pilot.press("c")  # many of them drawn again, a line or more higher
         await _settle(app, pilot)
         tree = _tree(app)
-        lines = [line.node for line in tree._tree_lines]
+        lines = [tree.get_node_at_line(y) for y in range(tree.last_line + 1)]
         y, target = next((y, node) for y, node in enumerate(lines) if y >= 3 and node.data is not None
                          and hasattr(node.data, "dates_label"))
         await pilot.hover("#catalog-tree", offset=(8, tree.styles.gutter.top + y))
@@ -464,56 +439,6 @@ async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):
         await pilot.click("#confirm-yes")
         await pilot.pause()
     assert results == [target.data.id]
-
-
-def _cells(segments, width: int) -> list:
-    """Each cell of a drawn line: its character, its style without the mouse's
-    meta, and whether a click there opens or closes the centre."""
-    cells = []
-    for segment in segments:
-        style = segment.style
-        for ch in segment.text:
-            cells.append((ch, style.clear_meta_and_links() if style else None,
-                          bool(style and style.meta.get("toggle"))))
-    return cells[:width]
-
-
-def _lines_match_the_base_class(tree) -> int:
-    """Draw each plain line both ways; return how many were compared."""
-    width = tree.size.width
-    style = tree.rich_style
-    compared = 0
-    for y, line in enumerate(tree._tree_lines[: tree.size.height]):
-        if y == tree.cursor_line:
-            continue
-        drawn = tree._draw(line, line.path[-1], style, width)
-        assert drawn is not None
-        base = Tree._render_line(tree, y, 0, width, style)
-        assert _cells(drawn[0], width) == _cells(list(base), width), (y, line.node.label)
-        compared += 1
-    return compared
-
-
-async def test_the_tree_draws_its_lines_as_textual_does(ecandidat):
-    """The catalog tree draws most lines itself (faster); cell by cell they are
-    the lines Textual's Tree draws, in every state a line can be in."""
-    app = ecandidat.app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        await _open(app, pilot)
-        tree = _tree(app)
-        assert _lines_match_the_base_class(tree) >= 5  # the centres, closed, the filter focused
-        await pilot.press("down", "enter")  # the tree focused, the first centre opened
-        await _settle(app, pilot)
-        assert tree.root.children[0].is_expanded
-        assert tree.cursor_node is tree.root.children[0]  # its formations' guides are "selected"
-        assert _lines_match_the_base_class(tree) >= 10
-        await pilot.press("down", "down")  # the cursor on a formation
-        await _settle(app, pilot)
-        assert _lines_match_the_base_class(tree) >= 10
-        await pilot.click("#catalog-filter")
-        await pilot.press(*"master")
-        await _settle(app, pilot)
-        assert _lines_match_the_base_class(tree) >= 10
 
 
 async def test_the_tree_scrollbar_follows_each_filter(ecandidat, monkeypatch):
@@ -529,14 +454,14 @@ async def test_the_tree_scrollbar_follows_each_filter(ecandidat, monkeypatch):
         await pilot.click("#catalog-filter")
         await pilot.press(*"master")
         await pilot.pause()
-        many = len(tree._tree_lines)
+        many = tree.last_line + 1
         assert many > tree.scrollable_content_region.height
         assert tree.show_vertical_scrollbar
         assert tree.vertical_scrollbar.window_virtual_size == many
 
         await pilot.press("space", *"energie")
         await pilot.pause()
-        assert len(tree._tree_lines) <= tree.scrollable_content_region.height
+        assert tree.last_line + 1 <= tree.scrollable_content_region.height
         assert not tree.show_vertical_scrollbar
         assert tree.scroll_offset.y == 0
 
@@ -549,3 +474,25 @@ async def test_the_tree_scrollbar_follows_each_filter(ecandidat, monkeypatch):
         assert tree.cursor_line == many - 1
         assert tree.scroll_offset.y == many - tree.scrollable_content_region.height
         assert tree.vertical_scrollbar.position == tree.scroll_offset.y
+
+
+async def test_the_nodes_of_an_old_filter_are_freed_at_once(ecandidat):
+    """A new filter's tree frees the old one's nodes by reference counting,
+    without a pass of the cyclic collector (which would stall the typing)."""
+    import gc
+    import weakref
+
+    app = ecandidat.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _open(app, pilot)
+        await pilot.click("#catalog-filter")
+        await pilot.press(*"master")
+        await _settle(app, pilot)
+        old = weakref.ref(_tree(app).root.children[0])
+        gc.disable()
+        try:
+            await pilot.press("space", *"droit")
+            await _settle(app, pilot)
+            assert _tree(app).root.children and old() is None
+        finally:
+            gc.enable()

@@ -3,6 +3,7 @@ and looks exactly like the first; a bad cache file never stops the app."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -110,3 +111,63 @@ def test_a_cache_that_cannot_be_written_is_not_an_error(tmp_path: Path, caplog):
     sheet.parse()
     sheet.save()  # logs, does not raise
     assert "not written" in caplog.text
+
+
+def _a_saved_cache(folder: Path) -> Path:
+    sheet = CachedStylesheet(path=folder / "css.pickle")
+    sheet.add_source("Screen { color: red; }", read_from=("app.tcss", ""))
+    sheet.parse()
+    sheet.save()
+    assert (folder / "css.pickle").is_file()
+    return folder / "css.pickle"
+
+
+def _loads(path: Path, parses: list) -> bool:
+    """Whether a new stylesheet took its rules from `path` (parsed nothing)."""
+    parses.clear()
+    sheet = CachedStylesheet(path=path)
+    sheet.add_source("Screen { color: red; }", read_from=("app.tcss", ""))
+    sheet.parse()
+    return parses == []
+
+
+def test_the_cache_folder_is_created_private(tmp_path: Path):
+    path = _a_saved_cache(tmp_path / "cache")
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o077 == 0
+
+
+class Evil:
+    def __reduce__(self):
+        return (Path.touch, (Path("/tmp/evil-ran"),))
+
+
+@pytest.mark.parametrize("weakness", ["folder writable by others", "file writable by others", "symbolic link"])
+def test_a_cache_others_could_have_written_is_never_loaded(tmp_path: Path, parses, caplog, weakness):
+    """The cache is a pickle: loading one another local user wrote would run
+    their code. Such a file is ignored (and the CSS parsed as without it)."""
+    folder = tmp_path / "cache"
+    path = _a_saved_cache(folder)
+    assert _loads(path, parses)  # the sound cache is used
+    if weakness == "folder writable by others":
+        folder.chmod(0o777)
+    elif weakness == "file writable by others":
+        path.chmod(0o666)
+    else:
+        real = tmp_path / "elsewhere.pickle"
+        path.rename(real)
+        path.symlink_to(real)
+    assert not _loads(path, parses)
+    assert "ignored" in caplog.text
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_a_cache_file_of_another_user_is_never_loaded(tmp_path: Path, parses):
+    folder = tmp_path / "cache"
+    path = _a_saved_cache(folder)
+    evil = Path("/tmp/evil-ran")
+    evil.unlink(missing_ok=True)
+    path.write_bytes(pickle.dumps(Evil()))
+    os.chown(path, 65534, 65534)  # nobody's, mode 0600
+    assert not _loads(path, parses)
+    assert not evil.exists()

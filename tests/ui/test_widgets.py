@@ -158,6 +158,7 @@ async def test_text_cells_show_as_typed_never_as_markup():
         line = "".join(segment.text for segment in table.render_line(1))
         assert "[red]Lettre[/red]" in line and "notes[bold].pdf" in line and "Voir [/mail] svp" in line
         assert table.get_row_at(0) == ["[red]Lettre[/red]", "notes[bold].pdf", "Voir [/mail] svp"]
+        assert sorted(table.get_row_at(0)) == ["Voir [/mail] svp", "[red]Lettre[/red]", "notes[bold].pdf"]
 
 
 async def test_text_cells_are_drawn_as_textual_draws_them():
