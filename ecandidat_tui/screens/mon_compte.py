@@ -132,6 +132,12 @@ class MonCompteScreen(Screen):
         self._setup_tables()
         self.action_reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from a form, the Récapitulatif or the Offre de formation: a first
+        # candidature makes Informations perso. read-only, so read everything again.
+        if self.data is not None:
+            self.action_reload()
+
     def _setup_tables(self) -> None:
         columns = {
             "cursus-interne-table": ("Année universitaire", "Code", "Libellé", "Note", "Barème",
@@ -326,11 +332,7 @@ class MonCompteScreen(Screen):
     # ------------------------------------------------------------- forms
 
     def _open(self, form) -> None:
-        def closed(saved: bool | None) -> None:
-            if saved:
-                self.action_reload()
-
-        self.app.push_screen(form, closed)
+        self.app.push_screen(form)  # coming back reloads (on_screen_resume)
 
     @on(Button.Pressed, "#info-edit")
     def edit_informations(self) -> None:
