@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Iterable
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -67,21 +67,19 @@ class Destination:
     key: str
     help: str
     needs_candidate: bool
-    footer: str = ""  # a shorter label for the footer, which must fit 80 columns
-
-    @property
-    def footer_label(self) -> str:
-        return self.footer or self.label
 
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("accueil", "Accueil", "f2", "Ce qu'il vous reste à faire", True),
     Destination("assistance", "Assistance", "f3", "FAQ, catalogue des formations, boîte à outils, aide", False),
-    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False,
-                footer="Formations"),
+    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False),
     Destination("deconnexion", "Déconnexion", "f10", "Fermer votre session sur ce poste", True),
 )
 NAV_ACTIONS = {d.action: d for d in DESTINATIONS}
+
+
+NO_MATCH = "Aucune page ne correspond"
+PALETTE_PLACEHOLDER = "Aller à une page…"
 
 
 class NavigationCommands(Provider):
@@ -102,11 +100,19 @@ class NavigationCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        found = False
         for dest in self._destinations():
             score = matcher.match(dest.label)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(dest.label), partial(self._run, dest.action),
                           text=dest.label, help=dest.help)
+        if not found:
+            # Said in French here: without any hit the palette shows its own English line.
+            yield Hit(1, NO_MATCH, self._nothing, text=NO_MATCH, help="Échap pour fermer ce menu")
+
+    def _nothing(self) -> None:
+        """Choosing "Aucune page ne correspond" just closes the menu."""
 
 
 class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
@@ -119,7 +125,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         *FOCUS_KEYS,
-        *(Binding(d.key, d.action, d.footer_label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
+        *(Binding(d.key, d.action, d.label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),
         Binding("ctrl+p", "command_palette", "Menu", id="command-palette", show=False, priority=True,
                 tooltip="Aller à une page (Accueil, Assistance, Offre de formation, Déconnexion)"),
@@ -229,6 +235,11 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self._last_activity = time.monotonic()
         self.push_screen(ConnexionScreen())
 
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, with a French placeholder."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=PALETTE_PLACEHOLDER, id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """No theme switcher, screenshot or quit in the palette: only NavigationCommands."""
         return ()
@@ -248,12 +259,13 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         return any(bool(i.value) for i in self.screen.query(Input))
 
     def check_inactivity(self) -> None:
-        """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
-        from .screens.kiosk import IdleWarningScreen, UnlockScreen
+        """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out, whatever
+        is open (a form, the menu, the staff unlock left half-typed)."""
+        from .screens.kiosk import IdleWarningScreen
 
         if self._idle_warning is not None and self._idle_warning.is_attached:
             return
-        if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
+        if not self._has_candidate_traces():
             self._last_activity = time.monotonic()
             return
         if time.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):

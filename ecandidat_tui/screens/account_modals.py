@@ -268,6 +268,9 @@ class ValidateAccountModal(AccountDialog):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
 
+    def action_cancel(self) -> None:
+        self.dismiss(self._login)  # once validated, Échap closes as Fermer does
+
     def on_input_changed(self, event: Input.Changed) -> None:
         set_error(self, "validate-code", None)
 

@@ -89,15 +89,17 @@ class PieceFileDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
 
-    def __init__(self, piece_libelle: str, roots: list[Path]) -> None:
+    def __init__(self, piece_libelle: str, roots: list[Path], *, replacing: bool = False) -> None:
         super().__init__(id="piece-file-dialog")
         self.piece_libelle = piece_libelle
         self.roots = list(roots)
+        self.replacing = replacing  # the pièce has a file already: this one takes its place
 
     def compose(self) -> ComposeResult:
         shown = ", ".join(str(r) for r in self.roots) or "(aucun)"
         with Vertical(classes="dialog", id="file-panel"):
-            yield Static("Ajouter un fichier", classes="dialog-title")
+            yield Static("Remplacer le fichier" if self.replacing else "Ajouter un fichier", id="file-title",
+                         classes="dialog-title")
             yield Static(self.piece_libelle, id="file-piece", markup=False)
             yield Static(f"Formats acceptés : PDF, JPEG, PNG. Dossiers autorisés : {shown}",
                          id="file-help", markup=False)

@@ -275,10 +275,10 @@ class RecapScreen(Screen[bool]):
                                         recap.contact_mail and f"Mail : {recap.contact_mail}") if p)
         self.query_one("#recap-contact", Static).update("\n".join(p for p in (first, second) if p))
 
-        table = self._fill_pieces(recap)
+        self._fill_pieces(recap)
         if first_show:
-            # At 80x24 the sections fill the view: bring the grid (which has the focus) in.
-            self.call_after_refresh(table.scroll_visible, animate=False)
+            # It opens at its top ("Informations détaillées"), even once the grid has the focus.
+            self.call_after_refresh(self.query_one("#recap-body", VerticalScroll).scroll_home, animate=False)
 
         transmit = self.query_one("#recap-transmit", Button)
         transmit.disabled = not recap.can_transmit
@@ -352,7 +352,10 @@ class RecapScreen(Screen[bool]):
                 b.disabled = True
             detail.update("")
             return
-        add.label = "Remplacer le fichier" if piece.file_name else "Fichier [+]"
+        label = "Remplacer le fichier" if piece.file_name else "Fichier [+]"
+        if str(add.label) != label:
+            add.label = label
+            add.refresh(layout=True)  # a Button's width follows its label only on a new layout
         add.disabled = not piece.can_attach
         remove.disabled = not piece.can_remove
         preview.disabled = not piece.can_preview
@@ -388,7 +391,7 @@ class RecapScreen(Screen[bool]):
                 self._busy(True)
                 self.attach(piece, path)
 
-        self.app.push_screen(PieceFileDialog(piece.libelle, roots), chosen)
+        self.app.push_screen(PieceFileDialog(piece.libelle, roots, replacing=bool(piece.file_name)), chosen)
 
     @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
     def attach(self, piece: PieceRow, path: str) -> None:

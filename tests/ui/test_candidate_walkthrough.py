@@ -156,3 +156,235 @@ async def test_recap_dialogs_are_centred(ecandidat, size):
         await click_visible(app, pilot, "#recap-download")
         await settle(app, pilot)
         assert_centred(app)
+
+
+async def open_first_recap(app, pilot, cand) -> RecapScreen:
+    log_in(app, cand)
+    await settle(app, pilot)
+    app.screen.show_tab("tab-candidatures")
+    await settle(app, pilot)
+    app.screen.query_one("#candidatures-table").focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, RecapScreen)
+    return app.screen
+
+
+# ------------------------------------------------------- 9. usable at 80x24
+
+
+async def test_all_eight_tabs_are_there_and_reachable_at_80x24(ecandidat):
+    cand = ready(ecandidat)
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log_in(app, cand)
+        await settle(app, pilot)
+        tab_line = next(line for line in screen_lines(app) if "Identité" in line)
+        labels = ["Identité", "Adresse", "Bac", "Cursus int.", "Cursus ext.", "Stages", "Expériences",
+                  "Candidatures"]
+        assert all(label in tab_line for label in labels), tab_line
+        for pane in ("tab-candidatures", "tab-stages", "tab-cursus-interne", "tab-info"):
+            await pilot.click(f"#--content-tab-{pane}")
+            await pilot.pause()
+            assert app.screen.query_one("#profile-tabs").active == pane
+        await pilot.resize_terminal(120, 40)
+        await settle(app, pilot)
+        assert "Informations perso." in screen_text(app) and "Expériences pro." in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_recap_opens_at_its_top(ecandidat, size):
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation(pieces=("IDENTITE", "PHOTO")))
+    app = ecandidat.app()
+    async with app.run_test(size=size) as pilot:
+        await open_first_recap(app, pilot, cand)
+        await pilot.pause()
+        assert "Informations détaillées" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_notifications_never_cover_the_transmit_button(ecandidat, size):
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation(pieces=("IDENTITE",)))
+    ecandidat.make_pdf("cni.pdf")
+    app = ecandidat.app()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        recap = await open_first_recap(app, pilot, cand)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a", *"cni.pdf", "enter")
+        await settle(app, pilot)
+        assert "ajouté" in screen_text(app)  # the toast is on screen
+        transmit = app.screen.query_one("#recap-transmit").region
+        toasts = list(app.screen.query("Toast"))
+        assert toasts
+        assert all(not toast.region.overlaps(transmit) for toast in toasts)
+
+
+# ------------------------------------------------------- 13. labels, in French
+
+
+async def test_footer_and_candidatures_headers_say_it_whole_at_80x24(ecandidat):
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation())
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log_in(app, cand)
+        await settle(app, pilot)
+        assert "f4 Offre de formation" in screen_lines(app)[-1]
+        app.screen.show_tab("tab-candidatures")
+        await settle(app, pilot)
+        assert "Date limite de retour" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_replace_dialog_and_its_button(ecandidat, size):
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation(pieces=("IDENTITE", "PHOTO")))
+    ecandidat.make_pdf("cni.pdf")
+    ecandidat.make_pdf("cni2.pdf")
+    app = ecandidat.app()
+    async with app.run_test(size=size) as pilot:
+        recap = await open_first_recap(app, pilot, cand)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert "Ajouter un fichier" in screen_text(app)
+        await pilot.press(*"cni.pdf", "enter")
+        await settle(app, pilot)
+        app.clear_notifications()
+        recap.query_one("#piece-add").scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+        assert "Remplacer le fichier" in screen_text(app)  # the button, whole
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#file-title").content) == "Remplacer le fichier"
+
+
+async def test_sizes_are_in_mo(tmp_path):
+    from ecandidat_tui.testing import make_harness
+
+    h = make_harness(tmp_path / "home", upload_max_bytes=1024 * 1024)
+    cand = ready(h)
+    h.seed_candidature(cand.account_id, h.seed_open_formation(pieces=("IDENTITE",)))
+    h.upload_path("gros.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * (1536 * 1024))
+    app = h.app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        recap = await open_first_recap(app, pilot, cand)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a", *"gros.pdf", "enter")
+        await settle(app, pilot)
+        shown = screen_text(app)
+        assert "1,0 Mo" in shown and "Mio" not in shown
+    h.services.close()
+
+
+async def test_the_command_palette_speaks_french(ecandidat):
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert "Aller à une page" in screen_text(app)
+        await pilot.press(*"zzz")
+        await wait_until(pilot, lambda: "Aucune page ne correspond" in screen_text(app))
+        assert "No matches" not in screen_text(app)
+        await pilot.press("backspace", "backspace", "backspace", *"offre")
+        await wait_until(pilot, lambda: "Aucune page" not in screen_text(app))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.id == "offre-formation"
+
+
+# ------------------------------------------------------- 12. errors go once fixed; focus after validation
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("close", ["enter", "click", "escape"])
+async def test_after_validating_the_account_the_focus_is_on_the_password(ecandidat, size, close):
+    created = ecandidat.services.accounts.create_account("Doe", "Jane", "jane@example.org", "jane@example.org")
+    code = ecandidat.mail_field(ecandidat.last_mail(to="jane@example.org"), "Code d'activation")
+    app = ecandidat.app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await click_visible(app, pilot, "#link-validate")
+        await pilot.pause()
+        await pilot.press(*code, "enter")
+        await settle(app, pilot)
+        if close == "click":
+            await pilot.click("#validate-close")
+        else:
+            await pilot.press(close)  # Fermer has the focus
+        await settle(app, pilot)
+        assert app.screen.query_one("#login-user", Input).value == created.login
+        assert app.focused is app.screen.query_one("#login-password", Input)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_cursus_externe_errors_go_as_soon_as_each_field_is_fixed(ecandidat, size):
+    cand = ready(ecandidat)
+    app = ecandidat.app()
+    async with app.run_test(size=size) as pilot:
+        log_in(app, cand)
+        await settle(app, pilot)
+        app.screen.show_tab("tab-cursus-externe")
+        await settle(app, pilot)
+        await click_visible(app, pilot, "#cursus-externe-add")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ProfileForm)
+        await pilot.press("ctrl+s")  # everything empty: refused, each field says why
+        await settle(app, pilot)
+        assert str(form.query_one("#cursus-annee-error").content)
+        assert str(form.query_one("#cursus-etablissement-error").content)
+        await click_visible(app, pilot, "#cursus-annee")
+        await pilot.press(*"2020")
+        await pilot.pause()
+        assert not str(form.query_one("#cursus-annee-error").content)
+        assert not form.query_one("#cursus-annee-error").display or form.query_one(
+            "#cursus-annee-error").has_class("-empty")
+        assert str(form.query_one("#cursus-etablissement-error").content)  # not fixed yet: still said
+        await click_visible(app, pilot, "#cursus-etablissement")
+        await pilot.press(*"Lycée")
+        await pilot.pause()
+        assert not str(form.query_one("#cursus-etablissement-error").content)
+
+
+# ------------------------------------------------------- 14. the kiosk logs out on idle, whatever is open
+
+
+@pytest.fixture
+def kiosk(tmp_path):
+    from ecandidat_tui.services.security import hash_secret
+    from ecandidat_tui.testing import make_harness
+
+    harness = make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=1, idle_warning_seconds=1,
+                           kiosk_unlock_hash=hash_secret("Staff-Kiosk-42"))
+    yield harness
+    harness.services.close()
+
+
+@pytest.mark.parametrize("left_open", ["unlock", "palette", "form"])
+async def test_the_kiosk_logs_out_on_idle_whatever_is_open(kiosk, left_open):
+    from ecandidat_tui.screens.connexion import ConnexionScreen
+    from ecandidat_tui.screens.kiosk import IdleWarningScreen
+
+    cand = ready(kiosk)
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log_in(app, cand)
+        await settle(app, pilot)
+        if left_open == "unlock":
+            await pilot.press("ctrl+q")
+        elif left_open == "palette":
+            await pilot.press("ctrl+p")
+        else:
+            await click_visible(app, pilot, "#info-edit")
+        await pilot.pause()
+        opened = app.screen
+        assert isinstance(opened, ModalScreen) and not isinstance(opened, IdleWarningScreen)
+        await wait_until(pilot, lambda: app.candidate is None)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen))
+        assert [type(s) for s in app.screen_stack[1:]] == [ConnexionScreen]
+        assert cand.login not in screen_text(app)
