@@ -25,7 +25,7 @@ import os
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -187,10 +187,10 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
             return self.destination_allowed(action)
         return True
 
-    def _open_destination(self, screen: Screen) -> None:
+    def _open_destination(self, screen: Screen, callback: Callable[[Any], None] | None = None) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.push_screen(screen)
+        self.push_screen(screen, callback)
 
     def action_accueil(self) -> None:
         if self.candidate is None:
@@ -205,9 +205,23 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self._open_destination(AssistanceScreen())
 
     def action_offre_formation(self) -> None:
+        """F4: the Offre de formation; a logged-in candidate may apply from it."""
         from .screens.catalog import OffreFormationScreen
 
-        self._open_destination(OffreFormationScreen(mode="browse"))
+        if self.candidate is None:
+            self._open_destination(OffreFormationScreen(mode="browse"))
+        else:
+            self._open_destination(OffreFormationScreen(mode="apply"), self._formation_chosen)
+
+    def _formation_chosen(self, formation_id: int | None) -> None:
+        """Apply as Nouvelle candidature does, from Mon compte's Candidatures tab."""
+        from .screens.candidatures_tab import CandidaturesPanel
+        from .screens.mon_compte import MonCompteScreen
+
+        if formation_id is None or self.candidate is None or not isinstance(self.screen, MonCompteScreen):
+            return
+        self.screen.show_tab("tab-candidatures")
+        self.screen.query_one(CandidaturesPanel).create(formation_id)
 
     def action_mon_compte(self) -> None:
         """Back to the session's base screen (Mon compte once logged in)."""

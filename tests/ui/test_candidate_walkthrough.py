@@ -388,3 +388,38 @@ async def test_the_kiosk_logs_out_on_idle_whatever_is_open(kiosk, left_open):
         await wait_until(pilot, lambda: isinstance(app.screen, ConnexionScreen))
         assert [type(s) for s in app.screen_stack[1:]] == [ConnexionScreen]
         assert cand.login not in screen_text(app)
+
+
+# ------------------------------------------------------- 10. applying from the Offre de formation (F4)
+
+
+async def test_f4_lets_a_logged_in_candidate_apply_and_refuses_a_duplicate_before_asking(ecandidat):
+    from ecandidat_tui.widgets.confirm import ConfirmModal
+
+    cand = ready(ecandidat)
+    first = ecandidat.seed_open_formation("WALKA")
+    ecandidat.seed_candidature(cand.account_id, first)
+    second = ecandidat.seed_open_formation("WALKB")
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        log_in(app, cand)
+        await settle(app, pilot)
+        for code in ("walkb", "walka"):
+            await pilot.press("f4")
+            await settle(app, pilot)
+            assert app.screen.id == "offre-formation"
+            await pilot.press(*code)
+            await settle(app, pilot)
+            await wait_until(pilot, lambda: not app.screen.query_one("#catalog-apply").disabled)
+            await pilot.click("#catalog-apply")
+            await settle(app, pilot)
+            if code == "walkb":
+                assert isinstance(app.screen, ConfirmModal)
+                await pilot.click("#confirm-yes")
+                await settle(app, pilot)
+                assert isinstance(app.screen, RecapScreen)
+            else:  # already applied: said at once, no question
+                assert app.screen.id == "offre-formation"
+                assert "déjà candidaté" in screen_text(app)
+    mine = {c.formation_id for c in ecandidat.services.candidatures.list_for_account(cand.account_id)}
+    assert mine == {first, second}
