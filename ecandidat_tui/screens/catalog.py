@@ -116,12 +116,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def formation_label(f: Any) -> Text:
-    """`● Licence Informatique  Du 01/03/2026 au 30/04/2026  Dématérialisé  Ouverte`."""
+    """`● Ouverte  Licence Informatique  Du 01/03/2026 au 30/04/2026  Dématérialisé`.
+
+    The state comes first: a long titre is cut at the tree's right edge, never the state."""
     mark, style = STATE_MARK.get(f.state, ("  ", ""))
     return Text.assemble(
-        (mark, style), f.titre,
+        (mark, style), (f"{STATE_SHORT.get(f.state, f.state):<7}  ", style), f.titre,
         (f"  {f.dates_label}", "dim"), (f"  {f.mode_label}", "dim"),
-        (f"  {STATE_SHORT.get(f.state, f.state)}", style),
     )
 
 

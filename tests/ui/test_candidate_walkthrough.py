@@ -423,3 +423,40 @@ async def test_f4_lets_a_logged_in_candidate_apply_and_refuses_a_duplicate_befor
                 assert "déjà candidaté" in screen_text(app)
     mine = {c.formation_id for c in ecandidat.services.candidatures.list_for_account(cand.account_id)}
     assert mine == {first, second}
+
+
+# ------------------------------------------------------- 9. (cont.) empty fields, long formation labels
+
+
+@pytest.mark.parametrize("theme", ["ecandidat", "ecandidat-contraste"])
+async def test_empty_fields_show_without_the_focus(ecandidat, theme):
+    cand = ecandidat.insert_candidate()
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        log_in(app, cand)
+        await settle(app, pilot)
+        await click_visible(app, pilot, "#info-edit")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ProfileForm)
+        empty = [i for i in form.query(Input) if not i.value and not i.has_focus and i.display]
+        assert empty
+        for field in empty:
+            around, inside = field.background_colors
+            assert abs(around.brightness - inside.brightness) >= 0.05, (field.id, around, inside)
+
+
+async def test_the_offre_tree_shows_the_state_of_a_formation_with_a_long_label(ecandidat):
+    titre = "Master Sciences et technologies de l'information, parcours ingénierie des données massives"
+    ecandidat.seed_open_formation("LONGLBL", titre=titre)
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await settle(app, pilot)
+        await pilot.press(*"longlbl")
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: any("Master Sciences" in line for line in screen_lines(app)))
+        line = next(line for line in screen_lines(app) if "Master Sciences" in line)
+        assert "Ouverte" in line, line
