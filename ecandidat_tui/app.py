@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -141,6 +142,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self.settings = settings
         preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.candidate: CandidateSession | None = None
+        self.last_upload_folder: Path | None = None  # where this candidate last took a file from
         self.terminal_gone = False
         self._last_activity = time.monotonic()
         # The warning counts until its result is handled, not just until it leaves
@@ -165,6 +167,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         from .screens.mon_compte import MonCompteScreen
 
         self.candidate = session
+        self.last_upload_folder = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(MonCompteScreen())
@@ -240,6 +243,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         the app's clipboard go; a fresh Connexion screen is shown.
         """
         self.candidate = None
+        self.last_upload_folder = None
         from .screens.connexion import ConnexionScreen
 
         while len(self.screen_stack) > 1:

@@ -386,26 +386,29 @@ class RecapScreen(Screen[bool]):
             return
         roots = list(self.app.settings.effective_upload_roots())
 
-        def chosen(path: str | None) -> None:
+        def attach(path: str) -> str | None:
+            """Run by the dialog in a thread worker: None once attached, else the refusal to show."""
+            try:
+                result = self.app.services.pieces.attach_file(self.account_id, piece.submission_id, path,
+                                                              piece.version)
+            except ConcurrentEdit as exc:  # not the file's fault: the dialog closes, the recap reloads
+                self.app.call_from_thread(self._refused, exc)
+                return None
+            except DomainError as exc:
+                return exc.message
+            message = f"Fichier « {result.file_name} » ajouté."
+            if result.shared_count:
+                message += f" Il sert aussi à {result.shared_count} autre(s) candidature(s)."
+            self.changed = True
+            self.app.call_from_thread(self.notify, message)
+            return None
+
+        def closed(path: str | None) -> None:
             if path:
                 self._busy(True)
-                self.attach(piece, path)
+                self.load()
 
-        self.app.push_screen(PieceFileDialog(piece.libelle, roots, replacing=bool(piece.file_name)), chosen)
-
-    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
-    def attach(self, piece: PieceRow, path: str) -> None:
-        try:
-            result = self.app.services.pieces.attach_file(self.account_id, piece.submission_id, path, piece.version)
-        except DomainError as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        message = f"Fichier « {result.file_name} » ajouté."
-        if result.shared_count:
-            message += f" Il sert aussi à {result.shared_count} autre(s) candidature(s)."
-        self.changed = True
-        self.app.call_from_thread(self.notify, message)
-        self.load()
+        self.app.push_screen(PieceFileDialog(piece.libelle, roots, attach, replacing=bool(piece.file_name)), closed)
 
     @on(Button.Pressed, "#piece-remove")
     def action_piece_remove(self) -> None:

@@ -460,3 +460,93 @@ async def test_the_offre_tree_shows_the_state_of_a_formation_with_a_long_label(e
         await wait_until(pilot, lambda: any("Master Sciences" in line for line in screen_lines(app)))
         line = next(line for line in screen_lines(app) if "Master Sciences" in line)
         assert "Ouverte" in line, line
+
+
+# ------------------------------------------------------- 11. the file picker
+
+
+async def open_picker(app, pilot):
+    from ecandidat_tui.screens.file_picker import RootedFileOpen
+
+    await click_visible(app, pilot, "#file-browse")
+    # Not settle(): the browse worker waits for the picker to be answered.
+    await wait_until(pilot, lambda: isinstance(app.screen, RootedFileOpen) and app.screen.query("RootedNavigation"))
+    await pilot.pause()
+    return app.screen
+
+
+async def test_the_picker_shows_its_buttons_and_no_dead_parent_and_enter_chooses(ecandidat):
+    from textual_fspicker.parts import DirectoryNavigation
+
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation(pieces=("IDENTITE",)))
+    cni = ecandidat.make_pdf("cni.pdf")
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        recap = await open_first_recap(app, pilot, cand)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a")
+        await settle(app, pilot)
+        picker = await open_picker(app, pilot)
+        lines = screen_lines(app)
+        assert any("Ouvrir" in line and "Annuler" in line for line in lines), "\n".join(lines)
+        assert not any(".." in line for line in lines)
+        nav = picker.query_one(DirectoryNavigation)
+        await wait_until(pilot, lambda: nav.option_count == 1)
+        nav.focus()
+        await pilot.press("enter")  # cni.pdf, the only entry
+        await wait_until(pilot, lambda: app.screen.id == "piece-file-dialog")
+        assert app.screen.query_one("#file-path", Input).value == str(cni)
+
+
+async def test_the_picker_starts_where_this_candidate_last_took_a_file(ecandidat):
+    from textual_fspicker.parts import DirectoryNavigation
+
+    first, second = ready(ecandidat), ecandidat.insert_candidate()
+    ecandidat.seed_profile(second, ine="0123456789M")
+    formation = ecandidat.seed_open_formation(pieces=("IDENTITE", "PHOTO"))
+    for cand in (first, second):
+        ecandidat.seed_candidature(cand.account_id, formation)
+    root = ecandidat.settings.effective_upload_roots()[0]
+    (root / "scans").mkdir()
+    cni = ecandidat.make_pdf("scans/cni.pdf")
+    app = ecandidat.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        recap = await open_first_recap(app, pilot, first)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a", *str(cni), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecapScreen)
+        await pilot.press("down", "a")
+        await settle(app, pilot)
+        picker = await open_picker(app, pilot)
+        assert picker.query_one(DirectoryNavigation).location == root / "scans"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        app.logout()  # the next person at the kiosk
+        await settle(app, pilot)
+        recap = await open_first_recap(app, pilot, second)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a")
+        await settle(app, pilot)
+        picker = await open_picker(app, pilot)
+        assert picker.query_one(DirectoryNavigation).location == root
+
+
+async def test_a_refused_file_keeps_the_dialog_with_the_message_and_what_was_typed(ecandidat):
+    cand = ready(ecandidat)
+    ecandidat.seed_candidature(cand.account_id, ecandidat.seed_open_formation(pieces=("IDENTITE",)))
+    ecandidat.upload_path("faux.pdf").write_text("pas un pdf")
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        recap = await open_first_recap(app, pilot, cand)
+        recap.query_one("#pieces-table").focus()
+        await pilot.press("a", *"faux.pdf", "enter")
+        await settle(app, pilot)
+        assert app.screen.id == "piece-file-dialog"
+        assert app.screen.query_one("#file-path", Input).value == "faux.pdf"
+        assert "ni un PDF" in str(app.screen.query_one("#file-path-error").content)
+        assert app.focused is app.screen.query_one("#file-path")
+    assert ecandidat.services.candidatures.recap(cand.account_id, recap.candidature_id).pieces[0].file_name is None
