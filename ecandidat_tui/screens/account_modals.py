@@ -26,7 +26,7 @@ from ..widgets.footer import Footer
 from .account_forms import PasswordChecklist, field_error, set_error
 
 if TYPE_CHECKING:
-    from ..services.accounts import EntPrefill, LoginResult
+    from ..services.accounts import EntPrefill, LoginResult, Validated
 
 CREATION_WARNING = (
     "Attention, lorsque vous aurez modifié votre compte, vous serez déconnecté.\n"
@@ -288,16 +288,14 @@ class ValidateAccountModal(AccountDialog):
         if not code.strip():
             set_error(self, "validate-code", "Saisissez le code d'activation reçu par mail")
             return
-        self.call_service("validate_account", code, on_success=self._validated)
+        self.call_service("validate", code, on_success=self._validated)
 
-    def _validated(self, login: str) -> None:
-        self._login = login
+    def _validated(self, validated: Validated) -> None:
+        self._login = validated.login
         self.query_one("#validate-code", Input).value = ""
         self.query_one("#validate-form").display = False
         self.query_one("#validate-buttons").display = False
-        self.query_one("#validate-success", Static).update(
-            f"Votre compte {login} est validé. Vous pouvez vous connecter avec le login et le mot "
-            "de passe reçus par mail.")
+        self.query_one("#validate-success", Static).update(validated.advice)
         self.query_one("#validate-success").display = True
         self.query_one("#validate-done-buttons").display = True
         self.query_one("#validate-close", Button).focus()

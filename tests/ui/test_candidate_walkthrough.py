@@ -550,3 +550,90 @@ async def test_a_refused_file_keeps_the_dialog_with_the_message_and_what_was_typ
         assert "ni un PDF" in str(app.screen.query_one("#file-path-error").content)
         assert app.focused is app.screen.query_one("#file-path")
     assert ecandidat.services.candidatures.recap(cand.account_id, recap.candidature_id).pieces[0].file_name is None
+
+
+# ------------------------------------------------------- 8. ENT students
+
+
+DEMO_ENT_PASSWORD = "Etudiant-2026!"
+
+
+async def validate_in_dialog(app, pilot, code: str) -> str:
+    await click_visible(app, pilot, "#link-validate")
+    await pilot.pause()
+    await pilot.press(*code, "enter")
+    await settle(app, pilot)
+    advice = str(app.screen.query_one("#validate-success").content)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return advice
+
+
+async def ent_log_in(app, pilot) -> None:
+    await click_visible(app, pilot, "#ent-login")
+    await pilot.press("ctrl+a", "ctrl+k", *"cmartin")
+    await click_visible(app, pilot, "#ent-password")
+    await pilot.press(*DEMO_ENT_PASSWORD, "enter")
+    await settle(app, pilot)
+
+
+async def test_an_ent_student_from_first_login_to_a_changed_mail(ecandidat):
+    from ecandidat_tui.screens.account_modals import CreateAccountModal
+
+    old, new = "camille.martin@etu.univ.example", "camille@example.org"
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await ent_log_in(app, pilot)
+        assert isinstance(app.screen, CreateAccountModal)
+        await pilot.press(*old, "enter")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        welcome = ecandidat.last_mail(to=old, subject="Création de votre compte eCandidat")
+        assert "Mot de passe" not in welcome.body  # one they would never use
+        assert "identifiant ENT" in welcome.body
+        advice = await validate_in_dialog(app, pilot, ecandidat.mail_field(welcome, "Code d'activation"))
+        assert "identifiant ENT" in advice and "mot de passe reçus par mail" not in advice
+
+        await ent_log_in(app, pilot)
+        assert app.candidate is not None
+        await click_visible(app, pilot, "#info-edit")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ProfileForm)
+        assert form.query_one("#info-civilite", Input).value == "Mme"
+        assert form.query_one("#info-date-naissance", Input).value == "12/03/2004"
+        assert form.query_one("#info-nom-naissance", Input).value == "Martin"
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+        await click_visible(app, pilot, "#info-change-mail")
+        await pilot.pause()
+        await click_visible(app, pilot, "#chmail-mail")
+        await pilot.press(*new)
+        await click_visible(app, pilot, "#chmail-confirm")
+        await pilot.press(*new)
+        await click_visible(app, pilot, "#chmail-save")
+        await settle(app, pilot)
+        notice = ecandidat.last_mail(to=old, subject="Changement de l'adresse mail de votre compte eCandidat")
+        assert new in notice.body
+        while app.candidate is not None or isinstance(app.screen, ModalScreen):
+            await pilot.press("escape" if isinstance(app.screen, ModalScreen) else "f10")
+            await settle(app, pilot)
+        code = ecandidat.mail_field(ecandidat.last_mail(to=new), "Code d'activation")
+        advice = await validate_in_dialog(app, pilot, code)
+        assert "nouvelle adresse mail est validée" in advice and "identifiant ENT" in advice
+
+
+async def test_after_a_changed_mail_a_plain_account_is_told_its_usual_password(ecandidat):
+    cand = ecandidat.seed_candidate()
+    ecandidat.services.accounts.change_mail(cand.account_id, "autre@example.org", "autre@example.org")
+    assert ecandidat.last_mail(to=cand.mail, subject="Changement de l'adresse mail de votre compte eCandidat")
+    code = ecandidat.mail_field(ecandidat.last_mail(to="autre@example.org"), "Code d'activation")
+    app = ecandidat.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        advice = await validate_in_dialog(app, pilot, code)
+    assert "nouvelle adresse mail est validée" in advice and cand.login in advice
+    assert "mot de passe habituel" in advice and "reçus par mail" not in advice
