@@ -187,6 +187,8 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
             # Not from under a dialog (error, idle warning, unlock, confirmations).
             if isinstance(self.screen, ModalScreen):
                 return False
+            if action == "offre_formation" and self.screen.id == "offre-formation":
+                return False  # already there; and at 80 columns its footer has no room for it
             return self.destination_allowed(action)
         return True
 
