@@ -637,3 +637,14 @@ async def test_after_a_changed_mail_a_plain_account_is_told_its_usual_password(e
         advice = await validate_in_dialog(app, pilot, code)
     assert "nouvelle adresse mail est validée" in advice and cand.login in advice
     assert "mot de passe habituel" in advice and "reçus par mail" not in advice
+
+
+# ------------------------------------------------------- 13. (cont.) the CLI
+
+
+def test_the_cli_speaks_french():
+    from ecandidat_tui import cli
+
+    helps = cli.build_parser().format_help()
+    assert "la console du personnel" in helps and "the support staff console" not in helps
+    assert "Offre de formation" in helps and "upkeep" not in helps
