@@ -359,7 +359,8 @@ def kiosk(tmp_path):
     from ecandidat_tui.services.security import hash_secret
     from ecandidat_tui.testing import make_harness
 
-    harness = make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=1, idle_warning_seconds=1,
+    # 3 s: on a loaded machine, logging in and opening the dialog happen before the warning.
+    harness = make_harness(tmp_path / "home", kiosk=True, idle_timeout_seconds=3, idle_warning_seconds=1,
                            kiosk_unlock_hash=hash_secret("Staff-Kiosk-42"))
     yield harness
     harness.services.close()
