@@ -23,15 +23,16 @@ The app also owns what holds every screen together:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -56,21 +57,19 @@ class Destination:
     key: str
     help: str
     needs_candidate: bool
-    footer: str = ""  # a shorter label for the footer, which must fit 80 columns
-
-    @property
-    def footer_label(self) -> str:
-        return self.footer or self.label
 
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination("accueil", "Accueil", "f2", "Ce qu'il vous reste à faire", True),
     Destination("assistance", "Assistance", "f3", "FAQ, catalogue des formations, boîte à outils, aide", False),
-    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False,
-                footer="Formations"),
+    Destination("offre_formation", "Offre de formation", "f4", "Parcourir les formations proposées", False),
     Destination("deconnexion", "Déconnexion", "f10", "Fermer votre session sur ce poste", True),
 )
 NAV_ACTIONS = {d.action: d for d in DESTINATIONS}
+
+
+NO_MATCH = "Aucune page ne correspond"
+PALETTE_PLACEHOLDER = "Aller à une page…"
 
 
 class NavigationCommands(Provider):
@@ -91,11 +90,19 @@ class NavigationCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        found = False
         for dest in self._destinations():
             score = matcher.match(dest.label)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(dest.label), partial(self._run, dest.action),
                           text=dest.label, help=dest.help)
+        if not found:
+            # Said in French here: without any hit the palette shows its own English line.
+            yield Hit(1, NO_MATCH, self._nothing, text=NO_MATCH, help="Échap pour fermer ce menu")
+
+    def _nothing(self) -> None:
+        """Choosing "Aucune page ne correspond" just closes the menu."""
 
 
 class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
@@ -108,7 +115,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         *FOCUS_KEYS,
-        *(Binding(d.key, d.action, d.footer_label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
+        *(Binding(d.key, d.action, d.label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),
         Binding("ctrl+p", "command_palette", "Menu", id="command-palette", show=False, priority=True,
                 tooltip="Aller à une page (Accueil, Assistance, Offre de formation, Déconnexion)"),
@@ -127,6 +134,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self.settings = settings
         preset_themes(self)  # before the stylesheet is parsed: no second parse on mount
         self.candidate: CandidateSession | None = None
+        self.last_upload_folder: Path | None = None  # where this candidate last took a file from
         self.terminal_gone = False
         self._last_activity = self.clock.monotonic()
         # The warning counts until its result is handled, not just until it leaves
@@ -166,6 +174,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         from .screens.mon_compte import MonCompteScreen
 
         self.candidate = session
+        self.last_upload_folder = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(MonCompteScreen())
@@ -185,13 +194,15 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
             # Not from under a dialog (error, idle warning, unlock, confirmations).
             if isinstance(self.screen, ModalScreen):
                 return False
+            if action == "offre_formation" and self.screen.id == "offre-formation":
+                return False  # already there; and at 80 columns its footer has no room for it
             return self.destination_allowed(action)
         return True
 
-    def _open_destination(self, screen: Screen) -> None:
+    def _open_destination(self, screen: Screen, callback: Callable[[Any], None] | None = None) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.push_screen(screen)
+        self.push_screen(screen, callback)
 
     def action_accueil(self) -> None:
         if self.candidate is None:
@@ -206,9 +217,23 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self._open_destination(AssistanceScreen())
 
     def action_offre_formation(self) -> None:
+        """F4: the Offre de formation; a logged-in candidate may apply from it."""
         from .screens.catalog import OffreFormationScreen
 
-        self._open_destination(OffreFormationScreen(mode="browse"))
+        if self.candidate is None:
+            self._open_destination(OffreFormationScreen(mode="browse"))
+        else:
+            self._open_destination(OffreFormationScreen(mode="apply"), self._formation_chosen)
+
+    def _formation_chosen(self, formation_id: int | None) -> None:
+        """Apply as Nouvelle candidature does, from Mon compte's Candidatures tab."""
+        from .screens.candidatures_tab import CandidaturesPanel
+        from .screens.mon_compte import MonCompteScreen
+
+        if formation_id is None or self.candidate is None or not isinstance(self.screen, MonCompteScreen):
+            return
+        self.screen.show_tab("tab-candidatures")
+        self.screen.query_one(CandidaturesPanel).create(formation_id)
 
     def action_mon_compte(self) -> None:
         """Back to the session's base screen (Mon compte once logged in)."""
@@ -227,6 +252,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         the app's clipboard go; a fresh Connexion screen is shown.
         """
         self.candidate = None
+        self.last_upload_folder = None
         from .screens.connexion import ConnexionScreen
 
         while len(self.screen_stack) > 1:
@@ -235,6 +261,11 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         self.copy_to_clipboard("")  # the app's copy and, where it can, the terminal's
         self._last_activity = self.clock.monotonic()
         self.push_screen(ConnexionScreen())
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, with a French placeholder."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=PALETTE_PLACEHOLDER, id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """No theme switcher, screenshot or quit in the palette: only NavigationCommands."""
@@ -255,12 +286,13 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
         return any(bool(i.value) for i in self.screen.query(Input))
 
     def check_inactivity(self) -> None:
-        """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out."""
-        from .screens.kiosk import IdleWarningScreen, UnlockScreen
+        """Kiosk: after `idle_timeout_seconds` of inactivity, warn, then log out, whatever
+        is open (a form, the menu, the staff unlock left half-typed)."""
+        from .screens.kiosk import IdleWarningScreen
 
         if self._idle_warning is not None:  # open, opening, or its result not yet handled
             return
-        if not self._has_candidate_traces() or any(isinstance(s, UnlockScreen) for s in self.screen_stack):
+        if not self._has_candidate_traces():
             self._last_activity = self.clock.monotonic()
             return
         if self.clock.monotonic() - self._last_activity < float(self.settings.idle_timeout_seconds):

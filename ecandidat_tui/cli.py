@@ -70,7 +70,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         ran = ensure_schema(db)
     finally:
         db.dispose()
-    print(f"Schema {'upgraded to' if ran else 'already at'} {HEAD_REVISION}.")
+    print(f"Schéma {'mis à jour en' if ran else 'déjà en'} {HEAD_REVISION}.")
     return 0
 
 
@@ -89,8 +89,8 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
         for line in exc.errors[:50]:
             print(line, file=sys.stderr)
         if len(exc.errors) > 50:
-            print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
-        print("Nothing was imported.", file=sys.stderr)
+            print(f"… et {len(exc.errors) - 50} autres erreurs", file=sys.stderr)
+        print("Rien n'a été importé.", file=sys.stderr)
         return EXIT_FAILURE
     except DomainError as exc:  # the file itself was refused (a FIFO, too large, …)
         raise CommandError(f"{exc.message}; nothing was imported") from None
@@ -124,7 +124,7 @@ def cmd_mail_list(args: argparse.Namespace, settings: Settings) -> int:
         print(safe_text(f"{row.id:>6}  {row.status:<8} {row.created_at.astimezone():%Y-%m-%d %H:%M}  "
                         f"{row.to_addr:<35} {row.subject}"))
     if not rows:
-        print("No mail.")
+        print("Aucun mail.")
     return 0
 
 
@@ -135,13 +135,13 @@ def cmd_mail_show(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     if row is None:
-        raise CommandError(f"mail {args.id}: no such mail")
-    print(f"To: {safe_text(row.to_addr)}\nSubject: {safe_text(row.subject)}\n"
-          f"Status: {row.status} (attempts: {row.attempts})")
+        raise CommandError(f"mail {args.id} : ce mail n'existe pas")
+    print(f"À : {safe_text(row.to_addr)}\nObjet : {safe_text(row.subject)}\n"
+          f"État : {row.status} (tentatives : {row.attempts})")
     if row.last_error:
-        print(f"Last error: {safe_text(row.last_error)}")
+        print(f"Dernière erreur : {safe_text(row.last_error)}")
     if row.attachment_name:
-        print(f"Attachment: {safe_text(row.attachment_name)}")
+        print(f"Pièce jointe : {safe_text(row.attachment_name)}")
     print()
     print(safe_text(row.body, multiline=True))
     return 0
@@ -179,7 +179,7 @@ def _prompt_password_twice() -> str:
         first = getpass.getpass("Mot de passe : ")
         second = getpass.getpass("Confirmation : ")
     if first != second:
-        raise CommandError("the two passwords differ; nothing was created")
+        raise CommandError("les deux mots de passe diffèrent ; rien n'a été créé")
     return first
 
 
@@ -194,7 +194,7 @@ def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(exc.message) from None
     finally:
         services.close()
-    print(f"Staff user {args.login} created ({args.role}).")
+    print(f"Compte du personnel {args.login} créé ({args.role}).")
     return 0
 
 
@@ -205,10 +205,10 @@ def cmd_staff_user_list(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     for user in users:
-        state = "disabled" if user.disabled else "active"
-        print(f"{user.login:<20} {user.role:<12} {state:<8} {','.join(user.centres)}")
+        state = "désactivé" if user.disabled else "actif"
+        print(f"{user.login:<20} {user.role:<12} {state:<9} {','.join(user.centres)}")
     if not users:
-        print("No staff user.")
+        print("Aucun compte du personnel.")
     return 0
 
 
@@ -222,7 +222,7 @@ def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(exc.message) from None
     finally:
         services.close()
-    print(f"Staff user {args.login} disabled.")
+    print(f"Compte du personnel {args.login} désactivé.")
     return 0
 
 
@@ -239,7 +239,7 @@ def cmd_directory_import(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(exc.message) from None
     finally:
         services.close()
-    print(f"{count} students imported into the local directory.")
+    print(f"{count} étudiant(s) importé(s) dans l'annuaire local.")
     return 0
 
 
@@ -249,7 +249,7 @@ def cmd_maintenance_purge(args: argparse.Namespace, settings: Settings) -> int:
         deleted = services.accounts.purge_unvalidated()
     finally:
         services.close()
-    print(f"{len(deleted)} unvalidated account(s) deleted.")
+    print(f"{len(deleted)} compte(s) non validé(s) supprimé(s).")
     return 0
 
 
@@ -258,7 +258,7 @@ def cmd_kiosk_unlock_code(args: argparse.Namespace, settings: Settings) -> int:
 
     code = _prompt_password_twice()
     if len(code) < 6:
-        raise CommandError("the unlock code needs at least 6 characters")
+        raise CommandError("le code de déverrouillage doit faire au moins 6 caractères")
     print(f'kiosk_unlock_hash = "{hash_secret(code)}"')
     return 0
 
@@ -280,7 +280,7 @@ def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
             value = low - 1
         if not low <= value <= high:
             shown = text if len(text) <= 30 else text[:30] + "…"
-            raise argparse.ArgumentTypeError(f"{shown!r} is not {what} (a whole number from {low} to {high})")
+            raise argparse.ArgumentTypeError(f"{shown!r} n'est pas {what} (un nombre entier de {low} à {high})")
         return value
 
     return parse
@@ -290,14 +290,14 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes get one line on stderr (and the way to the help), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (voir {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="ecandidat", description="eCandidat in the terminal: candidates, staff, and upkeep."
+        prog="ecandidat", description="eCandidat dans le terminal : candidats, personnel et maintenance."
     )
-    parser.add_argument("--kiosk", action="store_true", help="run the candidate app in kiosk mode")
+    parser.add_argument("--kiosk", action="store_true", help="lancer l'application candidat en mode libre-service (borne)")
     parser.set_defaults(handler=cmd_candidate)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -306,42 +306,43 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    add("staff", cmd_staff, "the support staff console")
+    add("staff", cmd_staff, "la console du personnel")
 
-    config = sub.add_parser("config", help="settings").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("show", cmd_config_show, "print the effective settings, secrets masked", config)
+    config = sub.add_parser("config", help="paramètres").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("show", cmd_config_show, "afficher les paramètres en vigueur, secrets masqués", config)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("upgrade", cmd_db_upgrade, "apply the migrations", db)
+    db = sub.add_parser("db", help="schéma de la base de données").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("upgrade", cmd_db_upgrade, "appliquer les migrations", db)
 
-    catalog = sub.add_parser("catalog", help="the Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_catalog_import, "load a catalog from JSON or CSV (see docs/catalog.md)", catalog).add_argument("file")
+    catalog = sub.add_parser("catalog", help="l'Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_catalog_import, "charger une offre de formation en JSON ou CSV (voir docs/catalog.md)", catalog).add_argument("file")
 
-    mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    p = add("list", cmd_mail_list, "list mails in the outbox", mail)
+    mail = sub.add_parser("mail", help="les mails en attente d'envoi").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = add("list", cmd_mail_list, "lister les mails", mail)
     p.add_argument("--status", choices=["pending", "sent", "failed"])
-    p.add_argument("--limit", type=_bounded_int(1, MAX_LIST_LIMIT, "a number of mails"), default=50)
-    p = add("show", cmd_mail_show, "show one mail", mail)
-    p.add_argument("id", type=_bounded_int(1, MAX_ROW_ID, "a mail id"))
-    add("send", cmd_mail_send, "deliver pending mails now", mail)
-    add("remind", cmd_mail_remind, "queue the reminders before the date limite de retour (cron, daily)", mail)
+    p.add_argument("--limit", type=_bounded_int(1, MAX_LIST_LIMIT, "un nombre de mails"), default=50)
+    p = add("show", cmd_mail_show, "afficher un mail", mail)
+    p.add_argument("id", type=_bounded_int(1, MAX_ROW_ID, "un numéro de mail"))
+    add("send", cmd_mail_send, "envoyer maintenant les mails en attente", mail)
+    add("remind", cmd_mail_remind, "mettre en file les rappels avant la date limite de retour (cron, chaque jour)",
+        mail)
 
-    staff_user = sub.add_parser("staff-user", help="staff accounts").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    p = add("add", cmd_staff_user_add, "create a staff user (password prompted twice)", staff_user)
+    staff_user = sub.add_parser("staff-user", help="comptes du personnel").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = add("add", cmd_staff_user_add, "créer un compte du personnel (mot de passe demandé deux fois)", staff_user)
     p.add_argument("login")
     p.add_argument("--role", required=True, choices=["support", "gestionnaire", "admin"])
-    p.add_argument("--centre", action="append", metavar="CODE", help="a centre a gestionnaire manages (repeatable)")
-    add("list", cmd_staff_user_list, "list staff users", staff_user)
-    add("disable", cmd_staff_user_disable, "disable a staff user", staff_user).add_argument("login")
+    p.add_argument("--centre", action="append", metavar="CODE", help="un centre que gère un gestionnaire (répétable)")
+    add("list", cmd_staff_user_list, "lister les comptes du personnel", staff_user)
+    add("disable", cmd_staff_user_disable, "désactiver un compte du personnel", staff_user).add_argument("login")
 
-    directory = sub.add_parser("directory", help="the local student directory (ENT)").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_directory_import, "load students from CSV or JSON (see docs/directory.md)", directory).add_argument("file")
+    directory = sub.add_parser("directory", help="l'annuaire local des étudiants (ENT)").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_directory_import, "charger des étudiants en CSV ou JSON (voir docs/directory.md)", directory).add_argument("file")
 
-    maintenance = sub.add_parser("maintenance", help="upkeep").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("purge", cmd_maintenance_purge, "delete unvalidated accounts past their deadline", maintenance)
+    maintenance = sub.add_parser("maintenance", help="maintenance").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("purge", cmd_maintenance_purge, "supprimer les comptes non validés dont le délai est passé", maintenance)
 
-    kiosk = sub.add_parser("kiosk", help="kiosk set-up").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("unlock-code", cmd_kiosk_unlock_code, "hash a staff unlock code for config.toml", kiosk)
+    kiosk = sub.add_parser("kiosk", help="mise en place d'une borne").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    add("unlock-code", cmd_kiosk_unlock_code, "chiffrer un code de déverrouillage du personnel pour config.toml", kiosk)
     return parser
 
 
@@ -353,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return args.handler(args, settings) or 0
     except ConfigError as exc:
-        print(f"ecandidat: configuration error: {exc}", file=sys.stderr)
+        print(f"ecandidat: erreur de configuration : {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CommandError as exc:
         print(f"ecandidat: {exc}", file=sys.stderr)
@@ -401,8 +402,8 @@ def _database_problem(exc: BaseException, url: str) -> str | None:
                   "vérifiez le serveur puis réessayez")
     sqlite = url.startswith("sqlite")
     if not sqlite or "unable to open" in reason:
-        return f"database unreachable: {reason}"
-    return f"database error: {reason}"
+        return f"base de données injoignable : {reason}"
+    return f"erreur de base de données : {reason}"
 
 
 def _without_password(text: str, url: str) -> str:

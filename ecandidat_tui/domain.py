@@ -70,9 +70,11 @@ class MailKind(StrEnum):
     """One value per mail of DOMAIN.md §5; the template file has this name."""
 
     ACCOUNT_CREATED = "account_created"
+    ACCOUNT_CREATED_ENT = "account_created_ent"  # no password: an ENT student logs in through the ENT
     ACTIVATION_CODE = "activation_code"
     IDENTIFIERS_FORGOTTEN = "identifiers_forgotten"
     MAIL_CHANGED = "mail_changed"
+    MAIL_CHANGE_NOTICE = "mail_change_notice"  # to the old address
     ACCOUNT_DELETED = "account_deleted"
     PASSWORD_RESET_FORCED = "password_reset_forced"
     CANDIDATURE_CREATED = "candidature_created"

@@ -58,7 +58,7 @@ class DispatchReport:
     failed: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"{len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.failed)} failed."
+        return f"{len(self.sent)} envoyé(s), {len(self.retrying)} à réessayer, {len(self.failed)} en échec."
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ from ..services.errors import DomainError
 from ..widgets.table import TextTable
 
 CANDIDATURE_COLUMNS = ("Formation", "Statut", "Décision", "Date limite de retour")
+CANDIDATURE_WIDTHS = (11, 15, 21)  # Statut, Décision ("Liste d'attente"), the date's header
+# Beside them: each column's padding (2), the pane's padding and the table's border.
+COLUMN_ROOM = sum(CANDIDATURE_WIDTHS) + 2 * len(CANDIDATURE_COLUMNS) + 6
 
 # What profile.missing_for_candidature names -> the Mon compte pane to fill it in.
 _GATE_PANES = (("Informations", "tab-info"), ("INE", "tab-info"), ("Adresse", "tab-adresse"),
@@ -49,12 +52,25 @@ class CandidaturesPanel(Vertical):
                      id="candidatures-help")
 
     def on_mount(self) -> None:
-        table = self.query_one("#candidatures-table", DataTable)
-        for label, width in zip(CANDIDATURE_COLUMNS, (36, 12, 12, 12)):
-            table.add_column(label, key=label, width=width)
+        self._fit_columns(self.app.size.width)
         self.query_one("#candidature-gate").display = False
-        table.display = False
+        self.query_one("#candidatures-table").display = False
         self.reload()
+
+    def on_resize(self) -> None:
+        if self._fit_columns(self.size.width):
+            self.reload()
+
+    def _fit_columns(self, width: int) -> bool:
+        """Every header whole ("Date limite de retour"); the formation takes what is left."""
+        widths = (max(16, min(50, width - COLUMN_ROOM)), *CANDIDATURE_WIDTHS)
+        table = self.query_one("#candidatures-table", DataTable)
+        if [c.width for c in table.columns.values()] == list(widths):
+            return False
+        table.clear(columns=True)
+        for label, column_width in zip(CANDIDATURE_COLUMNS, widths, strict=True):
+            table.add_column(label, key=label, width=column_width)
+        return True
 
     @property
     def account_id(self) -> int:

@@ -69,12 +69,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def formation_label(f: Any) -> Text:
-    """`● Licence Informatique  Du 01/03/2026 au 30/04/2026  Dématérialisé  Ouverte`."""
+    """`● Ouverte  Licence Informatique  Du 01/03/2026 au 30/04/2026  Dématérialisé`.
+
+    The state comes first: a long titre is cut at the tree's right edge, never the state."""
     mark, style = STATE_MARK.get(f.state, ("  ", ""))
     return Text.assemble(
-        (mark, style), f.titre,
+        (mark, style), (f"{STATE_SHORT.get(f.state, f.state):<7}  ", style), f.titre,
         (f"  {f.dates_label}", "dim"), (f"  {f.mode_label}", "dim"),
-        (f"  {STATE_SHORT.get(f.state, f.state)}", style),
     )
 
 
@@ -523,7 +524,23 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
             self.notify(f"La période de dépôt des candidatures pour « {formation.titre} » {when} "
                         f"({formation.dates_label}).", severity="warning", timeout=8)
             return
+        candidate = getattr(self.app, "candidate", None)
+        if candidate is None:
+            self._confirm_apply(formation)
+        else:
+            self._confirm_unless_applied(candidate.account_id, formation)
 
+    @work(thread=True, exclusive=True, group="catalog-apply", exit_on_error=False)
+    def _confirm_unless_applied(self, account_id: int, formation: Any) -> None:
+        """A second candidature to one formation is refused before the question, not after Oui."""
+        mine = self.app.services.candidatures.list_for_account(account_id)
+        if any(c.formation_id == formation.id for c in mine):
+            self.app.call_from_thread(self.notify, f"Vous avez déjà candidaté à la formation « {formation.titre} ».",
+                                      severity="warning", timeout=8)
+        else:
+            self.app.call_from_thread(self._confirm_apply, formation)
+
+    def _confirm_apply(self, formation: Any) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 self.dismiss(formation.id)

@@ -4,12 +4,15 @@
 the candidate may type, and `Parcourir…`, which opens textual-fspicker's
 `FileOpen` held inside the upload roots (`RootedFileOpen`). The picker may
 still be steered elsewhere (a typed `..`, a symlink): the service checks
-the root again, so this is comfort, not the guard.
+the root again, so this is comfort, not the guard. The dialog attaches the
+file itself (through the function it is given): a refused file leaves it
+open with the message and what was typed.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
@@ -47,27 +50,55 @@ def _keep_inside(dialog) -> None:
         dialog._set_error("Dossier non autorisé")
 
 
+class RootedNavigation(DirectoryNavigation):
+    """fspicker's folder list, without a `..` entry in an upload root (it led nowhere)."""
+
+    def __init__(self, location: Path, roots: list[Path]) -> None:
+        super().__init__(location)
+        self._root_folders = {_real(r) for r in roots}
+
+    @property
+    def is_root(self) -> bool:
+        return super().is_root or _real(self.location) in self._root_folders
+
+
 class RootedFileOpen(FileOpen):
     """fspicker's FileOpen that starts in, and stays in, the upload roots.
 
-    fspicker draws a file's name as is: a name holding an escape sequence or
-    a bidi override (a prepared USB key) would reach the terminal, so such
-    files are not listed (see docs/security.md)."""
+    It starts in `start` (the folder last used) when that is inside them;
+    Entrée on a file chooses it. fspicker draws a file's name as is: a name
+    holding an escape sequence or a bidi override (a prepared USB key) would
+    reach the terminal, so such files are not listed (see docs/security.md)."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    ERROR_A_FILE_MUST_BE_CHOSEN = "Choisissez un fichier"
+    ERROR_A_FILE_MUST_EXIST = "Ce fichier n'existe pas"
+    ERROR_PERMISSION_ERROR = "Accès refusé"
+
+    def __init__(self, roots: list[Path], start: Path | None = None) -> None:
         self._roots = list(roots)
-        self._last_good = self._roots[0]
+        self._start = start if start is not None and start.is_dir() and within_roots(start, roots) else roots[0]
+        self._last_good = self._start
         super().__init__(
-            self._roots[0], title="Choisir une pièce justificative", open_button="Choisir",
+            self._start, title="Choisir une pièce justificative", open_button="Ouvrir",
             cancel_button="Annuler",
             filters=Filters(("PDF, JPEG, PNG", lambda p: is_safe(p.name)
                              and p.suffix.lower() in (".pdf", ".jpg", ".jpeg", ".png")),
                             ("Tous les fichiers", lambda p: is_safe(p.name))),
         )
 
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield RootedNavigation(self._start, self._roots) if isinstance(widget, DirectoryNavigation) else widget
+
     @on(DirectoryNavigation.Changed)
     def _stay_inside(self) -> None:
         _keep_inside(self)
+
+    @on(DirectoryNavigation.Selected)
+    def _choose_file(self, event: DirectoryNavigation.Selected) -> None:
+        event.prevent_default()  # fspicker's own handler only copies the name into its input
+        if self._should_return(event.path):
+            self.dismiss(event.path)
 
     def _should_return(self, candidate: Path) -> bool:
         if not within_roots(candidate, self._roots):
@@ -96,15 +127,20 @@ class PieceFileDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
 
-    def __init__(self, piece_libelle: str, roots: list[Path]) -> None:
+    def __init__(self, piece_libelle: str, roots: list[Path], attach_file: Callable[[str], str | None], *,
+                 replacing: bool = False) -> None:
+        """`attach_file(path)` runs in a thread worker: None once attached, else why it was refused."""
         super().__init__(id="piece-file-dialog")
         self.piece_libelle = piece_libelle
         self.roots = list(roots)
+        self.attach_file = attach_file
+        self.replacing = replacing  # the pièce has a file already: this one takes its place
 
     def compose(self) -> ComposeResult:
         shown = ", ".join(str(r) for r in self.roots) or "(aucun)"
         with Vertical(classes="dialog", id="file-panel"):
-            yield Static("Ajouter un fichier", classes="dialog-title")
+            yield Static("Remplacer le fichier" if self.replacing else "Ajouter un fichier", id="file-title",
+                         classes="dialog-title")
             yield Static(self.piece_libelle, id="file-piece", markup=False)
             yield Static(f"Formats acceptés : PDF, JPEG, PNG. Dossiers autorisés : {shown}",
                          id="file-help", markup=False)
@@ -138,6 +174,25 @@ class PieceFileDialog(ModalScreen[str | None]):
         if not path.is_absolute() and roots:
             # A bare name is looked up in the first allowed folder (the USB key).
             path = roots[0] / path
+        self._error("")
+        self.query_one("#file-ok", Button).disabled = True
+        self._attach_file(path)
+
+    @work(thread=True, exclusive=True, group="file-attach", exit_on_error=False)
+    def _attach_file(self, path: Path) -> None:
+        refusal = self.attach_file(str(path))
+        self.app.call_from_thread(self._attached, path, refusal)
+
+    def _attached(self, path: Path, refusal: str | None) -> None:
+        if not self.is_attached:
+            return
+        self.query_one("#file-ok", Button).disabled = False
+        if refusal:
+            self._error(refusal)  # what was typed stays, to be corrected
+            self.query_one("#file-path", Input).focus()
+            return
+        if within_roots(path.parent, self.roots):
+            self.app.last_upload_folder = path.parent
         self.dismiss(str(path))
 
     @on(Button.Pressed, "#file-browse")
@@ -150,7 +205,7 @@ class PieceFileDialog(ModalScreen[str | None]):
 
     @work(exclusive=True, group="file-browse")
     async def _browse_worker(self, roots: list[Path]) -> None:
-        chosen = await self.app.push_screen_wait(RootedFileOpen(roots))
+        chosen = await self.app.push_screen_wait(RootedFileOpen(roots, self.app.last_upload_folder))
         if chosen is not None:
             self.query_one("#file-path", Input).value = str(chosen)
             self.query_one("#file-ok", Button).focus()
@@ -221,4 +276,5 @@ class DownloadDialog(ModalScreen[tuple[str, str] | None]):
             self.query_one("#download-folder", Input).value = str(chosen)
 
 
-__all__ = ["DownloadDialog", "PieceFileDialog", "RootedFileOpen", "RootedSelectDirectory", "within_roots"]
+__all__ = ["DownloadDialog", "PieceFileDialog", "RootedFileOpen", "RootedNavigation", "RootedSelectDirectory",
+           "within_roots"]

@@ -39,6 +39,16 @@ NOTICE_REQUIRED = ("Sans ces informations, il vous sera impossible de faire un v
 NOTICE_SCOLARITE = "En cas d'erreur, merci de vous rendre à votre service de scolarité"
 NO_CONTACT = "Vous n'avez pas encore d'adresse de contact."
 
+# Each tab's label, then the shorter one shown below 100 columns, where the
+# eight full labels (116 columns) do not fit.
+TAB_LABELS = {
+    "tab-info": ("Informations perso.", "Identité"), "tab-adresse": ("Adresse", "Adresse"),
+    "tab-bac": ("Baccalauréat", "Bac"), "tab-cursus-interne": ("Cursus Interne", "Cursus int."),
+    "tab-cursus-externe": ("Cursus Externe", "Cursus ext."), "tab-stages": ("Stages", "Stages"),
+    "tab-experiences": ("Expériences pro.", "Expériences"), "tab-candidatures": ("Candidatures", "Candidatures"),
+}
+NARROW_WIDTH = 100
+
 TAB_FOR_MISSING = {
     "Informations perso.": "tab-info", "Adresse": "tab-adresse", "Baccalauréat": "tab-bac",
     "INE": "tab-info",
@@ -79,7 +89,7 @@ class MonCompteScreen(Screen):
         yield Static("Mon compte", classes="screen-title", id="mon-compte-title")
         yield Static("", id="profile-completeness")
         with TabbedContent(id="profile-tabs", initial=self.initial_tab or "tab-info"):
-            with TabPane("Informations perso.", id="tab-info"):
+            with TabPane(TAB_LABELS["tab-info"][0], id="tab-info"):
                 with VerticalScroll(classes="profile-pane"):
                     yield Static(NOTICE_REQUIRED, id="info-notice", classes="profile-notice")
                     yield Static("", id="info-lock", classes="profile-lock")
@@ -90,36 +100,36 @@ class MonCompteScreen(Screen):
                     with Horizontal(classes="profile-actions"):
                         yield Button("Modifier mon adresse mail", id="info-change-mail")
                         yield Button("Modifier mon mot de passe", id="info-change-password")
-            with TabPane("Adresse", id="tab-adresse"):
+            with TabPane(TAB_LABELS["tab-adresse"][0], id="tab-adresse"):
                 with VerticalScroll(classes="profile-pane"):
                     yield Static(NOTICE_REQUIRED, id="adresse-notice", classes="profile-notice")
                     yield Static("", id="adresse-summary", classes="profile-summary")
                     yield Button("Saisir/Modifier", id="adresse-edit", variant="primary")
-            with TabPane("Baccalauréat", id="tab-bac"):
+            with TabPane(TAB_LABELS["tab-bac"][0], id="tab-bac"):
                 with VerticalScroll(classes="profile-pane"):
                     yield Static(NOTICE_REQUIRED, id="bac-notice", classes="profile-notice")
                     yield Static("", id="bac-lock", classes="profile-lock")
                     yield Static("", id="bac-summary", classes="profile-summary")
                     yield Button("Saisir/Modifier", id="bac-edit", variant="primary")
-            with TabPane("Cursus Interne", id="tab-cursus-interne"):
+            with TabPane(TAB_LABELS["tab-cursus-interne"][0], id="tab-cursus-interne"):
                 with VerticalScroll(classes="profile-pane"):
                     yield Static(NOTICE_SCOLARITE, id="cursus-interne-notice",
                                  classes="profile-notice")
                     yield Static("", id="cursus-interne-empty", classes="profile-empty")
                     yield TextTable(id="cursus-interne-table", cursor_type="row",
                                     zebra_stripes=True)
-            yield from self._list_pane("Cursus Externe", "tab-cursus-externe", "cursus-externe",
+            yield from self._list_pane("tab-cursus-externe", "cursus-externe",
                                        "Vous n'avez saisi aucun cursus post-bac.")
-            yield from self._list_pane("Stages", "tab-stages", "stages",
+            yield from self._list_pane("tab-stages", "stages",
                                        "Vous n'avez saisi aucun stage.")
-            yield from self._list_pane("Expériences pro.", "tab-experiences", "experiences",
+            yield from self._list_pane("tab-experiences", "experiences",
                                        "Vous n'avez saisi aucune expérience professionnelle.")
-            with TabPane("Candidatures", id="tab-candidatures"):
+            with TabPane(TAB_LABELS["tab-candidatures"][0], id="tab-candidatures"):
                 yield CandidaturesPanel()
         yield Footer()
 
-    def _list_pane(self, title: str, pane_id: str, prefix: str, empty: str) -> ComposeResult:
-        with TabPane(title, id=pane_id):
+    def _list_pane(self, pane_id: str, prefix: str, empty: str) -> ComposeResult:
+        with TabPane(TAB_LABELS[pane_id][0], id=pane_id):
             with VerticalScroll(classes="profile-pane"):
                 with Horizontal(classes="profile-actions"):
                     yield Button("Ajouter", id=f"{prefix}-add", variant="primary")
@@ -131,6 +141,19 @@ class MonCompteScreen(Screen):
     def on_mount(self) -> None:
         self._setup_tables()
         self.action_reload()
+
+    def on_resize(self) -> None:
+        tabs = self.query_one("#profile-tabs", TabbedContent)
+        narrow = self.size.width < NARROW_WIDTH
+        for pane in tabs.query(TabPane):
+            if pane.id in TAB_LABELS:
+                tabs.get_tab(pane).label = TAB_LABELS[pane.id][narrow]
+
+    def on_screen_resume(self) -> None:
+        # Back from a form, the Récapitulatif or the Offre de formation: a first
+        # candidature makes Informations perso. read-only, so read everything again.
+        if self.data is not None:
+            self.action_reload()
 
     def _setup_tables(self) -> None:
         columns = {
@@ -326,11 +349,7 @@ class MonCompteScreen(Screen):
     # ------------------------------------------------------------- forms
 
     def _open(self, form) -> None:
-        def closed(saved: bool | None) -> None:
-            if saved:
-                self.action_reload()
-
-        self.app.push_screen(form, closed)
+        self.app.push_screen(form)  # coming back reloads (on_screen_resume)
 
     @on(Button.Pressed, "#info-edit")
     def edit_informations(self) -> None:

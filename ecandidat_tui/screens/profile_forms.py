@@ -19,7 +19,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, RadioButton, RadioSet, Static
+from textual.message import Message
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from ..services import reference
 from ..services.errors import DomainError, ValidationFailed
@@ -140,6 +141,20 @@ class ProfileForm(ModalScreen[bool]):
     @on(RadioSet.Changed)
     def _choice_changed(self) -> None:
         self.update_visibility()
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(SearchSelect.Changed)
+    def _field_edited(self, event: Message) -> None:
+        """A refusal goes as soon as its field is edited, not at the next save."""
+        control = getattr(event, "control", None)
+        field = control if isinstance(control, Field) else next(
+            (a for a in getattr(control, "ancestors", ()) if isinstance(a, Field)), None)
+        if field is None or field.error_widget.has_class("-empty"):
+            return
+        field.clear_error()
+        if all(f.error_widget.has_class("-empty") for f in self.fields()):
+            self.query_one(f"#{self.PREFIX}-form-error", Static).update("")
 
     # ---------------------------------------------------------- cancel
 

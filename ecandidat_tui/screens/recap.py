@@ -278,10 +278,10 @@ class RecapScreen(Screen[bool]):
         contact = "\n".join(p for p in (first, second) if p)
         self.query_one("#recap-contact", Static).update(safe_text(contact, multiline=True))
 
-        table = self._fill_pieces(recap)
+        self._fill_pieces(recap)
         if first_show:
-            # At 80x24 the sections fill the view: bring the grid (which has the focus) in.
-            self.call_after_refresh(table.scroll_visible, animate=False)
+            # It opens at its top ("Informations détaillées"), even once the grid has the focus.
+            self.call_after_refresh(self.query_one("#recap-body", VerticalScroll).scroll_home, animate=False)
 
         transmit = self.query_one("#recap-transmit", Button)
         transmit.disabled = not recap.can_transmit
@@ -355,7 +355,10 @@ class RecapScreen(Screen[bool]):
                 b.disabled = True
             detail.update("")
             return
-        add.label = "Remplacer le fichier" if piece.file_name else "Fichier [+]"
+        label = "Remplacer le fichier" if piece.file_name else "Fichier [+]"
+        if str(add.label) != label:
+            add.label = label
+            add.refresh(layout=True)  # a Button's width follows its label only on a new layout
         add.disabled = not piece.can_attach
         remove.disabled = not piece.can_remove
         preview.disabled = not piece.can_preview
@@ -386,26 +389,29 @@ class RecapScreen(Screen[bool]):
             return
         roots = list(self.app.settings.effective_upload_roots())
 
-        def chosen(path: str | None) -> None:
+        def attach(path: str) -> str | None:
+            """Run by the dialog in a thread worker: None once attached, else the refusal to show."""
+            try:
+                result = self.app.services.pieces.attach_file(self.account_id, piece.submission_id, path,
+                                                              piece.version)
+            except ConcurrentEdit as exc:  # not the file's fault: the dialog closes, the recap reloads
+                self.app.call_from_thread(self._refused, exc)
+                return None
+            except DomainError as exc:
+                return exc.message
+            message = f"Fichier « {result.file_name} » ajouté."
+            if result.shared_count:
+                message += f" Il sert aussi à {result.shared_count} autre(s) candidature(s)."
+            self.changed = True
+            self.app.call_from_thread(self.notify, message)
+            return None
+
+        def closed(path: str | None) -> None:
             if path:
                 self._busy(True)
-                self.attach(piece, path)
+                self.load()
 
-        self.app.push_screen(PieceFileDialog(piece.libelle, roots), chosen)
-
-    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
-    def attach(self, piece: PieceRow, path: str) -> None:
-        try:
-            result = self.app.services.pieces.attach_file(self.account_id, piece.submission_id, path, piece.version)
-        except DomainError as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        message = f"Fichier « {result.file_name} » ajouté."
-        if result.shared_count:
-            message += f" Il sert aussi à {result.shared_count} autre(s) candidature(s)."
-        self.changed = True
-        self.app.call_from_thread(self.notify, message)
-        self.load()
+        self.app.push_screen(PieceFileDialog(piece.libelle, roots, attach, replacing=bool(piece.file_name)), closed)
 
     @on(Button.Pressed, "#piece-remove")
     def action_piece_remove(self) -> None:

@@ -75,7 +75,7 @@ class Services:
     def profile(self) -> "ProfileService":
         from .profile import ProfileService
 
-        return ProfileService(self.ctx)
+        return ProfileService(self.ctx, self.directory)
 
     @cached_property
     def catalog(self) -> "CatalogService":

@@ -108,6 +108,27 @@ class EntPrefill:
 
 
 @dataclass(frozen=True)
+class Validated:
+    """What a validation code validated: a new account or a new address, of an ENT student or not."""
+
+    login: str
+    mail_change: bool
+    ent: bool
+
+    @property
+    def advice(self) -> str:
+        """What to do next, for this kind of account."""
+        done = ("Votre nouvelle adresse mail est validée." if self.mail_change
+                else f"Votre compte {self.login} est validé.")
+        if self.ent:
+            return (f"{done} Connectez-vous avec votre identifiant ENT et le mot de passe de votre ENT, "
+                    "dans le cadre « Je suis étudiant à l'université ».")
+        if self.mail_change:
+            return f"{done} Connectez-vous avec votre login {self.login} et votre mot de passe habituel."
+        return f"{done} Vous pouvez vous connecter avec le login et le mot de passe reçus par mail."
+
+
+@dataclass(frozen=True)
 class EntOutcome:
     """An ENT login either opens the account (`login`) or starts creating one (`prefill`)."""
 
@@ -271,7 +292,7 @@ class AccountService:
                     account = Account(
                         login=login, nom=nom, prenom=prenom, nom_key=rules.name_key(nom),
                         prenom_key=rules.name_key(prenom), mail=mail, mail_key=key,
-                        password_hash=password_hash, must_change_password=True,
+                        password_hash=password_hash, must_change_password=person is None,
                         mail_validated=False, account_valid=False, from_directory=person is not None,
                         ent_login=ent_login or None, numero_etudiant=numero_etudiant or None,
                         created_at=now, validity_deadline=deadline,
@@ -279,10 +300,15 @@ class AccountService:
                     s.add(account)
                     s.flush()
                     self._add_code(s, account.id, CodeKind.ACTIVATION, code, code_hash, deadline)
-                    self.ctx.outbox.enqueue(
-                        s, MailKind.ACCOUNT_CREATED, mail, prenom=prenom, nom=nom, login=login,
-                        password=password, code=code, link=self._link(code),
-                        deadline=self._date_text(deadline))
+                    if person is None:
+                        self.ctx.outbox.enqueue(
+                            s, MailKind.ACCOUNT_CREATED, mail, prenom=prenom, nom=nom, login=login,
+                            password=password, code=code, link=self._link(code),
+                            deadline=self._date_text(deadline))
+                    else:  # the password stays unknown: this student logs in through the ENT
+                        self.ctx.outbox.enqueue(
+                            s, MailKind.ACCOUNT_CREATED_ENT, mail, prenom=prenom, nom=nom, login=login,
+                            code=code, link=self._link(code), deadline=self._date_text(deadline))
                     self.ctx.audit(s, ACTOR_CANDIDATE, login, "account.create", target_login=login,
                                    from_directory=person is not None)
                 return CreatedAccount(login=login, mail=mail, nom=nom, prenom=prenom,
@@ -301,6 +327,10 @@ class AccountService:
 
     def validate_account(self, code_or_link: str) -> str:
         """Validate an account (or a new mail address) with its code or link; returns the login."""
+        return self.validate(code_or_link).login
+
+    def validate(self, code_or_link: str) -> Validated:
+        """`validate_account`, saying what was validated and how this account logs in."""
         refuse_unstorable("code", code_or_link)
         code = normalise_code(code_or_link or "")
         if not code:
@@ -336,7 +366,8 @@ class AccountService:
                 s.flush()
             except IntegrityError:
                 raise DomainError(rules.MSG_MAIL_TAKEN, "code") from None
-            return account.login
+            return Validated(login=account.login, mail_change=row.kind == CodeKind.MAIL_CHANGE,
+                             ent=account.ent_login is not None)
 
     # ------------------------------------------------------------- login
 
@@ -674,6 +705,8 @@ class AccountService:
             account.version += 1
             s.add(account)
             self._issue_mail_change(s, account, new_mail, code, code_hash)
+            self.ctx.outbox.enqueue(s, MailKind.MAIL_CHANGE_NOTICE, account.mail, prenom=account.prenom,
+                                    nom=account.nom, login=account.login, new_mail=new_mail)
             self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.mail_change", target_login=account.login)
         return new_mail
 

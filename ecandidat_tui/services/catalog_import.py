@@ -52,9 +52,9 @@ class ImportReport:
     pieces: int = 0
 
     def summary(self) -> str:
-        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged "
+        return (f"{self.created} créé(s), {self.updated} modifié(s), {self.unchanged} inchangé(s) "
                 f"({self.centres} centres, {self.commissions} commissions, {self.formations} formations, "
-                f"{self.pieces} piece types)")
+                f"{self.pieces} types de pièces)")
 
     def _count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)

@@ -61,9 +61,27 @@ def _s(value: Any) -> str:
 # ----------------------------------------------------------------- service
 
 
+# What the directory may hold (its `extra` fields) that Informations perso. asks too.
+DIRECTORY_EXTRA_FIELDS = ("nationalite", "nom_usage", "autre_prenom", "pays_naissance", "departement_naissance",
+                          "commune_naissance", "ville_naissance", "telephone", "portable")
+
+
 class ProfileService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, directory: Any = None) -> None:
         self.ctx = ctx
+        self.directory = directory  # a DirectoryService: pre-fills an ENT student's Informations perso.
+
+    def _directory_prefill(self, account: Any) -> dict[str, str]:
+        """What the directory holds for an ENT student who has not saved Informations perso. yet."""
+        if self.directory is None or not account.from_directory or not account.numero_etudiant:
+            return {}
+        person = self.directory.lookup(account.numero_etudiant)
+        if person is None:
+            return {}
+        values = {name: str(person.extra[name]) for name in DIRECTORY_EXTRA_FIELDS if person.extra.get(name)}
+        values.update({k: v for k, v in (("civilite", person.civilite or ""), ("ine", person.ine or ""),
+                                         ("date_naissance", format_date(person.date_naissance))) if v})
+        return values
 
     # ------------------------------------------------------ helpers
 
@@ -105,13 +123,13 @@ class ProfileService:
             row = s.get(InformationsPerso, account_id)
             read_only = self._has_candidature(s, account_id)
             if row is None:
+                blank = dict(nationalite=reference.FRANCE, ine="", civilite="", nom_naissance=account.nom,
+                             nom_usage="", prenom=account.prenom, autre_prenom="", date_naissance="",
+                             pays_naissance=reference.FRANCE, departement_naissance="", commune_naissance="",
+                             ville_naissance="", telephone="", portable="")
                 return InformationsView(
-                    exists=False, version=0, nationalite=reference.FRANCE, ine="", civilite="",
-                    nom_naissance=account.nom, nom_usage="", prenom=account.prenom,
-                    autre_prenom="", date_naissance="", pays_naissance=reference.FRANCE,
-                    departement_naissance="", commune_naissance="", ville_naissance="",
-                    telephone="", portable="", mail=account.mail, locked_fields=frozenset(),
-                    read_only=read_only)
+                    exists=False, version=0, **{**blank, **self._directory_prefill(account)}, mail=account.mail,
+                    locked_fields=frozenset(), read_only=read_only)
             return InformationsView(
                 exists=True, version=row.version, nationalite=row.nationalite, ine=_s(row.ine),
                 civilite=row.civilite, nom_naissance=row.nom_naissance,

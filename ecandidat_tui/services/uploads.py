@@ -79,8 +79,8 @@ def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} octets"
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} Kio".replace(".", ",")
-    return f"{size / (1024 * 1024):.1f} Mio".replace(".", ",")
+        return f"{size / 1024:.1f} Ko".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
 def sniff_mime(head: bytes) -> str | None:

@@ -158,8 +158,8 @@ def test_a_number_that_is_no_id_is_one_line_and_changes_nothing(store, capsys, a
     _, url = store
     before = store_snapshot(url)
     result = in_process(capsys, *argv)
-    assert_refused_in_one_line(result, r"is not a (mail id|number of mails) \(a whole number from 1 to \d+\)"
-                                       r" \(see ecandidat mail (show|list) --help\)$", code=2)
+    assert_refused_in_one_line(result, r"n.est pas un (numéro de mail|nombre de mails) \(un nombre entier de 1 à \d+\)"
+                                       r" \(voir ecandidat mail (show|list) --help\)$", code=2)
     assert len(result.stderr) < 300  # a 5000-digit argument is not echoed whole
     assert store_snapshot(url) == before
 
@@ -167,7 +167,7 @@ def test_a_number_that_is_no_id_is_one_line_and_changes_nothing(store, capsys, a
 def test_an_unknown_mail_id_in_range_is_one_line(store):
     home, url = store
     result = ecandidat(home, url, "mail", "show", str(cli.MAX_ROW_ID))  # the real process, once
-    assert_refused_in_one_line(result, f"^ecandidat: mail {cli.MAX_ROW_ID}: no such mail$")
+    assert_refused_in_one_line(result, f"^ecandidat: mail {cli.MAX_ROW_ID} : ce mail n.existe pas$")
 
 
 def test_usage_mistakes_are_one_line(store, capsys):
@@ -175,7 +175,7 @@ def test_usage_mistakes_are_one_line(store, capsys):
     before = store_snapshot(url)
     for argv in (["nonsense"], ["mail"], ["mail", "show"], ["staff-user", "add", "x", "--role", "root"]):
         result = in_process(capsys, *argv)
-        assert_refused_in_one_line(result, r"\(see ecandidat.* --help\)$", code=2)
+        assert_refused_in_one_line(result, r"\(voir ecandidat.* --help\)$", code=2)
     assert store_snapshot(url) == before
 
 

@@ -107,7 +107,7 @@ def test_the_kiosk_refuses_to_start_with_a_zero_lockout(tmp_path):
     result = subprocess.run([sys.executable, "-m", "ecandidat_tui", "--kiosk"], env=env, capture_output=True,
                             text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == cli.EXIT_USAGE
-    assert result.stderr == (f"ecandidat: configuration error: {home / 'config.toml'}: lockout_minutes: "
+    assert result.stderr == (f"ecandidat: erreur de configuration : {home / 'config.toml'}: lockout_minutes: "
                              "0 is out of range (1 to 10080)\n")
     assert result.stdout == ""
     assert sorted(p.name for p in home.iterdir()) == ["config.toml"]  # no database, no log
@@ -122,7 +122,7 @@ def test_config_show_refuses_nan_in_one_line(tmp_path, monkeypatch, capsys):
     assert cli.main(["config", "show"]) == cli.EXIT_USAGE
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("ecandidat: configuration error: ECANDIDAT_SMTP_TIMEOUT: smtp_timeout: "
+    assert err == ("ecandidat: erreur de configuration : ECANDIDAT_SMTP_TIMEOUT: smtp_timeout: "
                    "invalid value 'NaN' (expected float)\n")
 
 

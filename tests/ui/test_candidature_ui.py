@@ -102,7 +102,11 @@ async def test_refused_upload_is_shown_and_store_unchanged(ecandidat):
         await pilot.pause()
         await pilot.press(*"faux.pdf", "enter")
         await settle(app, pilot)
-        assert any("ni un PDF" in n.message for n in app._notifications)
+        # Refused: the dialog stays open with the reason and what was typed.
+        assert app.screen.id == "piece-file-dialog"
+        assert "ni un PDF" in str(app.screen.query_one("#file-path-error").content)
+        await pilot.press("escape")
+        await settle(app, pilot)
         assert app.screen.recap.pieces[[p.code for p in app.screen.recap.pieces].index("LETTRE")].statut_label == "En attente"
     assert blobs(h) == []
 

@@ -110,6 +110,12 @@ async def test_tabs_in_order_with_header_and_notice(harness, account):
         await open_mon_compte(app, pilot, account)
         tabs = app.screen.query_one("#profile-tabs")
         labels = [str(t.label) for t in tabs.query("Tab")]
+        # At 80 columns the short labels, so that all eight fit (the full ones from 100 columns).
+        assert labels == ["Identité", "Adresse", "Bac", "Cursus int.", "Cursus ext.", "Stages", "Expériences",
+                          "Candidatures"]
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        labels = [str(t.label) for t in tabs.query("Tab")]
         assert labels == ["Informations perso.", "Adresse", "Baccalauréat", "Cursus Interne",
                           "Cursus Externe", "Stages", "Expériences pro.", "Candidatures"]
         assert text_of(app, "candidate-name") == "CHARLOTTE GOCKEL"

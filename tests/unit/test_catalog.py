@@ -230,10 +230,10 @@ def test_import_json_creates_then_changes_nothing(empty, tmp_path):
     catalog = empty.services.catalog
     first = catalog.import_file(path)
     assert (first.created, first.updated, first.unchanged) == (14, 0, 0)
-    assert first.summary() == "14 created, 0 updated, 0 unchanged (1 centres, 2 commissions, 3 formations, 8 piece types)"
+    assert first.summary() == "14 créé(s), 0 modifié(s), 0 inchangé(s) (1 centres, 2 commissions, 3 formations, 8 types de pièces)"
     counts = catalog.counts()
     second = catalog.import_file(path)
-    assert second.summary() == "0 created, 0 updated, 14 unchanged (1 centres, 2 commissions, 3 formations, 8 piece types)"
+    assert second.summary() == "0 créé(s), 0 modifié(s), 14 inchangé(s) (1 centres, 2 commissions, 3 formations, 8 types de pièces)"
     assert catalog.counts() == counts
     detail = catalog.formation_by_code("LIC-THEATRE")
     assert detail.mode == "papier"
@@ -481,10 +481,10 @@ def test_cli_import_twice(cli_home, tmp_path, capsys):
     path = tmp_path / "catalog.json"
     path.write_text(_doc_block("json"), encoding="utf-8")
     assert cli.main(["catalog", "import", str(path)]) == 0
-    assert capsys.readouterr().out.strip().startswith("14 created, 0 updated, 0 unchanged")
+    assert capsys.readouterr().out.strip().startswith("14 créé(s), 0 modifié(s), 0 inchangé(s)")
     assert _cli_counts(cli_home)["formations"] == 3  # no demo catalog under an import
     assert cli.main(["catalog", "import", str(path)]) == 0
-    assert capsys.readouterr().out.strip().startswith("0 created, 0 updated, 14 unchanged")
+    assert capsys.readouterr().out.strip().startswith("0 créé(s), 0 modifié(s), 14 inchangé(s)")
 
 
 def test_cli_refuses_a_bad_file_with_line_numbers(cli_home, tmp_path, capsys):
@@ -501,7 +501,7 @@ def test_cli_refuses_a_bad_file_with_line_numbers(cli_home, tmp_path, capsys):
     assert cli.main(["catalog", "import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "line 4: date_debut_depot: 'le 1er avril' is not a date" in err
-    assert "Nothing was imported." in err
+    assert "Rien n'a été importé." in err
     assert _cli_counts(cli_home) == before
     services_title = _cli_title(cli_home, "LIC-ITALIEN")
     assert services_title == "Licence LLCER Italien"

@@ -57,7 +57,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_db_upgrade_creates_the_database_under_home(home, capsys):
     code, out, err = run(capsys, "db", "upgrade")
     assert (code, err) == (0, "")
-    assert out.strip() == f"Schema upgraded to {HEAD_REVISION}."
+    assert out.strip() == f"Schéma mis à jour en {HEAD_REVISION}."
     assert (home / "ecandidat.db").is_file()
     db = Database(f"sqlite:///{home / 'ecandidat.db'}")
     try:
@@ -65,14 +65,14 @@ def test_db_upgrade_creates_the_database_under_home(home, capsys):
     finally:
         db.dispose()
     code, out, _ = run(capsys, "db", "upgrade")
-    assert (code, out.strip()) == (0, f"Schema already at {HEAD_REVISION}.")
+    assert (code, out.strip()) == (0, f"Schéma déjà en {HEAD_REVISION}.")
 
 
 @pytest.mark.pg
 def test_db_upgrade_on_postgresql(home, pg_url, monkeypatch, capsys):
     monkeypatch.setenv("ECANDIDAT_DATABASE_URL", pg_url)
     code, out, _ = run(capsys, "db", "upgrade")
-    assert (code, out.strip()) == (0, f"Schema upgraded to {HEAD_REVISION}.")
+    assert (code, out.strip()) == (0, f"Schéma mis à jour en {HEAD_REVISION}.")
     assert not (home / "ecandidat.db").exists()
 
 
@@ -83,7 +83,7 @@ def test_unreachable_database_is_one_line(home, monkeypatch, capsys):
         assert code == cli.EXIT_FAILURE
         assert out == ""
         assert err.count("\n") == 1
-        assert err.startswith("ecandidat: database unreachable: ")
+        assert err.startswith("ecandidat: base de données injoignable : ")
         assert "Hunter2-secret" not in err
 
 
@@ -96,7 +96,7 @@ def test_unreachable_database_without_traceback_from_the_shell(home, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("ecandidat: database unreachable:") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("ecandidat: base de données injoignable :") and result.stderr.count("\n") == 1
 
 
 # ------------------------------------------------------------- mail
@@ -104,7 +104,7 @@ def test_unreachable_database_without_traceback_from_the_shell(home, tmp_path):
 
 def test_mail_list_show_send_with_the_default_maildir(home, capsys):
     code, out, _ = run(capsys, "mail", "list")
-    assert (code, out.strip()) == (0, "No mail.")
+    assert (code, out.strip()) == (0, "Aucun mail.")
 
     enqueue("ana@example.org")
     enqueue("bob@example.org")
@@ -117,28 +117,28 @@ def test_mail_list_show_send_with_the_default_maildir(home, capsys):
 
     code, out, _ = run(capsys, "mail", "show", str(first_id))
     assert code == 0
-    assert out.startswith("To: ana@example.org\nSubject: Annulation de votre candidature")
-    assert "Status: pending (attempts: 0)" in out
+    assert out.startswith("À : ana@example.org\nObjet : Annulation de votre candidature")
+    assert "État : pending (tentatives : 0)" in out
     assert out.rstrip().endswith(MAIL_FOOTER)
 
     code, out, _ = run(capsys, "mail", "send")
-    assert (code, out.strip()) == (0, "2 sent, 0 to retry, 0 failed.")
+    assert (code, out.strip()) == (0, "2 envoyé(s), 0 à réessayer, 0 en échec.")
     box = mailbox.Maildir(home / "mail", create=False)
     assert sorted(m["To"] for m in box) == ["ana@example.org", "bob@example.org"]
 
     code, out, _ = run(capsys, "mail", "list", "--status", "sent")
     assert code == 0 and len(out.strip().splitlines()) == 2
     code, out, _ = run(capsys, "mail", "list", "--status", "pending")
-    assert out.strip() == "No mail."
+    assert out.strip() == "Aucun mail."
     code, out, _ = run(capsys, "mail", "send")
-    assert (code, out.strip()) == (0, "0 sent, 0 to retry, 0 failed.")
+    assert (code, out.strip()) == (0, "0 envoyé(s), 0 à réessayer, 0 en échec.")
     assert len(mailbox.Maildir(home / "mail", create=False)) == 2
 
 
 def test_mail_show_unknown_id(home, capsys):
     code, out, err = run(capsys, "mail", "show", "4242")
     assert (code, out) == (cli.EXIT_FAILURE, "")
-    assert err == "ecandidat: mail 4242: no such mail\n"
+    assert err == "ecandidat: mail 4242 : ce mail n'existe pas\n"
 
 
 def test_smtp_down_then_up_delivers_exactly_once(home, migrated_url, smtp_server, monkeypatch, capsys, caplog):
@@ -158,27 +158,27 @@ def test_smtp_down_then_up_delivers_exactly_once(home, migrated_url, smtp_server
     caplog.set_level(logging.DEBUG, logger="ecandidat_tui")
 
     code, out, _ = run(capsys, "mail", "send")
-    assert (code, out.strip()) == (cli.EXIT_FAILURE, "0 sent, 1 to retry, 0 failed.")
+    assert (code, out.strip()) == (cli.EXIT_FAILURE, "0 envoyé(s), 1 à réessayer, 0 en échec.")
     code, out, _ = run(capsys, "mail", "list")
     [line] = out.strip().splitlines()
     mail_id = line.split()[0]
     assert "pending" in line
     code, out, _ = run(capsys, "mail", "show", mail_id)
-    assert "Status: pending (attempts: 1)" in out
-    assert f"Last error: smtp 127.0.0.1:{server.port}:" in out
+    assert "État : pending (tentatives : 1)" in out
+    assert f"Dernière erreur : smtp 127.0.0.1:{server.port}:" in out
     assert SMTP_PASSWORD not in out
 
     server.start()
     code, out, _ = run(capsys, "mail", "send")
-    assert (code, out.strip()) == (0, "1 sent, 0 to retry, 0 failed.")
+    assert (code, out.strip()) == (0, "1 envoyé(s), 0 à réessayer, 0 en échec.")
     code, out, _ = run(capsys, "mail", "send")
-    assert (code, out.strip()) == (0, "0 sent, 0 to retry, 0 failed.")
+    assert (code, out.strip()) == (0, "0 envoyé(s), 0 à réessayer, 0 en échec.")
 
     [received] = server.handler.messages()
     assert received["To"] == "ana@example.org"
     assert received["Subject"] == "Annulation de votre candidature à la formation Licence Droit"
     code, out, _ = run(capsys, "mail", "show", mail_id)
-    assert "Status: sent (attempts: 2)" in out and "Last error" not in out
+    assert "État : sent (tentatives : 2)" in out and "Dernière erreur" not in out
     assert SMTP_PASSWORD not in caplog.text
 
 
@@ -188,7 +188,7 @@ def test_a_file_that_is_not_a_database_is_one_line(home, tmp_path, monkeypatch, 
     monkeypatch.setenv("ECANDIDAT_DATABASE_URL", f"sqlite:///{bogus}")
     code, out, err = run(capsys, "mail", "list")
     assert (code, out) == (cli.EXIT_FAILURE, "")
-    assert err == "ecandidat: database error: file is not a database\n"
+    assert err == "ecandidat: erreur de base de données : file is not a database\n"
 
 
 def test_a_home_that_cannot_be_created_is_one_line(tmp_path, monkeypatch, capsys):
@@ -197,5 +197,5 @@ def test_a_home_that_cannot_be_created_is_one_line(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("ECANDIDAT_HOME", str(blocker / "home"))
     code, out, err = run(capsys, "db", "upgrade")
     assert (code, out) == (cli.EXIT_USAGE, "")
-    assert err.startswith("ecandidat: configuration error: ") and "cannot create this folder" in err
+    assert err.startswith("ecandidat: erreur de configuration : ") and "cannot create this folder" in err
     assert err.count("\n") == 1

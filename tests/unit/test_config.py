@@ -239,7 +239,7 @@ def test_malformed_config_toml_exits_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("ecandidat: configuration error:") and "config.toml" in lines[0]
+    assert lines[0].startswith("ecandidat: erreur de configuration :") and "config.toml" in lines[0]
 
 
 def test_unknown_key_exits_with_one_line_naming_it(tmp_path, monkeypatch, capsys):

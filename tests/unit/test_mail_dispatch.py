@@ -90,7 +90,7 @@ def test_enqueue_renders_and_dispatch_delivers(database, outbox):
     mail_id = enqueue(database, outbox, " ana@example.org ")
     backend = MemoryBackend()
     report = Dispatcher(database, backend, sender="noreply@univ.example", clock=Clock()).dispatch_pending()
-    assert report.sent == [mail_id] and report.summary() == "1 sent, 0 to retry, 0 failed."
+    assert report.sent == [mail_id] and report.summary() == "1 envoyé(s), 0 à réessayer, 0 en échec."
     [message] = backend.messages
     assert message.to == "ana@example.org"
     assert message.subject == "Annulation de votre candidature à la formation Licence Droit"
@@ -171,7 +171,7 @@ def test_failed_after_max_attempts(database, outbox):
     stored = row(database, mail_id)
     assert (stored.status, stored.attempts) == (OutboxStatus.FAILED, MAX_ATTEMPTS)
     clock.advance(days=1)
-    assert dispatcher.dispatch_pending(ignore_backoff=True).summary() == "0 sent, 0 to retry, 0 failed."
+    assert dispatcher.dispatch_pending(ignore_backoff=True).summary() == "0 envoyé(s), 0 à réessayer, 0 en échec."
     assert backend.calls == MAX_ATTEMPTS
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from ..account_forms import set_error
 from .base import AccountDialog, labelled_input
+
+if TYPE_CHECKING:
+    from ...services.accounts import Validated
 
 
 class ValidateAccountModal(AccountDialog):
@@ -36,9 +39,8 @@ class ValidateAccountModal(AccountDialog):
         if not code.strip():
             set_error(self, "validate-code", "Saisissez le code d'activation reçu par mail")
             return
-        self.call_service("validate_account", code, on_success=self._validated)
+        self.call_service("validate", code, on_success=self._validated)
 
-    def _validated(self, login: str) -> None:
-        self.outcome = login
-        self.show_done(f"Votre compte {login} est validé. Vous pouvez vous connecter avec le login et le mot "
-                       "de passe reçus par mail.")
+    def _validated(self, validated: Validated) -> None:
+        self.outcome = validated.login
+        self.show_done(validated.advice)  # the right advice for each kind of account
