@@ -41,6 +41,7 @@ from ..text import format_date
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
+from .decision_letter import DecisionLetterService
 from ..display import csv_cell
 from . import throttle
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
@@ -507,6 +508,7 @@ class StaffService:
         return StaffRecap(
             candidature=self._summary(c, login, f, centre), nom=acc.nom, prenom=acc.prenom, mail=acc.mail,
             decision_commentaire=c.decision_commentaire, commentaire=c.commentaire,
+            has_letter=c.decision_letter_sha256 is not None,
             confirmation=Confirmation(c.confirmation) if c.confirmation else None,
             date_limite_retour=f.date_limite_retour, date_jury=f.date_jury,
             date_publication=f.date_publication, date_confirmation=f.date_confirmation, pieces=pieces,
@@ -708,9 +710,12 @@ class StaffService:
                 raise DomainError("Aucune décision n'a été enregistrée pour ce dossier.", "staff-decision")
             if c.decision_validated:
                 raise DomainError("Cette décision est déjà validée.", "staff-decision")
+            # The letter first: a template the institution broke refuses the validation
+            # (LetterTemplateError, in French) before anything is written.
+            letter = DecisionLetterService(self.ctx).produce(s, c)
             try:
                 update_versioned(s, Candidature, c.id, expected_version, decision_validated=True,
-                                 updated_at=self.ctx.now())
+                                 decision_letter_sha256=letter, updated_at=self.ctx.now())
             except StaleVersion:
                 raise ConcurrentEdit() from None
             decision = Decision(c.decision)
@@ -728,6 +733,8 @@ class StaffService:
                                     details="\n".join(details))
             self._audit(s, current, "decision_validated", target_login=login, candidature_id=c.id,
                         decision=decision.value)
+            self._audit(s, current, "decision_letter_produced", target_login=login, candidature_id=c.id,
+                        decision=decision.value, sha256=letter)
             s.flush()
             s.expire_all()
             return self._recap(s, current, c.id)
