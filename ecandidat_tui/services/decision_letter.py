@@ -88,6 +88,23 @@ def diploma_type(titre: str) -> str:
     return "autre"
 
 
+def reflow(body: str) -> list[str]:
+    """The body's paragraphs (blank-line separated), each line break inside one made a space
+    so the PDF wraps the text to its width; a line starting with "- " stays a line (a list)."""
+    paragraphs = []
+    for block in body.split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            line = line.strip()
+            if lines and line and not line.startswith("- "):
+                lines[-1] += " " + line
+            elif line:
+                lines.append(line)
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return paragraphs
+
+
 def letter_file_name(login: str, nom: str, prenom: str, code_formation: str) -> str:
     """`courrier-<login>_<nom>_<prenom>-<code formation>.pdf`."""
     return dossier_file_name(login, nom, prenom, code_formation, kind="courrier")
@@ -237,9 +254,10 @@ class DecisionLetterService:
             pdf.cell(0, 5, w.text("Commentaire de la commission :"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_font(w.family, "", 10)
             pdf.multi_cell(0, 5, w.text(cand.decision_commentaire), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(4)
         pdf.set_font(w.family, "", 10)
-        pdf.multi_cell(0, 5, w.text(body), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for paragraph in reflow(body):
+            pdf.ln(3)
+            pdf.multi_cell(0, 5, w.text(paragraph), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(8)
         pdf.set_font(w.family, "", 8)
         pdf.multi_cell(0, 4, w.text(f"Courrier édité par eCandidat ({institution}) le {format_date(today)}, "
@@ -283,5 +301,5 @@ class DecisionLetterService:
 
 __all__ = [
     "DIPLOMA_TYPES", "PLACEHOLDERS", "DecisionLetterService", "LetterTemplateError", "LetterTemplates",
-    "diploma_type", "letter_file_name",
+    "diploma_type", "letter_file_name", "reflow",
 ]

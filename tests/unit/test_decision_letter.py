@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from ecandidat_tui.domain import Decision
-from ecandidat_tui.services.decision_letter import diploma_type
+from ecandidat_tui.services.decision_letter import diploma_type, reflow
 from ecandidat_tui.services.errors import DomainError, NotFound, TargetExists
 from ecandidat_tui.store.models import Adresse, AuditLog, Candidature, FileBlob
 
@@ -183,3 +183,8 @@ def test_the_candidate_saves_the_letter_never_replacing_a_file_unasked(ecandidat
     assert [(r.actor_kind, r.actor, r.candidature_id) for r in saved] == [("candidat", cand.login, cid)] * 2
     with pytest.raises(DomainError, match="chemin complet"):
         letters.save_to(cand.account_id, cid, "relative/folder")
+
+
+def test_template_lines_are_reflowed_into_paragraphs_but_lists_stay():
+    body = "Madame,\n\nLa commission a\nexaminé votre dossier.\n\nPièces :\n- relevé\n- photo\n\n\n"
+    assert reflow(body) == ["Madame,", "La commission a examiné votre dossier.", "Pièces :\n- relevé\n- photo"]
