@@ -1,7 +1,7 @@
 """Decision letters: the PDF a validated decision produces, kept as it was sent.
 
-`StaffService.validate_decision` calls `produce` inside its transaction: the
-letter is built from a template chosen by the decision and the type of
+`StaffService.validate_decision` builds the letter (`build`) then keeps it
+(`store`) in the transaction that validates: the letter is built from a template chosen by the decision and the type of
 diploma, stored as a FileBlob and referenced by
 `Candidature.decision_letter_sha256`, so the candidate later downloads exactly
 what was validated. A decision validated before letters existed has none.
@@ -192,11 +192,11 @@ class DecisionLetterService:
 
     # ------------------------------------------------------------ produce
 
-    def produce(self, s: Session, cand: Candidature) -> str:
-        """Build the letter of `cand`'s recorded decision, store it; returns its SHA-256.
+    def build(self, s: Session, cand: Candidature) -> bytes:
+        """The PDF letter of `cand`'s recorded decision (LetterTemplateError when the template cannot be used).
 
-        Runs in the caller's transaction (the validation): LetterTemplateError
-        before anything is written when the template cannot be used."""
+        Only reads: the validation builds it before its write transaction, so the
+        ~0.1 s of PDF work never holds the store's write lock."""
         decision = Decision(cand.decision or "")  # ValueError: the caller checked there is one
         formation = s.get(Formation, cand.formation_id)
         commission = s.get(Commission, formation.commission_id)
@@ -263,7 +263,10 @@ class DecisionLetterService:
         pdf.multi_cell(0, 4, w.text(f"Courrier édité par eCandidat ({institution}) le {format_date(today)}, "
                                     f"candidature {formation.code}, dossier {account.login}."),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        data = w.output()
+        return w.output()
+
+    def store(self, s: Session, data: bytes) -> str:
+        """Keep a built letter as a blob, in the caller's transaction; returns its SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
         store_blob(s, sha256=sha, mime=MIME_PDF, size=len(data), data=data, now=self.ctx.now())
         return sha

@@ -700,7 +700,16 @@ class StaffService:
 
     def validate_decision(self, principal: StaffPrincipal, candidature_id: int,
                           expected_version: int) -> StaffRecap:
-        """Publish the recorded decision to the candidate, with the decision mail."""
+        """Publish the recorded decision to the candidate, with the decision mail and the letter."""
+        letters = DecisionLetterService(self.ctx)
+        letter: bytes | None = None
+        with self.ctx.db.read_session() as s:
+            # The PDF is built from the version shown, outside the write transaction;
+            # a template the institution broke refuses here (LetterTemplateError, in French).
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c = self._load_candidature(s, current, candidature_id)[0]
+            if c.version == expected_version and c.decision and not c.decision_validated:
+                letter = letters.build(s, c)
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             c, login, f, centre = self._load_candidature(s, current, candidature_id)
@@ -710,12 +719,12 @@ class StaffService:
                 raise DomainError("Aucune décision n'a été enregistrée pour ce dossier.", "staff-decision")
             if c.decision_validated:
                 raise DomainError("Cette décision est déjà validée.", "staff-decision")
-            # The letter first: a template the institution broke refuses the validation
-            # (LetterTemplateError, in French) before anything is written.
-            letter = DecisionLetterService(self.ctx).produce(s, c)
+            if letter is None:
+                raise ConcurrentEdit()  # changed between the two transactions
+            sha = letters.store(s, letter)
             try:
                 update_versioned(s, Candidature, c.id, expected_version, decision_validated=True,
-                                 decision_letter_sha256=letter, updated_at=self.ctx.now())
+                                 decision_letter_sha256=sha, updated_at=self.ctx.now())
             except StaleVersion:
                 raise ConcurrentEdit() from None
             decision = Decision(c.decision)
@@ -734,7 +743,7 @@ class StaffService:
             self._audit(s, current, "decision_validated", target_login=login, candidature_id=c.id,
                         decision=decision.value)
             self._audit(s, current, "decision_letter_produced", target_login=login, candidature_id=c.id,
-                        decision=decision.value, sha256=letter)
+                        decision=decision.value, sha256=sha)
             s.flush()
             s.expire_all()
             return self._recap(s, current, c.id)

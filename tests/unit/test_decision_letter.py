@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ecandidat_tui.domain import Decision
 from ecandidat_tui.services.decision_letter import diploma_type, reflow
-from ecandidat_tui.services.errors import DomainError, NotFound, TargetExists
+from ecandidat_tui.services.errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists
 from ecandidat_tui.store.models import Adresse, AuditLog, Candidature, FileBlob
 
 
@@ -148,6 +148,15 @@ def test_no_letter_before_validation_nor_for_another_candidate(h):
     assert not h.services.candidatures.recap(cand.account_id, cid).has_letter
     with pytest.raises(DomainError, match="Aucun courrier"):
         letters.letter(cand.account_id, cid)
+    # Role and centre are the service's: another centre's gestionnaire, a support, get nothing produced.
+    h.seed_staff_formation("CTR-B", "FB1")
+    for role, centres in (("gestionnaire", ["CTR-B"]), ("support", [])):
+        with pytest.raises(Forbidden):
+            h.services.staff.validate_decision(h.seed_staff(role, centres).principal, cid,
+                                               recap.candidature.version)
+    assert not audit(h, "decision_letter_produced")
+    with pytest.raises(ConcurrentEdit):
+        h.services.staff.validate_decision(gest, cid, recap.candidature.version - 1)
     h.services.staff.validate_decision(gest, cid, recap.candidature.version)
     other = h.insert_candidate("Martin", "Paul", "paul@example.org")
     with pytest.raises(NotFound):
