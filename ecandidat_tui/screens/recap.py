@@ -627,7 +627,6 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self._busy, False)
         self.app.call_from_thread(self.notify, message, timeout=10)
 
-
     @on(Button.Pressed, "#recap-letter")
     def _download_letter(self) -> None:
         recap = self.recap
