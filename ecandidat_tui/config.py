@@ -131,7 +131,8 @@ class Settings:
         roots may lie in it), so only the application's entries are listed.
         """
         owned = [self.mail_dir, self.log_dir, self.data_dir / "cache", self.config_dir / "config.toml",
-                 self.config_dir / "mail-templates", self.config_dir / "content"]
+                 self.config_dir / "mail-templates", self.config_dir / "letter-templates",
+                 self.config_dir / "content"]
         if self.home is None:
             owned += [self.data_dir, self.config_dir]
         if self.db_path is not None:

@@ -212,31 +212,34 @@ class PieceFileDialog(ModalScreen[str | None]):
 
 
 class DownloadDialog(ModalScreen[tuple[str, str] | None]):
-    """Télécharger mon dossier: ("save", folder) or ("mail", "") or None."""
+    """Télécharger mon dossier (or le courrier): ("save", folder) or ("mail", "") or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
 
-    def __init__(self, file_name: str, roots: list[Path], *, kiosk: bool) -> None:
+    def __init__(self, file_name: str, roots: list[Path], *, kiosk: bool, title: str = "Télécharger mon dossier",
+                 mail: bool = True) -> None:
         super().__init__(id="download-dialog")
         self.file_name = file_name
         self.roots = list(roots)
         self.kiosk = kiosk
+        self.title_text = title
+        self.mail = kiosk and mail  # "Recevoir par mail": on a kiosk, for what can be mailed
 
     def compose(self) -> ComposeResult:
         start = existing_roots(self.roots)
         with Vertical(classes="dialog", id="download-panel"):
-            yield Static("Télécharger mon dossier", classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title")
             yield Static(f"Fichier : {self.file_name}", id="download-name", markup=False)
             yield Input(str(start[0]) if start else "", placeholder="Dossier où enregistrer le PDF",
                         id="download-folder")
             yield Static("", id="download-folder-error", classes="field-error", markup=False)
             if self.kiosk:
-                yield Static("Sur cette borne : enregistrez sur une clé USB, ou recevez le dossier par mail.",
-                             id="download-help")
+                yield Static("Sur cette borne : enregistrez sur une clé USB, ou recevez le dossier par mail."
+                             if self.mail else "Sur cette borne : enregistrez sur une clé USB.", id="download-help")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Parcourir…", id="download-browse")
                 yield Button("Enregistrer", id="download-save", variant="primary")
-                if self.kiosk:
+                if self.mail:
                     yield Button("Recevoir par mail", id="download-mail")
                 yield Button("Annuler", id="download-cancel")
 

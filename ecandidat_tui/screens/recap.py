@@ -231,6 +231,15 @@ class RecapScreen(Screen[bool]):
                     id="recap-decision-actions"),
                 before=self.query_one("#recap-buttons"))
 
+    def _letter_button(self, shown: bool) -> None:
+        """"Télécharger le courrier", among the dossier actions once a validated decision has its letter."""
+        found = self.query("#recap-letter")
+        if found:
+            found.first().display = shown
+        elif shown:
+            self.query_one("#recap-buttons", Grid).mount(
+                Button("Télécharger le courrier", id="recap-letter", variant="primary", compact=True))
+
     @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
     def load(self) -> None:
         try:
@@ -264,6 +273,8 @@ class RecapScreen(Screen[bool]):
             info += f" · Votre réponse : {recap.confirmation_label}"
         if recap.commentaire:
             info += f"\nCommentaire : {recap.commentaire}"
+        if recap.decision and not recap.has_letter:
+            info += "\nCourrier : aucun (décision validée avant la mise en place des courriers)."
         self.query_one("#recap-informations", Static).update(safe_text(info, multiline=True))
         self.query_one("#recap-limite", Static).update(
             f"Date limite de retour : {format_date(recap.date_limite_retour)} ({recap.days_left_label})")
@@ -290,6 +301,7 @@ class RecapScreen(Screen[bool]):
         reason.update("" if recap.can_transmit else (recap.transmit_reason or ""))
         self.query_one("#recap-cancel", Button).disabled = not recap.can_cancel
         self._decision_actions(recap.can_confirm)
+        self._letter_button(recap.has_letter)
         self._piece_buttons()
 
     def _fit_columns(self, table: TextTable) -> tuple[int, ...]:
@@ -588,13 +600,16 @@ class RecapScreen(Screen[bool]):
 
         self.app.push_screen(DownloadDialog(name, roots, kiosk=settings.kiosk), chosen)
 
-    def _ask_replace(self, exists: TargetExists, folder: str) -> None:
+    def _ask_replace(self, exists: TargetExists, folder: str, letter: bool = False) -> None:
         self._busy(False)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._busy(True)
-                self._download_worker("save", folder, overwrite=True)
+                if letter:
+                    self._letter_worker(folder, overwrite=True)
+                else:
+                    self._download_worker("save", folder, overwrite=True)
 
         self.app.push_screen(ConfirmModal(f"{exists.message} Le remplacer ?", title="Fichier existant",
                                           yes="Remplacer", no="Annuler"), answered)
@@ -617,6 +632,38 @@ class RecapScreen(Screen[bool]):
             return
         self.app.call_from_thread(self._busy, False)
         self.app.call_from_thread(self.notify, message, timeout=10)
+
+    @on(Button.Pressed, "#recap-letter")
+    def _download_letter(self) -> None:
+        recap = self.recap
+        if recap is None or not recap.has_letter:
+            return
+        from ..services.decision_letter import letter_file_name
+
+        name = letter_file_name(recap.login, recap.nom, recap.prenom, recap.formation_code)
+        settings = self.app.settings
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self._busy(True)
+                self._letter_worker(answer[1])
+
+        self.app.push_screen(DownloadDialog(name, list(settings.effective_upload_roots()), kiosk=settings.kiosk,
+                                            title="Télécharger le courrier", mail=False), chosen)
+
+    @work(thread=True, exclusive=True, group="recap", exit_on_error=False)
+    def _letter_worker(self, folder: str, overwrite: bool = False) -> None:
+        try:
+            path = self.app.services.decision_letters.save_to(self.account_id, self.candidature_id, folder,
+                                                              overwrite=overwrite)
+        except TargetExists as exc:
+            self.app.call_from_thread(self._ask_replace, exc, folder, True)
+            return
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self._busy, False)
+        self.app.call_from_thread(self.notify, f"Courrier enregistré : {path}", timeout=10)
 
 
 __all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS", "piece_column_widths"]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .centre_list import CentreListService
     from .catalog import CatalogService
     from .directory import DirectoryService
+    from .decision_letter import DecisionLetterService
     from .dossier_pdf import DossierPdfService
     from .pieces import PieceService
     from .profile import ProfileService
@@ -94,6 +95,12 @@ class Services:
         from .pieces import PieceService
 
         return PieceService(self.ctx)
+
+    @cached_property
+    def decision_letters(self) -> "DecisionLetterService":
+        from .decision_letter import DecisionLetterService
+
+        return DecisionLetterService(self.ctx)
 
     @cached_property
     def dossier_pdf(self) -> "DossierPdfService":

@@ -119,6 +119,7 @@ class Recap:
     cancel_reason: str | None
     can_confirm: bool
     confirm_reason: str | None
+    has_letter: bool = False  # a validated decision whose letter can be downloaded
 
     @property
     def days_left_label(self) -> str:
@@ -380,7 +381,8 @@ class CandidatureService:
                 contact_adresse=commission.adresse, contact_telephone=commission.telephone,
                 contact_mail=commission.mail, pieces=tuple(rows), can_transmit=reason is None,
                 transmit_reason=reason, blocking_pieces=blocking, can_cancel=cancel_reason is None,
-                cancel_reason=cancel_reason, can_confirm=confirm_reason is None, confirm_reason=confirm_reason)
+                cancel_reason=cancel_reason, can_confirm=confirm_reason is None, confirm_reason=confirm_reason,
+                has_letter=cand.decision_validated and cand.decision_letter_sha256 is not None)
 
     @staticmethod
     def _decision_text(cand: Candidature) -> str:

@@ -11,6 +11,7 @@ Latin-1 accents of French.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -54,9 +55,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", ascii_text).strip("-").upper() or "X"
 
 
-def dossier_file_name(login: str, nom: str, prenom: str, code_formation: str) -> str:
-    """`dossier-<login>_<nom>_<prenom>-<code formation>.pdf`, safe on every file system."""
-    return f"dossier-{_slug(login)}_{_slug(nom)}_{_slug(prenom)}-{_slug(code_formation)}.pdf"
+def dossier_file_name(login: str, nom: str, prenom: str, code_formation: str, kind: str = "dossier") -> str:
+    """`<kind>-<login>_<nom>_<prenom>-<code formation>.pdf`, safe on every file system."""
+    return f"{kind}-{_slug(login)}_{_slug(nom)}_{_slug(prenom)}-{_slug(code_formation)}.pdf"
 
 
 def _find_font(name: str) -> Path | None:
@@ -67,7 +68,7 @@ def _find_font(name: str) -> Path | None:
     return None
 
 
-class _Writer:
+class PdfWriter:
     """A thin layer over FPDF: titles, label/value lines, small tables."""
 
     def __init__(self) -> None:
@@ -161,6 +162,50 @@ def _place_new(tmp: str, path: Path) -> None:
         os.unlink(tmp)
 
 
+def check_save_folder(settings, folder: str | os.PathLike[str], what: str) -> Path:
+    """The real path of `folder` if a PDF may be written there (DomainError on field "folder" otherwise).
+
+    `what` names the document in the kiosk message ("le dossier", "le courrier")."""
+    target = Path(str(folder).strip()).expanduser()
+    if not str(folder).strip() or not target.is_absolute():
+        raise DomainError("Indiquez le chemin complet du dossier où enregistrer le PDF.", "folder")
+    if not target.is_dir():
+        raise DomainError(f"Le dossier « {target} » n'existe pas.", "folder")
+    real = Path(os.path.realpath(target))
+    if settings.kiosk:
+        roots = [Path(os.path.realpath(r)) for r in settings.effective_upload_roots()]
+        if not any(real == r or r in real.parents for r in roots):
+            raise DomainError(f"Sur cette borne, {what} ne peut être enregistré que sur un support "
+                              "amovible (clé USB).", "folder")
+    if not os.access(real, os.W_OK):
+        raise DomainError(f"Impossible d'écrire dans le dossier « {target} ».", "folder")
+    return real
+
+
+def write_pdf(real: Path, pdf: DossierPdf, overwrite: bool, what: str) -> Path:
+    """Write `pdf` into the checked folder `real`; an existing file is replaced only with `overwrite`.
+
+    `what` starts the failure message ("Le dossier", "Le courrier")."""
+    path = real / pdf.file_name
+    # Write beside then rename, so a full USB key never leaves half a PDF under the real name.
+    fd, tmp = tempfile.mkstemp(prefix=".ecandidat-", suffix=".pdf", dir=real)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf.data)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
+    except FileExistsError:
+        os.unlink(tmp)
+        raise TargetExists(path, "folder") from None
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise DomainError(f"{what} n'a pas pu être enregistré : {exc.strerror or exc}.", "folder") from None
+    return path
+
+
 def _headings_style(family: str):
     from fpdf.fonts import FontFace
 
@@ -180,7 +225,7 @@ class DossierPdfService:
 
     def build(self, account_id: int, candidature_id: int) -> DossierPdf:
         recap = self._candidatures.recap(account_id, candidature_id)
-        w = _Writer()
+        w = PdfWriter()
         with self.ctx.db.read_session() as s:
             account = s.get(Account, account_id)
             info = s.get(InformationsPerso, account_id)
@@ -305,40 +350,8 @@ class DossierPdfService:
         """Write the PDF into `folder` (in kiosk mode, only on removable media). Returns the path.
 
         A file of the same name is replaced only with `overwrite` (TargetExists otherwise: the screen asks)."""
-        target = Path(str(folder).strip()).expanduser()
-        if not str(folder).strip() or not target.is_absolute():
-            raise DomainError("Indiquez le chemin complet du dossier où enregistrer le PDF.", "folder")
-        if not target.is_dir():
-            raise DomainError(f"Le dossier « {target} » n'existe pas.", "folder")
-        real = Path(os.path.realpath(target))
-        if self.ctx.settings.kiosk:
-            roots = [Path(os.path.realpath(r)) for r in self.ctx.settings.effective_upload_roots()]
-            if not any(real == r or r in real.parents for r in roots):
-                raise DomainError("Sur cette borne, le dossier ne peut être enregistré que sur un support "
-                                  "amovible (clé USB).", "folder")
-        if not os.access(real, os.W_OK):
-            raise DomainError(f"Impossible d'écrire dans le dossier « {target} ».", "folder")
-        pdf = self.build(account_id, candidature_id)
-        path = real / pdf.file_name
-        # Write beside then rename, so a full USB key never leaves half a PDF under the real name.
-        fd, tmp = tempfile.mkstemp(prefix=".dossier-", suffix=".pdf", dir=real)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pdf.data)
-            if overwrite:
-                os.replace(tmp, path)
-            else:
-                _place_new(tmp, path)
-        except FileExistsError:
-            os.unlink(tmp)
-            raise TargetExists(path, "folder") from None
-        except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise DomainError(f"Le dossier n'a pas pu être enregistré : {exc.strerror or exc}.", "folder") from None
-        return path
+        target = check_save_folder(self.ctx.settings, folder, "le dossier")
+        return write_pdf(target, self.build(account_id, candidature_id), overwrite, "Le dossier")
 
     def mail_to_candidate(self, account_id: int, candidature_id: int) -> str:
         """Send the PDF to the candidate's address as an attachment; returns the address."""
@@ -357,4 +370,4 @@ class DossierPdfService:
             return account.mail
 
 
-__all__ = ["DossierPdf", "DossierPdfService", "dossier_file_name"]
+__all__ = ["DossierPdf", "DossierPdfService", "PdfWriter", "check_save_folder", "dossier_file_name", "write_pdf"]

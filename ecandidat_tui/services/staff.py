@@ -41,6 +41,7 @@ from ..text import format_date
 from .account_rules import name_key
 from .candidatures import bump_candidature
 from .context import ServiceContext
+from .decision_letter import DecisionLetterService
 from ..display import csv_cell
 from . import throttle
 from .errors import (
@@ -514,6 +515,7 @@ class StaffService:
         return StaffRecap(
             candidature=self._summary(c, login, f, centre), nom=acc.nom, prenom=acc.prenom, mail=acc.mail,
             decision_commentaire=c.decision_commentaire, commentaire=c.commentaire,
+            has_letter=c.decision_letter_sha256 is not None,
             confirmation=Confirmation(c.confirmation) if c.confirmation else None,
             date_limite_retour=f.date_limite_retour, date_jury=f.date_jury,
             date_publication=f.date_publication, date_confirmation=f.date_confirmation, pieces=pieces,
@@ -708,7 +710,16 @@ class StaffService:
 
     def validate_decision(self, principal: StaffPrincipal, candidature_id: int,
                           expected_version: int) -> StaffRecap:
-        """Publish the recorded decision to the candidate, with the decision mail."""
+        """Publish the recorded decision to the candidate, with the decision mail and the letter."""
+        letters = DecisionLetterService(self.ctx)
+        letter: bytes | None = None
+        with self.ctx.db.read_session() as s:
+            # The PDF is built from the version shown, outside the write transaction;
+            # a template the institution broke refuses here (LetterTemplateError, in French).
+            current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
+            c = self._load_candidature(s, current, candidature_id)[0]
+            if c.version == expected_version and c.decision and not c.decision_validated:
+                letter = letters.build(s, c)
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             c, login, f, centre = self._load_candidature(s, current, candidature_id)
@@ -718,9 +729,12 @@ class StaffService:
                 raise DomainError("Aucune décision n'a été enregistrée pour ce dossier.", "staff-decision")
             if c.decision_validated:
                 raise DomainError("Cette décision est déjà validée.", "staff-decision")
+            if letter is None:
+                raise ConcurrentEdit()  # changed between the two transactions
+            sha = letters.store(s, letter)
             try:
                 update_versioned(s, Candidature, c.id, expected_version, decision_validated=True,
-                                 updated_at=self.ctx.now())
+                                 decision_letter_sha256=sha, updated_at=self.ctx.now())
             except StaleVersion:
                 raise ConcurrentEdit() from None
             decision = Decision(c.decision)
@@ -738,6 +752,8 @@ class StaffService:
                                     details="\n".join(details))
             self._audit(s, current, "decision_validated", target_login=login, candidature_id=c.id,
                         decision=decision.value)
+            self._audit(s, current, "decision_letter_produced", target_login=login, candidature_id=c.id,
+                        decision=decision.value, sha256=sha)
             s.flush()
             s.expire_all()
             return self._recap(s, current, c.id)

@@ -136,6 +136,7 @@ class StaffRecap:
     date_publication: date | None
     date_confirmation: date | None
     pieces: tuple[PieceReview, ...]
+    has_letter: bool = False  # the decision letter produced at validation (none before letters existed)
 
 
 @dataclass(frozen=True)

@@ -292,6 +292,9 @@ class Candidature(_Table, table=True):
     decision_rang: int | None = None
     decision_commentaire: str | None = Field(default=None, max_length=500)
     decision_validated: bool = False
+    # The decision letter (PDF) produced when the decision was validated; None before,
+    # and for decisions validated before letters existed.
+    decision_letter_sha256: str | None = Field(default=None, foreign_key="file_blob.sha256", index=True)
     confirmation: str | None = Field(default=None, max_length=16)
     commentaire: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)

@@ -156,6 +156,9 @@ class DossierReviewScreen(StaffScreen):
         ]
         if recap.decision_commentaire:
             lines.append(f"Commentaire de la décision : {recap.decision_commentaire}")
+        if c.decision_validated:
+            lines.append("Courrier de décision : disponible pour le candidat (Récapitulatif)" if recap.has_letter
+                         else "Courrier de décision : aucun (décision validée avant les courriers)")
         if recap.confirmation:
             lines.append(f"Réponse du candidat : {recap.confirmation.label}")
         lines.append(f"Date limite de retour : {fmt_date(recap.date_limite_retour)}    "
@@ -298,5 +301,5 @@ class DossierReviewScreen(StaffScreen):
         self.show(recap)
 
     def done_validate(self, recap: StaffRecap) -> None:
-        self.notify("Décision validée : le candidat est prévenu par mail.")
+        self.notify("Décision validée : courrier produit, le candidat est prévenu par mail.")
         self.show(recap)
