@@ -205,6 +205,16 @@ def collect_orphan_blobs(session: Session, shas: set[str]) -> None:
 # --------------------------------------------------------------------- service
 
 
+def candidate_decision_text(cand: Candidature) -> str:
+    """The decision as the candidate sees it: "En attente" until staff validated it."""
+    if not cand.decision or not cand.decision_validated:
+        return "En attente"
+    text = _label(Decision, cand.decision)
+    if cand.decision == Decision.LISTE_COMPLEMENTAIRE and cand.decision_rang:
+        text += f" (rang {cand.decision_rang})"
+    return text
+
+
 class CandidatureService:
     def __init__(self, ctx: ServiceContext, profile: Any) -> None:
         self.ctx = ctx
@@ -331,7 +341,7 @@ class CandidatureService:
             id=cand.id, formation_id=formation.id, formation_code=formation.code,
             formation_titre=formation.titre, statut=cand.statut,
             statut_label=_label(StatutDossier, cand.statut),
-            decision_label=CandidatureService._decision_text(cand),
+            decision_label=candidate_decision_text(cand),
             date_limite_retour=formation.date_limite_retour,
             date_limite_retour_label=format_date(formation.date_limite_retour), version=cand.version)
 
@@ -372,7 +382,7 @@ class CandidatureService:
                 mode_label=_label(ModeFormation, formation.mode), statut=cand.statut,
                 statut_label=_label(StatutDossier, cand.statut),
                 decision=cand.decision if cand.decision_validated else None,
-                decision_label=self._decision_text(cand),
+                decision_label=candidate_decision_text(cand),
                 decision_commentaire=(cand.decision_commentaire or "") if cand.decision_validated else "",
                 confirmation_label=_label(Confirmation, cand.confirmation), commentaire=cand.commentaire or "",
                 date_limite_retour=formation.date_limite_retour,
@@ -383,16 +393,6 @@ class CandidatureService:
                 transmit_reason=reason, blocking_pieces=blocking, can_cancel=cancel_reason is None,
                 cancel_reason=cancel_reason, can_confirm=confirm_reason is None, confirm_reason=confirm_reason,
                 has_letter=cand.decision_validated and cand.decision_letter_sha256 is not None)
-
-    @staticmethod
-    def _decision_text(cand: Candidature) -> str:
-        # A decision is shown to the candidate only once staff validated it.
-        if not cand.decision or not cand.decision_validated:
-            return "En attente"
-        text = _label(Decision, cand.decision)
-        if cand.decision == Decision.LISTE_COMPLEMENTAIRE and cand.decision_rang:
-            text += f" (rang {cand.decision_rang})"
-        return text
 
     @staticmethod
     def _cancel_reason(cand: Candidature) -> str | None:

@@ -56,7 +56,7 @@ class ImportReport:
                 f"({self.centres} centres, {self.commissions} commissions, {self.formations} formations, "
                 f"{self.pieces} types de pièces)")
 
-    def _count(self, outcome: str) -> None:
+    def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
@@ -315,16 +315,16 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     standard = {p["code"]: p for p in STANDARD_PIECES}
     pieces = {row.code: row for row in s.execute(select(PieceType)).scalars()}
     for code, values in doc.pieces.items():
-        report._count(upsert(pieces, code, PieceType, {"code": code, **values}, values))
+        report.count(upsert(pieces, code, PieceType, {"code": code, **values}, values))
         report.pieces += 1
     for code in sorted((referenced - set(doc.pieces)) & set(standard)):
         # A standard piece type is created on demand, never overwritten.
-        report._count(upsert(pieces, code, PieceType, standard[code], None))
+        report.count(upsert(pieces, code, PieceType, standard[code], None))
         report.pieces += 1
 
     centres = {row.code: row for row in s.execute(select(Centre)).scalars()}
     for code, values in doc.centres.items():
-        report._count(upsert(centres, code, Centre, {"code": code, **values}, values))
+        report.count(upsert(centres, code, Centre, {"code": code, **values}, values))
         report.centres += 1
     s.add_all(new_rows)
     s.flush()  # ids of new piece types and centres
@@ -333,7 +333,7 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     commissions = {(row.centre_id, row.code): row for row in s.execute(select(Commission)).scalars()}
     for (c_code, k_code), values in doc.commissions.items():
         key = (centres[c_code].id, k_code)
-        report._count(upsert(commissions, key, Commission, {"centre_id": key[0], "code": k_code, **values}, values))
+        report.count(upsert(commissions, key, Commission, {"centre_id": key[0], "code": k_code, **values}, values))
         report.commissions += 1
     s.add_all(new_rows)
     s.flush()  # ids of new commissions
@@ -363,7 +363,7 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
             to_add.extend({"formation_id": fid, "piece_type_id": pid} for pid in sorted(wanted - current))
             if outcome == "unchanged":
                 outcome = "updated"
-        report._count(outcome)
+        report.count(outcome)
         report.formations += 1
     for fid, pid in to_remove:
         s.execute(delete(FormationPiece).where(FormationPiece.formation_id == fid,

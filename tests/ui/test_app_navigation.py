@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, Static
 
-from ecandidat_tui.app import CandidateApp, CandidateSession
+from ecandidat_tui.app import CandidateApp
+from ecandidat_tui.session import CandidateSession
 from ecandidat_tui.screens.accueil import AccueilScreen
 from ecandidat_tui.screens.assistance import AssistanceScreen, ContentScreen
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.screens.mon_compte import MonCompteScreen
+from ecandidat_tui.testing import wait_until
 
 def session_of(cand) -> CandidateSession:
     return CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom)
@@ -146,16 +148,15 @@ async def test_command_palette_offers_the_destinations_and_nothing_else(ecandida
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
         from textual.command import CommandList
 
         palette_list = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: palette_list.option_count > 0)  # the search is over
         prompts = [str(palette_list.get_option_at_index(i).prompt) for i in range(palette_list.option_count)]
         assert [p.splitlines()[0] for p in prompts] == ["Aucune page ne correspond"]  # no theme switcher
         await pilot.press(*["backspace"] * 5, *"assist")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: any("Assistance" in str(palette_list.get_option_at_index(i).prompt)
+                                            for i in range(palette_list.option_count)))
         prompts = [str(palette_list.get_option_at_index(i).prompt) for i in range(palette_list.option_count)]
         assert any("Assistance" in p for p in prompts)
         assert not any("Quit" in p or "Theme" in p for p in prompts)

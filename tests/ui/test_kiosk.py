@@ -250,11 +250,10 @@ async def test_palette_in_kiosk_mode_cannot_quit(kiosk):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"quit")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
         from textual.command import CommandList
 
         palette_list = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: palette_list.option_count > 0)  # the search is over
         prompts = [str(palette_list.get_option_at_index(i).prompt) for i in range(palette_list.option_count)]
         assert [p.splitlines()[0] for p in prompts] == ["Aucune page ne correspond"]  # nothing that quits
         await pilot.press("escape")
