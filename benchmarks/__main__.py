@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).with_name("out")
-BENCHMARKS = ["startup", "catalog", "staff", "uploads", "memory", "fleet", "rush", "consoles"]
+BENCHMARKS = ["startup", "restyles", "catalog", "staff", "uploads", "memory", "fleet", "rush", "consoles", "centre"]
 
 
 def machine() -> dict:

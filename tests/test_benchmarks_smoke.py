@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every benchmark contributes figures whose names start with one of these.
 EXPECTED = ("start-up:", "catalog:", "staff search [SQLite]:", "uploads:", "memory:", "fleet [SQLite, 2 processes]:",
-            "rush [SQLite", "consoles [")
+            "rush [SQLite", "consoles [", "restyles:", "centre list [")
 
 
 def test_smoke_run_writes_every_figure(tmp_path):
