@@ -94,10 +94,12 @@ async def staff_log_in(app, pilot, staff: SeededStaff) -> None:
 
 
 def text_of(app, selector: str) -> str:
-    """The text a Static of the active screen shows."""
+    """The text a Static of the active screen shows ("" while it is hidden: an
+    error line not shown is no error)."""
     from textual.widgets import Static
 
-    return str(app.screen.query_one(selector, Static).content)
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.content) if widget.display else ""
 
 
 async def wait_for_screen(pilot, screen: type[Screen] | str, timeout: float = 10.0) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import select
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from ecandidat_tui.screens.account_modals import (
     ChangeMailModal,
@@ -13,19 +13,10 @@ from ecandidat_tui.screens.account_modals import (
 )
 from ecandidat_tui.services.accounts import MSG_CODE_EXPIRED, MSG_CODE_UNKNOWN, MSG_CODE_USED, MSG_NOT_VALIDATED
 from ecandidat_tui.store.models import Account
+from ecandidat_tui.testing import settle, text_of
 
 SIZE = (100, 40)
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
-
-
-async def settle(app, pilot):
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text(app, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.content) if widget.display else ""
 
 
 async def type_into(pilot, selector: str, value: str) -> None:
@@ -53,14 +44,14 @@ async def test_create_account_through_the_dialog(ecandidat):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # let the first layout settle
         await open_create(app, pilot)
-        assert "vous serez déconnecté" in text(app, "#create-warning")
+        assert "vous serez déconnecté" in text_of(app, "#create-warning")
         await type_into(pilot, "#create-nom", "Gockel")
         await type_into(pilot, "#create-prenom", "Charlotte")
         await type_into(pilot, "#create-mail", "charlotte@example.org")
         await type_into(pilot, "#create-mail-confirm", "charlotte@example.org")
         await pilot.click("#create-save")
         await settle(app, pilot)
-        success = text(app, "#create-success")
+        success = text_of(app, "#create-success")
         assert "Consultez vos courriels" in success and "charlotte@example.org" in success
         assert not app.screen.query_one("#create-form").display
         await pilot.click("#create-close")
@@ -81,33 +72,33 @@ async def test_each_bad_input_is_shown_under_its_field_as_the_person_types(ecand
         await open_create(app, pilot)
         # Too long: shown while typing, gone when fixed.
         await type_into(pilot, "#create-nom", "N" * 31)
-        assert text(app, "#create-nom-error") == "Le nom ne peut pas dépasser 30 caractères"
+        assert text_of(app, "#create-nom-error") == "Le nom ne peut pas dépasser 30 caractères"
         await pilot.press("backspace")
-        assert text(app, "#create-nom-error") == ""
+        assert text_of(app, "#create-nom-error") == ""
         await type_into(pilot, "#create-prenom", "P" * 21)
-        assert text(app, "#create-prenom-error") == "Le prénom ne peut pas dépasser 20 caractères"
+        assert text_of(app, "#create-prenom-error") == "Le prénom ne peut pas dépasser 20 caractères"
         await pilot.press("backspace")
         # An address is checked when the person leaves the field.
         await type_into(pilot, "#create-mail", "pas-une-adresse")
-        assert text(app, "#create-mail-error") == ""
+        assert text_of(app, "#create-mail-error") == ""
         await pilot.press("tab")
         await pilot.pause()
-        assert "n'est pas valide" in text(app, "#create-mail-error")
+        assert "n'est pas valide" in text_of(app, "#create-mail-error")
         await pilot.click("#create-mail")
         await pilot.press("ctrl+a", "ctrl+k", *"taken@example.org")
-        assert text(app, "#create-mail-error") == ""
+        assert text_of(app, "#create-mail-error") == ""
         await type_into(pilot, "#create-mail-confirm", "other@example.org")
         await pilot.press("tab")
         await pilot.pause()
-        assert text(app, "#create-mail-confirm-error") == (
+        assert text_of(app, "#create-mail-confirm-error") == (
             "La confirmation de l'adresse mail ne correspond pas à l'adresse mail")
         await pilot.click("#create-mail-confirm")
         await pilot.press("ctrl+a", "ctrl+k", *"TAKEN@example.org")
-        assert text(app, "#create-mail-confirm-error") == ""
+        assert text_of(app, "#create-mail-confirm-error") == ""
         # The unique address is the store's business: said on Enregistrer.
         await pilot.click("#create-save")
         await settle(app, pilot)
-        assert text(app, "#create-mail-error") == "Un compte avec cette adresse mail existe déjà"
+        assert text_of(app, "#create-mail-error") == "Un compte avec cette adresse mail existe déjà"
         assert app.screen.query_one("#create-form").display
     assert len(accounts(ecandidat)) == 1
 
@@ -119,10 +110,10 @@ async def test_enregistrer_on_an_empty_form_shows_every_error(ecandidat):
         await open_create(app, pilot)
         await pilot.click("#create-save")
         await settle(app, pilot)
-        assert text(app, "#create-nom-error") == "Le nom est obligatoire"
-        assert text(app, "#create-prenom-error") == "Le prénom est obligatoire"
-        assert text(app, "#create-mail-error") == "L'adresse mail est obligatoire"
-        assert text(app, "#create-mail-confirm-error") == "La confirmation de l'adresse mail est obligatoire"
+        assert text_of(app, "#create-nom-error") == "Le nom est obligatoire"
+        assert text_of(app, "#create-prenom-error") == "Le prénom est obligatoire"
+        assert text_of(app, "#create-mail-error") == "L'adresse mail est obligatoire"
+        assert text_of(app, "#create-mail-confirm-error") == "La confirmation de l'adresse mail est obligatoire"
         assert app.screen.focused.id == "create-nom"
         await pilot.click("#create-cancel")
         await pilot.pause()
@@ -151,19 +142,19 @@ async def test_validate_good_wrong_reused_codes(ecandidat):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # let the first layout settle
         await _validate(app, pilot, "WRONGCODE")
-        assert text(app, "#validate-code-error") == MSG_CODE_UNKNOWN
+        assert text_of(app, "#validate-code-error") == MSG_CODE_UNKNOWN
         await pilot.click("#validate-code")
         await pilot.press("ctrl+a", "ctrl+k", *code.lower())
-        assert text(app, "#validate-code-error") == ""
+        assert text_of(app, "#validate-code-error") == ""
         await pilot.click("#validate-submit")
         await settle(app, pilot)
-        assert f"Votre compte {created.login} est validé" in text(app, "#validate-success")
+        assert f"Votre compte {created.login} est validé" in text_of(app, "#validate-success")
         await pilot.click("#validate-close")
         await pilot.pause()
         # Back on Connexion, the login is filled in for the person.
         assert app.screen.query_one("#login-user", Input).value == created.login
         await _validate(app, pilot, code)
-        assert text(app, "#validate-code-error") == MSG_CODE_USED
+        assert text_of(app, "#validate-code-error") == MSG_CODE_USED
     assert accounts(ecandidat)[0].account_valid
 
 
@@ -182,13 +173,13 @@ async def test_validate_with_the_pasted_link_and_an_expired_code(ecandidat):
         app.screen.query_one("#validate-code", Input).insert_text_at_cursor(link)  # a paste
         await pilot.click("#validate-submit")
         await settle(app, pilot)
-        assert "est validé" in text(app, "#validate-success")
+        assert "est validé" in text_of(app, "#validate-success")
         await pilot.press("escape")  # once validated, Échap closes as Fermer does
         await pilot.pause()
         assert app.screen.query_one("#login-user", Input).value == jane_login
         ecandidat.clock.advance(days=6)
         await _validate(app, pilot, jim_code)
-        assert text(app, "#validate-code-error") == MSG_CODE_EXPIRED
+        assert text_of(app, "#validate-code-error") == MSG_CODE_EXPIRED
 
 
 # ---------------------------------------------------------- recovery links
@@ -205,7 +196,7 @@ async def test_forgotten_identifiers_then_reset_with_the_code(ecandidat):
         await type_into(pilot, "#forgot-mail", "nobody@example.org")
         await pilot.press("enter")
         await settle(app, pilot)
-        unknown_answer = text(app, "#forgot-done")
+        unknown_answer = text_of(app, "#forgot-done")
         await pilot.click("#forgot-close")
         await pilot.pause()
         assert ecandidat.mails(to="nobody@example.org") == []
@@ -215,7 +206,7 @@ async def test_forgotten_identifiers_then_reset_with_the_code(ecandidat):
         await type_into(pilot, "#forgot-mail", cand.mail)
         await pilot.click("#forgot-submit")
         await settle(app, pilot)
-        assert text(app, "#forgot-done") == unknown_answer
+        assert text_of(app, "#forgot-done") == unknown_answer
         mail = ecandidat.last_mail(to=cand.mail, subject="Vos identifiants eCandidat")
         assert ecandidat.mail_field(mail, "Login") == cand.login
         code = ecandidat.mail_field(mail, "Code de réinitialisation")
@@ -230,7 +221,7 @@ async def test_forgotten_identifiers_then_reset_with_the_code(ecandidat):
         await type_into(pilot, "#reset-confirm", "court-Mdp-2026X")
         await pilot.click("#reset-submit")
         await settle(app, pilot)
-        assert "Votre mot de passe a été changé" in text(app, "#reset-done")
+        assert "Votre mot de passe a été changé" in text_of(app, "#reset-done")
         await pilot.click("#reset-close")
         await pilot.pause()
         assert app.screen.query_one("#login-user", Input).value == cand.login
@@ -250,7 +241,7 @@ async def test_reset_with_a_wrong_code_is_refused_under_the_code(ecandidat):
         await type_into(pilot, "#reset-confirm", NEW_PASSWORD)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert "Code de réinitialisation incorrect" in text(app, "#reset-code-error")
+        assert "Code de réinitialisation incorrect" in text_of(app, "#reset-code-error")
 
 
 async def test_lost_activation_code_then_validate(ecandidat):
@@ -264,7 +255,7 @@ async def test_lost_activation_code_then_validate(ecandidat):
         await type_into(pilot, "#lost-mail", "jane@example.org")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert "L'ancien code ne fonctionne plus" in text(app, "#lost-done")
+        assert "L'ancien code ne fonctionne plus" in text_of(app, "#lost-done")
         new = ecandidat.mail_field(ecandidat.last_mail(to="jane@example.org", subject="nouveau code"),
                                    "Code d'activation")
         await pilot.click("#lost-validate")
@@ -273,11 +264,11 @@ async def test_lost_activation_code_then_validate(ecandidat):
         await type_into(pilot, "#validate-code", old)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert text(app, "#validate-code-error") == MSG_CODE_UNKNOWN
+        assert text_of(app, "#validate-code-error") == MSG_CODE_UNKNOWN
         await pilot.click("#validate-code")
         await pilot.press("ctrl+a", "ctrl+k", *new, "enter")
         await settle(app, pilot)
-        assert created.login in text(app, "#validate-success")
+        assert created.login in text_of(app, "#validate-success")
 
 
 # ------------------------------------------------------ from Mon compte
@@ -306,7 +297,7 @@ async def test_change_password_dialog(ecandidat):
         await type_into(pilot, "#chpw-confirm", NEW_PASSWORD)
         await pilot.click("#chpw-save")
         await settle(app, pilot)
-        assert text(app, "#chpw-old-error") == "L'ancien mot de passe est incorrect"
+        assert text_of(app, "#chpw-old-error") == "L'ancien mot de passe est incorrect"
         await pilot.click("#chpw-old")
         await pilot.press("ctrl+a", "ctrl+k", *cand.password)
         await pilot.click("#chpw-save")
@@ -327,7 +318,7 @@ async def test_change_mail_dialog_logs_out_and_blocks_until_validated(ecandidat)
         await type_into(pilot, "#chmail-confirm", cand.mail)
         await pilot.click("#chmail-save")
         await settle(app, pilot)
-        assert text(app, "#chmail-mail-error") == "Votre nouvelle adresse mail est identique à l'ancienne"
+        assert text_of(app, "#chmail-mail-error") == "Votre nouvelle adresse mail est identique à l'ancienne"
         await pilot.click("#chmail-mail")
         await pilot.press("ctrl+a", "ctrl+k", *"nouvelle@example.org")
         await pilot.click("#chmail-confirm")
@@ -337,7 +328,7 @@ async def test_change_mail_dialog_logs_out_and_blocks_until_validated(ecandidat)
         assert app.screen.query_one("#login-user", Input).value == ""
         # Blocked until the new address is validated.
         await _type_login(app, pilot, cand.login, cand.password)
-        assert text(app, "#login-error") == MSG_NOT_VALIDATED
+        assert text_of(app, "#login-error") == MSG_NOT_VALIDATED
         code = ecandidat.mail_field(ecandidat.last_mail(to="nouvelle@example.org"), "Code d'activation")
         await _validate(app, pilot, code)
         await pilot.press("escape")

@@ -11,13 +11,7 @@ from ecandidat_tui.domain import Decision, StatutDossier
 from ecandidat_tui.screens.file_picker import RootedFileOpen
 from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.store.models import Candidature, FileBlob, PieceSubmission
-from ecandidat_tui.testing import wait_until
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from ecandidat_tui.testing import settle, wait_until
 
 
 def login(app, cand):

@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Static, Tree
 
 from ecandidat_tui.screens.catalog import MAX_SHOWN, OffreFormationScreen
 from ecandidat_tui.store.demo import generate_catalog
-from ecandidat_tui.testing import make_harness, wait_until
+from ecandidat_tui.testing import make_harness, settle, text_of, wait_until
 from ecandidat_tui.widgets.confirm import ConfirmModal
 
 TODAY = date(2026, 3, 15)
@@ -21,8 +21,7 @@ def _fixed_clock():
 
 async def _settle(app, pilot) -> None:
     """Workers done, and the highlighted formation's detail read (it waits for the cursor to rest)."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(app, pilot)
     for _ in range(100):
         if not getattr(app.screen, "detail_pending", False):
             break
@@ -41,10 +40,6 @@ def _shown_formations(app) -> list:
             if leaf.data is not None]
 
 
-def _text(app, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).content)
-
-
 async def _open(app, pilot, mode: str = "browse", results: list | None = None) -> None:
     await pilot.pause()
     app.push_screen(OffreFormationScreen(mode=mode), results.append if results is not None else None)
@@ -59,12 +54,12 @@ async def test_browse_lists_centres_and_filters_as_one_types(ecandidat):
         await pilot.press("f4")  # the header destination, as from Assistance
         await _settle(app, pilot)
         assert isinstance(app.screen, OffreFormationScreen)
-        assert _text(app, "#catalog-title") == "Offre de formation"
+        assert text_of(app, "#catalog-title") == "Offre de formation"
         assert not app.screen.query("#catalog-apply")
         tree = _tree(app)
         assert [n.data.libelle for n in tree.root.children] == [c.libelle for c in catalog.centres]
         assert all(not n.is_expanded for n in tree.root.children)
-        assert f"{catalog.formation_count} formations" in _text(app, "#catalog-count")
+        assert f"{catalog.formation_count} formations" in text_of(app, "#catalog-count")
 
         await pilot.click("#catalog-filter")
         await pilot.press(*"ECONOMIE")
@@ -84,7 +79,7 @@ async def test_browse_lists_centres_and_filters_as_one_types(ecandidat):
         assert f.titre in label and f.dates_label in label and f.mode_label in label
         assert "Ouverte" in label or "Fermée" in label or "À venir" in label
         # the detail of the highlighted formation, with the commission contact
-        detail = _text(app, "#catalog-detail")
+        detail = text_of(app, "#catalog-detail")
         assert "Master Économie de l'environnement et de l'énergie" in detail
         assert "feg-scolarite@univ.example" in detail and "04 91 14 07 00" in detail
         assert "Date limite de retour" in detail and "Pièces justificatives (10)" in detail
@@ -92,7 +87,7 @@ async def test_browse_lists_centres_and_filters_as_one_types(ecandidat):
         await pilot.press(*"zzz")
         await _settle(app, pilot)
         assert _shown_formations(app) == []
-        assert "Aucune formation ne correspond" in _text(app, "#catalog-count")
+        assert "Aucune formation ne correspond" in text_of(app, "#catalog-count")
 
         # clearing the filter gives back the collapsed centres
         app.screen.query_one("#catalog-filter", Input).value = ""
@@ -119,8 +114,8 @@ async def test_expanding_a_centre_shows_its_formations(ecandidat):
         assert [leaf.data.titre for leaf in first.children] == [f.titre for f in first.data.formations]
         await pilot.press("down")
         await _settle(app, pilot)
-        assert first.data.formations[0].titre in _text(app, "#catalog-detail")
-        assert "Adresse de contact" in _text(app, "#catalog-detail")
+        assert first.data.formations[0].titre in text_of(app, "#catalog-detail")
+        assert "Adresse de contact" in text_of(app, "#catalog-detail")
         await pilot.click("#catalog-close")
         await pilot.pause()
         assert not isinstance(app.screen, OffreFormationScreen)
@@ -225,19 +220,19 @@ async def test_ten_thousand_formations_load_and_filter(tmp_path):
             await _open(app, pilot)
             tree = _tree(app)
             assert len(tree.root.children) == 60
-            assert "10000 formations dans 60 centres" in _text(app, "#catalog-count")
+            assert "10000 formations dans 60 centres" in text_of(app, "#catalog-count")
             await pilot.press(*"master")
             await _settle(app, pilot)
             shown = _shown_formations(app)
             assert len(shown) == MAX_SHOWN
             assert all("master" in f.search_key for f in shown)
-            assert "affinez la recherche" in _text(app, "#catalog-count")
+            assert "affinez la recherche" in text_of(app, "#catalog-count")
             app.screen.query_one("#catalog-filter", Input).value = ""
             await pilot.click("#catalog-filter")
             await pilot.press(*target.code)
             await _settle(app, pilot)
             assert [f.id for f in _shown_formations(app)] == [target.id]
-            assert target.titre in _text(app, "#catalog-detail")
+            assert target.titre in text_of(app, "#catalog-detail")
     finally:
         h.services.close()
 
@@ -321,7 +316,7 @@ async def test_centres_show_before_their_formations_are_read(ecandidat):
         screen = app.screen
         assert screen.catalog is None  # the formations are not read yet
         assert [n.data.libelle for n in _tree(app).root.children] == [c.libelle for c in catalog.centres]
-        assert f"{catalog.formation_count} formations dans {len(catalog.centres)} centres" in _text(
+        assert f"{catalog.formation_count} formations dans {len(catalog.centres)} centres" in text_of(
             app, "#catalog-count")
         labels = [str(n.label) for n in _tree(app).root.children]
         assert labels[1].endswith(f"({len(catalog.centres[1].formations)} formations)")
@@ -337,7 +332,7 @@ async def test_centres_show_before_their_formations_are_read(ecandidat):
         assert [n.data.id for n in second.children] == [f.id for f in catalog.centres[1].formations]
         assert _tree(app).cursor_node is second
         assert [str(n.label) for n in _tree(app).root.children] == labels  # nothing else moved
-        assert "dont" in _text(app, "#catalog-detail")  # the centre's detail, from the full tree
+        assert "dont" in text_of(app, "#catalog-detail")  # the centre's detail, from the full tree
 
 
 async def test_a_filter_typed_before_the_formations_arrive_applies_then(ecandidat):
@@ -352,7 +347,7 @@ async def test_a_filter_typed_before_the_formations_arrive_applies_then(ecandida
         shown = _shown_formations(app)
         assert "MAS-ECO-ENV" in {f.code for f in shown}
         assert shown and all("energie" in f.search_key for f in shown)
-        assert f"{len(shown)} formation" in _text(app, "#catalog-count")
+        assert f"{len(shown)} formation" in text_of(app, "#catalog-count")
 
 
 async def test_the_detail_waits_for_the_typing_to_rest(ecandidat):
@@ -391,7 +386,7 @@ async def test_the_detail_waits_for_the_typing_to_rest(ecandidat):
         waiting[0].callback()  # the person rests
         await _settle(app, pilot)
         first = _shown_formations(app)[0]
-        assert first.titre in _text(app, "#catalog-detail")
+        assert first.titre in text_of(app, "#catalog-detail")
 
 
 async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
@@ -410,7 +405,7 @@ async def test_a_filter_longer_than_its_box_scrolls_with_the_cursor(ecandidat):
         await pilot.press("home")
         await pilot.pause()
         assert box.scroll_x == 0
-        assert "Aucune formation" in _text(app, "#catalog-count")
+        assert "Aucune formation" in text_of(app, "#catalog-count")
 
 
 async def test_a_click_after_filtering_acts_on_the_line_clicked(ecandidat):

@@ -9,21 +9,11 @@ from ecandidat_tui.screens.account_modals import CreateAccountModal, NewPassword
 from ecandidat_tui.screens.connexion import ConnexionScreen
 from ecandidat_tui.services.accounts import MSG_BAD_CREDENTIALS, MSG_BAD_ENT_CREDENTIALS, MSG_NOT_VALIDATED
 from ecandidat_tui.store.models import Account, CursusInterne
-from ecandidat_tui.testing import type_ahead
+from ecandidat_tui.testing import settle, text_of, type_ahead
 
 SIZE = (100, 40)
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
 DEMO_PASSWORD = "Etudiant-2026!"
-
-
-async def settle(app, pilot):
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text(app, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.content) if widget.display else ""
 
 
 async def login(app, pilot, user: str, password: str) -> None:
@@ -80,7 +70,7 @@ async def test_first_login_forces_a_new_password_with_a_live_checklist(ecandidat
         await pilot.click("#newpw-confirm")
         await pilot.press(*"different", "enter")
         await settle(app, pilot)
-        assert text(app, "#newpw-confirm-error") == "La confirmation ne correspond pas au nouveau mot de passe"
+        assert text_of(app, "#newpw-confirm-error") == "La confirmation ne correspond pas au nouveau mot de passe"
         await pilot.press("ctrl+a", "ctrl+k", *"abcDEF12345!", "enter")
         await settle(app, pilot)
         assert app.candidate is not None and app.candidate.login == created.login
@@ -96,15 +86,15 @@ async def test_login_errors_generic_and_not_validated(ecandidat):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # let the first layout settle
         await login(app, pilot, "NOSUCH00", "whatever")
-        assert text(app, "#login-error") == MSG_BAD_CREDENTIALS
+        assert text_of(app, "#login-error") == MSG_BAD_CREDENTIALS
         assert app.screen.query_one("#login-password", Input).value == ""
         await login(app, pilot, cand.login, "whatever")
-        assert text(app, "#login-error") == MSG_BAD_CREDENTIALS
+        assert text_of(app, "#login-error") == MSG_BAD_CREDENTIALS
         await login(app, pilot, pending.login, one_time)
-        assert text(app, "#login-error") == MSG_NOT_VALIDATED
+        assert text_of(app, "#login-error") == MSG_NOT_VALIDATED
         await pilot.click("#login-submit")  # empty password
         await pilot.pause()
-        assert "Saisissez" in text(app, "#login-error")
+        assert "Saisissez" in text_of(app, "#login-error")
         assert app.candidate is None
 
 
@@ -115,10 +105,10 @@ async def test_lockout_after_five_failures_and_login_after_the_delay(ecandidat):
         await pilot.pause()  # let the first layout settle
         for _ in range(5):
             await login(app, pilot, cand.login, "wrong-password")
-        message = text(app, "#login-error")
+        message = text_of(app, "#login-error")
         assert "Compte bloqué" in message and "Réessayez à partir de" in message
         await login(app, pilot, cand.login, cand.password)
-        assert "Compte bloqué" in text(app, "#login-error") and app.candidate is None
+        assert "Compte bloqué" in text_of(app, "#login-error") and app.candidate is None
         ecandidat.clock.advance(minutes=15, seconds=30)
         await login(app, pilot, cand.login, cand.password)
         assert app.candidate is not None and app.candidate.login == cand.login
@@ -131,7 +121,7 @@ async def test_ent_first_login_prefills_creation_then_second_login_opens_the_acc
         await pilot.click("#ent-login")
         await pilot.press(*"cmartin", "enter", *"wrong", "enter")
         await settle(app, pilot)
-        assert text(app, "#ent-error") == MSG_BAD_ENT_CREDENTIALS
+        assert text_of(app, "#ent-error") == MSG_BAD_ENT_CREDENTIALS
         await pilot.click("#ent-password")
         await pilot.press(*DEMO_PASSWORD, "enter")
         await settle(app, pilot)
@@ -139,11 +129,11 @@ async def test_ent_first_login_prefills_creation_then_second_login_opens_the_acc
         values = {i.id: i.value for i in app.screen.query(Input)}
         assert values == {"create-nom": "Martin", "create-prenom": "Camille",
                           "create-mail": "camille.martin@etu.univ.example", "create-mail-confirm": ""}
-        assert "21900001" in text(app, "#create-numero-etudiant")
+        assert "21900001" in text_of(app, "#create-numero-etudiant")
         assert app.screen.focused.id == "create-mail-confirm"
         await pilot.press(*"camille.martin@etu.univ.example", "enter")
         await settle(app, pilot)
-        assert "Consultez vos courriels" in text(app, "#create-success")
+        assert "Consultez vos courriels" in text_of(app, "#create-success")
         await pilot.click("#create-close")
         await pilot.pause()
 
@@ -153,7 +143,7 @@ async def test_ent_first_login_prefills_creation_then_second_login_opens_the_acc
         await pilot.click("#ent-password")
         await pilot.press(*DEMO_PASSWORD, "enter")
         await settle(app, pilot)
-        assert text(app, "#ent-error") == MSG_NOT_VALIDATED
+        assert text_of(app, "#ent-error") == MSG_NOT_VALIDATED
 
         welcome = ecandidat.last_mail(to="camille.martin@etu.univ.example")
         ecandidat.services.accounts.validate_account(ecandidat.mail_field(welcome, "Code d'activation"))

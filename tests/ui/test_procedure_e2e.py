@@ -6,12 +6,7 @@ from sqlmodel import select
 
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.store.models import AuditLog, Candidature, FileBlob, PieceSubmission
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from ecandidat_tui.testing import settle
 
 
 async def test_seed_procedure_end_to_end(ecandidat):

@@ -10,7 +10,7 @@ from sqlmodel import select
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.screens.mon_compte import MonCompteScreen
 from ecandidat_tui.screens.profile_forms import ProfileForm
-from ecandidat_tui.testing import settle
+from ecandidat_tui.testing import settle, text_of
 from ecandidat_tui.widgets.confirm import ConfirmModal
 from ecandidat_tui.store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusExterne, CursusInterne, ExperiencePro,
@@ -97,10 +97,6 @@ def error(app, field_id) -> str:
     return str(app.screen.query_one(f"#{field_id}-error").content)
 
 
-def text_of(app, widget_id) -> str:
-    return str(app.screen.query_one(f"#{widget_id}").content)
-
-
 # --------------------------------------------------------------- the screen
 
 
@@ -118,10 +114,10 @@ async def test_tabs_in_order_with_header_and_notice(harness, account):
         labels = [str(t.label) for t in tabs.query("Tab")]
         assert labels == ["Informations perso.", "Adresse", "Baccalauréat", "Cursus Interne",
                           "Cursus Externe", "Stages", "Expériences pro.", "Candidatures"]
-        assert text_of(app, "candidate-name") == "CHARLOTTE GOCKEL"
-        assert "impossible de faire un vœu" in text_of(app, "info-notice")
-        assert "Vous n'avez pas encore d'adresse de contact." in text_of(app, "info-contact")
-        completeness = text_of(app, "profile-completeness")
+        assert text_of(app, "#candidate-name") == "CHARLOTTE GOCKEL"
+        assert "impossible de faire un vœu" in text_of(app, "#info-notice")
+        assert "Vous n'avez pas encore d'adresse de contact." in text_of(app, "#info-contact")
+        completeness = text_of(app, "#profile-completeness")
         assert "✘ Informations perso." in completeness and "✘ Adresse" in completeness
         assert "✘ Baccalauréat" in completeness
 
@@ -157,9 +153,9 @@ async def test_fill_informations_with_the_keyboard(harness, account):
         assert row.date_naissance.isoformat() == "2004-07-14"
         assert (row.departement_naissance, row.commune_naissance) == ("13", "Marseille")
         assert row.portable == "06.12.34.56.78"
-        summary = text_of(app, "info-summary")
+        summary = text_of(app, "#info-summary")
         assert "Mme Charlotte Gockel" in summary and "14/07/2004" in summary
-        assert "✔ Informations perso." in text_of(app, "profile-completeness")
+        assert "✔ Informations perso." in text_of(app, "#profile-completeness")
         assert not app.screen.query_one("#info-notice").display
 
 
@@ -247,7 +243,7 @@ async def test_informations_read_only_after_a_candidature(harness, account):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_mon_compte(app, pilot, account)
         assert app.screen.query_one("#info-edit").disabled
-        assert "ne sont plus modifiables" in text_of(app, "info-lock")
+        assert "ne sont plus modifiables" in text_of(app, "#info-lock")
         await pilot.click("#info-edit")
         await pilot.pause()
         assert isinstance(app.screen, MonCompteScreen)
@@ -290,8 +286,8 @@ async def test_fill_adresse_with_a_bad_postal_code_first(harness, account):
         assert isinstance(app.screen, MonCompteScreen)
         row = stored(harness, Adresse, account)
         assert (row.code_postal, row.commune, row.complement1) == ("13001", "Marseille", "Bâtiment B")
-        assert "13001" in text_of(app, "adresse-summary")
-        assert "3 place Victor Hugo" in text_of(app, "info-contact")
+        assert "13001" in text_of(app, "#adresse-summary")
+        assert "3 place Victor Hugo" in text_of(app, "#info-contact")
 
 
 async def test_adresse_abroad_needs_commune_etrangere(harness, account):
@@ -328,7 +324,7 @@ async def test_concurrent_edit_from_a_second_terminal_is_refused(harness, accoun
         await fill(pilot, "adresse-adresse", "10 boulevard Baille")
         await save(app, pilot)
         assert isinstance(app.screen, ProfileForm)
-        assert "modifiées depuis un autre poste" in text_of(app, "adresse-form-error")
+        assert "modifiées depuis un autre poste" in text_of(app, "#adresse-form-error")
         assert app.screen.query_one("#adresse-adresse").value == "10 boulevard Baille"
         assert stored(harness, Adresse, account).adresse == "1 rue de la République"
 
@@ -381,7 +377,7 @@ async def test_fill_baccalaureat_then_no_bac(harness, account):
         await save(app, pilot)
         row = stored(harness, Baccalaureat, account)
         assert (row.annee, row.serie, row.mention, row.departement) == (2024, "STI2D", "TB", "13")
-        assert "Très bien" in text_of(app, "bac-summary")
+        assert "Très bien" in text_of(app, "#bac-summary")
         # The same form, now "Je n'ai pas le bac".
         await pilot.click("#bac-edit")
         await pilot.pause()
@@ -394,7 +390,7 @@ async def test_fill_baccalaureat_then_no_bac(harness, account):
         await save(app, pilot)
         row = stored(harness, Baccalaureat, account)
         assert (row.has_bac, row.situation, row.serie) == (False, "En reprise d'études", None)
-        assert "Je n'ai pas le bac" in text_of(app, "bac-summary")
+        assert "Je n'ai pas le bac" in text_of(app, "#bac-summary")
 
 
 # ------------------------------------------------------------------ lists
@@ -404,9 +400,9 @@ async def test_cursus_interne_empty_state_and_rows(harness, account):
     app = harness.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_mon_compte(app, pilot, account, tab="tab-cursus-interne")
-        assert text_of(app, "cursus-interne-notice") == (
+        assert text_of(app, "#cursus-interne-notice") == (
             "En cas d'erreur, merci de vous rendre à votre service de scolarité")
-        assert "pas été créé comme étudiant" in text_of(app, "cursus-interne-empty")
+        assert "pas été créé comme étudiant" in text_of(app, "#cursus-interne-empty")
         assert not app.screen.query_one("#cursus-interne-table").display
     with harness.services.db.session() as s:
         s.add(CursusInterne(account_id=account, annee_universitaire="2024-2025", code="L1DRO",
@@ -499,7 +495,7 @@ async def test_completeness_names_each_missing_piece_and_jumps_there(harness, ac
         harness.seed_profile(account, ine=None)
         app.screen.action_reload()
         await settle(app, pilot)
-        text = text_of(app, "profile-completeness")
+        text = text_of(app, "#profile-completeness")
         assert "✔ Adresse" in text and "✘ INE" in text
         assert profile.missing_for_candidature(account) == ["INE"]
         app.screen.show_tab("tab-bac")
