@@ -112,6 +112,16 @@ class CatalogService:
         except IntegrityError as exc:
             raise CatalogImportError([f"the database refused the import: {exc.orig}"]) from exc
 
+    def export_text(self, kind: str) -> str:
+        """The whole catalog in the import format `kind` ("json" or "csv"): importing it changes nothing."""
+        from .catalog_export import catalog_csv, catalog_document, catalog_json
+
+        if kind not in ("json", "csv"):
+            raise CatalogImportError([f"unknown catalog format {kind!r} (json or csv)"])
+        with self.ctx.db.read_session() as s:
+            document = catalog_document(s)
+        return catalog_json(document) if kind == "json" else catalog_csv(document)
+
     # ------------------------------------------------------- read models
 
     def _fingerprint(self, conn: Any) -> tuple:
