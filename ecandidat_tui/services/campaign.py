@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..domain import Role
 from ..store.models import (
@@ -157,7 +157,7 @@ class CampaignService:
             query = (select(Centre.code, Centre.libelle, Commission.code, Commission.libelle)
                      .join(Commission, Commission.centre_id == Centre.id).order_by(Centre.code, Commission.code))
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             return [CommissionChoice(*row) for row in s.execute(query)]
 
     def formation_form(self, principal: StaffPrincipal, code: str) -> FormationForm:
@@ -215,7 +215,7 @@ class CampaignService:
             if commission_id is None:
                 raise DomainError("Choisissez une commission d'un de vos centres.", "commission")
             piece_ids = dict(s.execute(select(PieceType.code, PieceType.id)
-                                       .where(PieceType.code.in_(record.pieces))).all())
+                                       .where(col(PieceType.code).in_(record.pieces))).all())
             unknown = [p for p in record.pieces if p not in piece_ids]
             if unknown:
                 raise DomainError(f"Type de pièce inconnu : {', '.join(unknown)}.", "pieces")
@@ -238,7 +238,7 @@ class CampaignService:
             if seen != original:
                 raise ConcurrentEdit()
             old_ids = dict(s.execute(select(PieceType.code, PieceType.id)
-                                     .where(PieceType.code.in_(seen.pieces))).all())
+                                     .where(col(PieceType.code).in_(seen.pieces))).all())
             removed = {old_ids[p] for p in set(seen.pieces) - set(record.pieces)}
             added = {piece_ids[p] for p in set(record.pieces) - set(seen.pieces)}
             impact = self._impact(s, f, record, removed, today)
@@ -261,14 +261,14 @@ class CampaignService:
     def _impact(s: Session, f: Formation, record: FormationRecord, removed: set[int], today: date) -> Impact:
         """The candidatures not transmitted that the change strands, and why."""
         waiting = (select(Candidature.id).where(Candidature.formation_id == f.id,
-                                                Candidature.transmitted_at.is_(None)))
+                                                col(Candidature.transmitted_at).is_(None)))
         touched: set[int] = set()
         reasons = []
         if removed:
             holders = set(s.execute(
                 select(PieceSubmission.candidature_id).distinct()
-                .where(PieceSubmission.candidature_id.in_(waiting), PieceSubmission.piece_type_id.in_(removed),
-                       PieceSubmission.blob_sha256.is_not(None))).scalars())
+                .where(col(PieceSubmission.candidature_id).in_(waiting), col(PieceSubmission.piece_type_id).in_(removed),
+                       col(PieceSubmission.blob_sha256).is_not(None))).scalars())
             if holders:
                 touched |= holders
                 reasons.append(f"{len(holders)} ont déjà déposé une pièce retirée")
@@ -288,23 +288,23 @@ class CampaignService:
             return
         now = self.ctx.now()
         waiting = list(s.execute(select(Candidature.id).where(
-            Candidature.formation_id == formation_id, Candidature.transmitted_at.is_(None))
+            Candidature.formation_id == formation_id, col(Candidature.transmitted_at).is_(None))
             .order_by(Candidature.id).with_for_update()).scalars())
         if removed:
             s.execute(delete(FormationPiece).where(FormationPiece.formation_id == formation_id,
-                                                   FormationPiece.piece_type_id.in_(removed)))
+                                                   col(FormationPiece.piece_type_id).in_(removed)))
             if waiting:
                 shas = set(s.execute(select(PieceSubmission.blob_sha256).where(
-                    PieceSubmission.candidature_id.in_(waiting),
-                    PieceSubmission.piece_type_id.in_(removed))).scalars())
-                s.execute(delete(PieceSubmission).where(PieceSubmission.candidature_id.in_(waiting),
-                                                        PieceSubmission.piece_type_id.in_(removed)))
+                    col(PieceSubmission.candidature_id).in_(waiting),
+                    col(PieceSubmission.piece_type_id).in_(removed))).scalars())
+                s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id).in_(waiting),
+                                                        col(PieceSubmission.piece_type_id).in_(removed)))
                 collect_orphan_blobs(s, {sha for sha in shas if sha})
         if added:
             s.execute(FormationPiece.__table__.insert(),
                       [{"formation_id": formation_id, "piece_type_id": pid} for pid in sorted(added)])
             have = set(s.execute(select(PieceSubmission.candidature_id, PieceSubmission.piece_type_id).where(
-                PieceSubmission.candidature_id.in_(waiting), PieceSubmission.piece_type_id.in_(added))).all())
+                col(PieceSubmission.candidature_id).in_(waiting), col(PieceSubmission.piece_type_id).in_(added))).all())
             rows = [{"candidature_id": cid, "piece_type_id": pid, "updated_at": now}
                     for cid in waiting for pid in sorted(added) if (cid, pid) not in have]
             if rows:
