@@ -267,7 +267,8 @@ class CampaignService:
         if removed:
             holders = set(s.execute(
                 select(PieceSubmission.candidature_id).distinct()
-                .where(col(PieceSubmission.candidature_id).in_(waiting), col(PieceSubmission.piece_type_id).in_(removed),
+                .where(col(PieceSubmission.candidature_id).in_(waiting),
+                       col(PieceSubmission.piece_type_id).in_(removed),
                        col(PieceSubmission.blob_sha256).is_not(None))).scalars())
             if holders:
                 touched |= holders
@@ -313,6 +314,27 @@ class CampaignService:
             bump_candidature(s, cid, now)
 
     # ------------------------------------------------ commissions, centres, pieces
+
+    def stored_values(self, principal: StaffPrincipal, kind: str, code: str,
+                      centre_code: str = "") -> dict[str, Any] | None:
+        """What a centre, a commission (of `centre_code`) or a piece type (`kind`) holds now,
+        as its form shows it; None for a code not used yet."""
+        with self.ctx.db.read_session() as s:
+            current = current_principal(s, principal, *((Role.ADMIN,) if kind == "piece" else
+                                                         (Role.GESTIONNAIRE, Role.ADMIN)))
+            if kind == "centre":
+                check_centre(current, code)
+                row: Any = s.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none()
+                names: tuple[str, ...] = ("libelle", "max_candidatures")
+            elif kind == "commission":
+                check_centre(current, centre_code)
+                row = s.execute(select(Commission).join(Centre, Centre.id == Commission.centre_id)
+                                .where(Centre.code == centre_code, Commission.code == code)).scalar_one_or_none()
+                names = ("libelle", "adresse", "telephone", "mail")
+            else:
+                row = s.execute(select(PieceType).where(PieceType.code == code)).scalar_one_or_none()
+                names = ("libelle", "conditional", "shared", "ordre")
+            return None if row is None else {name: getattr(row, name) for name in names}
 
     def save_commission(self, principal: StaffPrincipal, centre_code: str, values: Mapping[str, Any]) -> None:
         """Create or update a commission (its contact) of `centre_code`."""

@@ -154,3 +154,31 @@ async def test_an_admin_creates_a_centre_a_gestionnaire_cannot(ecandidat):
         await click_visible(app, pilot, "#campaign-settings")
         await settle(app, pilot)
         assert not app.screen.query("#centre-create") and not app.screen.query("#piece-save")
+
+
+async def test_a_gestionnaire_loads_and_edits_a_commission_contact(ecandidat):
+    ecandidat.seed_staff_formation("CTR-A", "FA1")
+    gest = ecandidat.seed_staff("gestionnaire", ["CTR-A"])
+    app = ecandidat.staff_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_campaign(app, pilot, gest)
+        await click_visible(app, pilot, "#campaign-settings")
+        await settle(app, pilot)
+        await retype(app, pilot, "#commission-centre-code", "CTR-A")
+        await retype(app, pilot, "#commission-code", "COM-CTR-A")
+        await pilot.press("enter")  # loads what the commission holds
+        await settle(app, pilot)
+        assert app.screen.query_one("#commission-mail").value == "commission@example.org"
+        assert app.screen.query_one("#commission-libelle").value == "Commission CTR-A"
+        await retype(app, pilot, "#commission-telephone", "04 91 00 00 00")
+        await click_visible(app, pilot, "#commission-save")
+        await settle(app, pilot)
+        detail = ecandidat.services.catalog.formation_by_code("FA1")
+        assert (detail.telephone, detail.mail) == ("04 91 00 00 00", "commission@example.org")
+        # another centre's commission: refused, said in a notification
+        ecandidat.seed_staff_formation("CTR-B", "FB1")
+        await retype(app, pilot, "#commission-centre-code", "CTR-B")
+        await retype(app, pilot, "#commission-code", "COM-CTR-B")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert [n.message for n in app._notifications][-1] == "Ce dossier ne relève pas de vos centres de candidature."

@@ -295,7 +295,8 @@ class CampaignSettingsScreen(CampaignFormMixin, StaffScreen):
         yield self.staff_header()
         with VerticalScroll(id="campaign-settings-body", can_focus=False):
             yield Static("Centres, commissions, pièces", classes="screen-title")
-            yield Static("Un code existant est modifié ; un code nouveau est créé.", id="campaign-settings-status")
+            yield Static("Entrée sur un code : ses valeurs actuelles. Un code nouveau est créé.",
+                         id="campaign-settings-status")
             yield Static("Centre de candidature", classes="section-title")
             for name, label in CENTRE_FIELDS:
                 yield from field_row("centre", name, label)
@@ -322,6 +323,28 @@ class CampaignSettingsScreen(CampaignFormMixin, StaffScreen):
     def form(self, prefix: str, fields: tuple[tuple[str, str], ...]) -> dict[str, str]:
         return {name: self.query_one(f"#{widget_id(prefix, name)}", Input).value for name, _label in fields}
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Entrée in a code field fills the form with what that code holds now."""
+        event.stop()
+        kind = (event.input.id or "").removesuffix("-code")
+        if kind not in ("centre", "commission", "piece"):
+            return
+        principal, code = self.app.principal, event.value.strip()
+        centre = self.query_one("#commission-centre-code", Input).value.strip() if kind == "commission" else ""
+        self.PREFIX = kind
+        self.campaign(lambda c: c.stored_values(principal, kind, code, centre),
+                      lambda values: self.loaded(kind, code, values), FORM)
+
+    def loaded(self, kind: str, code: str, values: dict[str, Any] | None) -> None:
+        if values is None:
+            self.notify(f"{code} : nouveau code, il sera créé.")
+            return
+        for name, value in values.items():
+            if isinstance(value, bool):
+                self.query_one(f"#{widget_id(kind, name)}", Checkbox).value = value
+            else:
+                self.query_one(f"#{widget_id(kind, name)}", Input).value = "" if value is None else str(value)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.clear_errors()
@@ -329,19 +352,19 @@ class CampaignSettingsScreen(CampaignFormMixin, StaffScreen):
         button = event.button.id or ""
         if button in ("centre-create", "centre-save"):
             self.PREFIX = "centre"
-            values, create = self.form("centre", CENTRE_FIELDS), button == "centre-create"
-            self.campaign(lambda c: c.save_centre(principal, values, create=create),
-                          lambda _: self.notify(f"Centre {values['code'].strip()} enregistré."), FORM)
+            centre, create = self.form("centre", CENTRE_FIELDS), button == "centre-create"
+            self.campaign(lambda c: c.save_centre(principal, centre, create=create),
+                          lambda _: self.notify(f"Centre {centre['code'].strip()} enregistré."), FORM)
         elif button == "commission-save":
             self.PREFIX = "commission"
-            values = self.form("commission", COMMISSION_FIELDS)
-            centre = values.pop("centre_code").strip()
-            self.campaign(lambda c: c.save_commission(principal, centre, values),
-                          lambda _: self.notify(f"Commission {values['code'].strip()} enregistrée."), FORM)
+            commission = self.form("commission", COMMISSION_FIELDS)
+            centre_code = commission.pop("centre_code").strip()
+            self.campaign(lambda c: c.save_commission(principal, centre_code, commission),
+                          lambda _: self.notify(f"Commission {commission['code'].strip()} enregistrée."), FORM)
         elif button == "piece-save":
             self.PREFIX = "piece"
-            values: dict[str, Any] = self.form("piece", PIECE_FIELDS)
-            values["conditional"] = self.query_one("#piece-conditional", Checkbox).value
-            values["shared"] = self.query_one("#piece-shared", Checkbox).value
-            self.campaign(lambda c: c.save_piece_type(principal, values),
-                          lambda _: self.notify(f"Type de pièce {values['code'].strip()} enregistré."), FORM)
+            piece: dict[str, Any] = self.form("piece", PIECE_FIELDS)
+            piece["conditional"] = self.query_one("#piece-conditional", Checkbox).value
+            piece["shared"] = self.query_one("#piece-shared", Checkbox).value
+            self.campaign(lambda c: c.save_piece_type(principal, piece),
+                          lambda _: self.notify(f"Type de pièce {piece['code'].strip()} enregistré."), FORM)
