@@ -272,14 +272,14 @@ class CampaignService:
                        col(PieceSubmission.blob_sha256).is_not(None))).scalars())
             if holders:
                 touched |= holders
-                reasons.append(f"{len(holders)} ont déjà déposé une pièce retirée")
+                reasons.append(f"{len(holders)} avec un fichier pour une pièce retirée")
         for name, label in (("date_fin_depot", "fin de dépôt"), ("date_limite_retour", "date limite de retour")):
             new = getattr(record, name)
             if new < today and new != getattr(f, name):
                 ids = set(s.execute(waiting).scalars())
                 if ids:
                     touched |= ids
-                    reasons.append(f"{len(ids)} non transmises, {label} passée")
+                    reasons.append(f"{len(ids)} non transmise(s), {label} passée")
         return Impact(len(touched), tuple(reasons))
 
     def _sync_pieces(self, s: Session, formation_id: int, removed: set[int], added: set[int]) -> None:
