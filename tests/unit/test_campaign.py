@@ -239,3 +239,47 @@ def test_cli_export_refuses_to_overwrite_unasked(tmp_path, monkeypatch, capsys):
     assert out.startswith("0 created, 0 updated, 4 unchanged")
     assert cli.main(["catalog", "export"]) == 0
     assert json.loads(capsys.readouterr().out)["centres"][0]["code"] == "C1"
+
+
+def test_two_saves_at_once_one_wins_the_other_is_refused(h):
+    import threading
+
+    h.seed_staff_formation("CTR-A", "FA1")
+    admin = h.seed_staff("admin").principal
+    campaign = h.services.campaign
+    form = campaign.formation_form(admin, "FA1")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(titre):
+        barrier.wait()
+        try:
+            campaign.save_formation(admin, form_values(form) | {"titre": titre}, original=form)
+            outcomes.append(titre)
+        except ConcurrentEdit:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("Un", "Deux")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    winners = [o for o in outcomes if o != "refused"]
+    assert len(winners) == 1 and outcomes.count("refused") == 1
+    assert campaign.formation_form(admin, "FA1").titre == winners[0]
+
+
+def test_a_gestionnaire_cannot_move_a_formation_out_of_their_centre(h):
+    h.seed_staff_formation("CTR-A", "FA1")
+    h.seed_staff_formation("CTR-B", "FB1")
+    gest = h.seed_staff("gestionnaire", centres=["CTR-A"]).principal
+    campaign = h.services.campaign
+    form = campaign.formation_form(gest, "FA1")
+    with pytest.raises(Forbidden):
+        campaign.save_formation(gest, form_values(form) | {"centre_code": "CTR-B", "commission_code": "COM-CTR-B"},
+                                original=form)
+    other = campaign.formation_form(h.seed_staff("admin").principal, "FB1")
+    with pytest.raises(Forbidden):  # nor edit another centre's formation by naming their own commission
+        campaign.save_formation(gest, form_values(other) | {"centre_code": "CTR-A", "commission_code": "COM-CTR-A"},
+                                original=other)
+    assert campaign.formation_form(gest, "FA1").centre_code == "CTR-A"
