@@ -33,7 +33,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -41,8 +41,7 @@ from ..domain import Role
 from ..store.models import (
     Candidature, Centre, Commission, Formation, FormationPiece, PieceSubmission, PieceType,
 )
-from .candidatures import bump_candidature, collect_orphan_blobs
-from .catalog_import import _DATE_ORDER, DATE_FIELDS
+from .catalog_import import _DATE_ORDER, DATE_FIELDS, sync_candidature_pieces
 from .catalog_records import CentreRecord, CommissionRecord, FormationRecord, PieceRecord, Record
 from .context import ServiceContext
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, ValidationFailed
@@ -226,8 +225,9 @@ class CampaignService:
                 f = Formation(code=record.code, commission_id=commission_id, **columns)
                 s.add(f)
                 s.flush()
-                s.execute(FormationPiece.__table__.insert(),
-                          [{"formation_id": f.id, "piece_type_id": piece_ids[p]} for p in record.pieces])
+                if record.pieces:
+                    s.execute(insert(FormationPiece),
+                              [{"formation_id": f.id, "piece_type_id": piece_ids[p]} for p in record.pieces])
                 self._audit(s, current, "formation_create", formation=record.code, centre=centre_code,
                             pieces=list(record.pieces))
                 return SaveResult(True, Impact(), self._form(s, record.code)[1])
@@ -247,7 +247,7 @@ class CampaignService:
             for name, value in columns.items():
                 setattr(f, name, value)
             f.commission_id = commission_id
-            self._sync_pieces(s, f.id or 0, removed, added)
+            self._sync_pieces(s, f.id or 0, removed, added, self.ctx.now())
             changed = {name: str(getattr(record, name)) for name in FORMATION_COLUMNS
                        if getattr(record, name) != getattr(seen, name)}
             self._audit(s, current, "formation_update", formation=record.code, centre=centre_code,
@@ -282,36 +282,16 @@ class CampaignService:
                     reasons.append(f"{len(ids)} non transmise(s), {label} passée")
         return Impact(len(touched), tuple(reasons))
 
-    def _sync_pieces(self, s: Session, formation_id: int, removed: set[int], added: set[int]) -> None:
-        """The formation's links, and the pieces of its candidatures not transmitted
-        (a transmitted candidature keeps the pieces and files it was sent with)."""
-        if not (removed or added):
-            return
-        now = self.ctx.now()
-        waiting = list(s.execute(select(Candidature.id).where(
-            Candidature.formation_id == formation_id, col(Candidature.transmitted_at).is_(None))
-            .order_by(Candidature.id).with_for_update()).scalars())
+    @staticmethod
+    def _sync_pieces(s: Session, formation_id: int, removed: set[int], added: set[int], now: Any) -> None:
+        """The formation's links, then its candidatures' pieces (the import's rule)."""
         if removed:
-            s.execute(delete(FormationPiece).where(FormationPiece.formation_id == formation_id,
+            s.execute(delete(FormationPiece).where(col(FormationPiece.formation_id) == formation_id,
                                                    col(FormationPiece.piece_type_id).in_(removed)))
-            if waiting:
-                shas = set(s.execute(select(PieceSubmission.blob_sha256).where(
-                    col(PieceSubmission.candidature_id).in_(waiting),
-                    col(PieceSubmission.piece_type_id).in_(removed))).scalars())
-                s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id).in_(waiting),
-                                                        col(PieceSubmission.piece_type_id).in_(removed)))
-                collect_orphan_blobs(s, {sha for sha in shas if sha})
         if added:
-            s.execute(FormationPiece.__table__.insert(),
+            s.execute(insert(FormationPiece),
                       [{"formation_id": formation_id, "piece_type_id": pid} for pid in sorted(added)])
-            have = set(s.execute(select(PieceSubmission.candidature_id, PieceSubmission.piece_type_id).where(
-                col(PieceSubmission.candidature_id).in_(waiting), col(PieceSubmission.piece_type_id).in_(added))).all())
-            rows = [{"candidature_id": cid, "piece_type_id": pid, "updated_at": now}
-                    for cid in waiting for pid in sorted(added) if (cid, pid) not in have]
-            if rows:
-                s.execute(PieceSubmission.__table__.insert(), rows)
-        for cid in waiting:
-            bump_candidature(s, cid, now)
+        sync_candidature_pieces(s, {formation_id: (removed, added)}, now)
 
     # ------------------------------------------------ commissions, centres, pieces
 

@@ -106,7 +106,7 @@ class CatalogService:
                 v.check_piece_references(known)
                 if v.errors:
                     raise CatalogImportError(v.errors)
-                report = apply_document(s, v.doc)
+                report = apply_document(s, v.doc, self.ctx.now())
             self.invalidate()
             return report
         except IntegrityError as exc:

@@ -54,7 +54,8 @@ def test_a_gestionnaire_creates_a_formation_of_their_centre_only(h):
     support = h.seed_staff("support").principal
     with pytest.raises(Forbidden):
         campaign.save_formation(support, new_values(h, "FNEW3"))
-    assert audit_actions(h).count("formation_create") == 1
+    assert campaign.save_formation(gest, new_values(h, "FNOPIECE", pieces=[])).form.pieces == ()
+    assert audit_actions(h).count("formation_create") == 2
 
 
 def test_the_import_rules_refuse_in_french_under_the_field(h):
@@ -283,3 +284,26 @@ def test_a_gestionnaire_cannot_move_a_formation_out_of_their_centre(h):
         campaign.save_formation(gest, form_values(other) | {"centre_code": "CTR-A", "commission_code": "COM-CTR-A"},
                                 original=other)
     assert campaign.formation_form(gest, "FA1").centre_code == "CTR-A"
+
+
+def test_an_import_changing_pieces_treats_candidatures_as_the_console_does(h, tmp_path):
+    h.seed_staff_formation("CTR-A", "FA1")
+    waiting = h.seed_dossier(h.insert_candidate(nom="Attente").account_id, statut="en_attente")
+    sent = h.seed_dossier(h.insert_candidate(nom="Transmis").account_id)
+    document = json.loads(h.services.catalog.export_text("json"))
+    for centre in document["centres"]:
+        for commission in centre["commissions"]:
+            for f in commission["formations"]:
+                if f["code"] == "FA1":
+                    f["pieces"] = ["IDENT", "PHOTO"]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    report = h.services.catalog.import_file(path)
+    assert report.updated == 1
+    with h.services.db.read_session() as s:
+        def pieces_of(cid):
+            return sorted(s.exec(select(PieceType.code).join(PieceSubmission,
+                                 PieceSubmission.piece_type_id == PieceType.id)
+                                 .where(PieceSubmission.candidature_id == cid)).all())
+        assert pieces_of(waiting.candidature_id) == ["IDENT", "PHOTO"]
+        assert pieces_of(sent.candidature_id) == ["IDENT", "RELEVE"]
