@@ -48,7 +48,7 @@ from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, Validation
 from .staff import MSG_FORBIDDEN, check_centre, current_principal
 from .staff_views import StaffPrincipal
 
-FORMATION_COLUMNS = ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)
+FORMATION_COLUMNS = ("titre", "mots_cles", "url", "mode", *DATE_FIELDS, "ouverte")
 
 # The record models' refusals (English, for catalog files) as the console says them.
 _FRENCH = (
@@ -95,6 +95,7 @@ class FormationForm:
     date_jury: date | None
     date_publication: date | None
     date_confirmation: date | None
+    ouverte: bool
     centre_code: str
     commission_code: str
     pieces: tuple[str, ...]

@@ -152,7 +152,8 @@ class CatalogService:
         a few milliseconds where the whole tree of 10,000 formations takes a
         few hundred, so a screen can show the centres before the formations."""
         today = self.ctx.today()
-        is_open = case((and_(Formation.date_debut_depot <= today, Formation.date_fin_depot >= today), 1))
+        is_open = case((and_(Formation.ouverte, Formation.date_debut_depot <= today,
+                             Formation.date_fin_depot >= today), 1))
         with self.ctx.db.read_session() as s:
             rows = s.connection().execute(
                 select(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures,
@@ -177,7 +178,8 @@ class CatalogService:
             rows = conn.execute(
                 select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
                        Commission.centre_id, Formation.commission_id, Formation.mode,
-                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour)
+                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour,
+                       Formation.ouverte)
                 .join(Commission, Commission.id == Formation.commission_id))
             by_centre: dict[int, list[FormationSummary]] = {}
             labels = {m.value: m.label for m in ModeFormation}
@@ -186,14 +188,14 @@ class CatalogService:
             # hundred for 10,000 formations: ids above 256 are not shared by Python).
             shared: dict[Any, Any] = {}
             one = shared.setdefault
-            for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
+            for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour, ouverte) in rows:
                 debut, fin, retour, mode = one(debut, debut), one(fin, fin), one(retour, retour), one(mode, mode)
                 centre_id, commission_id = one(centre_id, centre_id), one(commission_id, commission_id)
                 by_centre.setdefault(centre_id, []).append(FormationSummary(
                     id=fid, code=code, titre=titre, centre_id=centre_id,
                     commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
                     date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
-                    state=period_state(today, debut, fin),
+                    state=period_state(today, debut, fin, ouverte),
                     search_key=fold(f"{titre} {code} {mots or ''}"),
                 ))
         nodes = []
@@ -229,7 +231,7 @@ class CatalogService:
                 date_limite_retour=f.date_limite_retour, date_preanalyse=f.date_preanalyse,
                 date_jury=f.date_jury, date_publication=f.date_publication,
                 date_confirmation=f.date_confirmation,
-                state=period_state(today, f.date_debut_depot, f.date_fin_depot),
+                state=period_state(today, f.date_debut_depot, f.date_fin_depot, f.ouverte),
                 pieces=tuple(_piece_view(p) for p in pieces),
             )
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .catalog_import import CSV_COLUMNS, DATE_FIELDS
 
-FORMATION_FIELDS = ("code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS)
+FORMATION_FIELDS = ("code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "ouverte")
 
 
 def _iso(value: Any) -> Any:
@@ -74,7 +74,8 @@ def catalog_csv(document: dict[str, Any]) -> str:
                     "centre_max_candidatures": c["max_candidatures"] or "",
                     **{f"commission_{name}": k[name] for name in ("code", "libelle", "adresse", "telephone", "mail")},
                     "formation_code": f["code"],
-                    **{name: f[name] or "" for name in FORMATION_FIELDS if name != "code"},
+                    **{name: f[name] or "" for name in FORMATION_FIELDS if name not in ("code", "ouverte")},
+                    "ouverte": "true" if f["ouverte"] else "false",
                     "pieces": " ".join(f["pieces"]),
                 }
                 writer.writerow([row[column] for column in CSV_COLUMNS])

@@ -70,7 +70,7 @@ REQUIRED_DATES = DATE_FIELDS[:3]
 CSV_COLUMNS = (
     "centre_code", "centre_libelle", "centre_max_candidatures",
     "commission_code", "commission_libelle", "commission_adresse", "commission_telephone", "commission_mail",
-    "formation_code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces",
+    "formation_code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces", "ouverte",
 )
 CSV_REQUIRED = ("centre_code", "centre_libelle", "commission_code", "commission_libelle",
                 "formation_code", "titre", *REQUIRED_DATES)
@@ -387,7 +387,7 @@ def apply_document(s: Any, doc: _Parsed, now: datetime | None = None) -> ImportR
     outcomes: dict[str, str] = {}
     new_rows.clear()
     for code, values in doc.formations.items():
-        cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)}
+        cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS, "ouverte")}
         cols["commission_id"] = commissions[(centres[values["centre_code"]].id, values["commission_code"])].id
         outcomes[code] = upsert(formations, code, Formation, {"code": code, **cols}, cols)
     s.add_all(new_rows)

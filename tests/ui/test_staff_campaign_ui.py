@@ -58,6 +58,7 @@ async def test_a_gestionnaire_creates_a_formation_with_a_piece(ecandidat):
         await retype(app, pilot, "#formation-date-limite-retour", day(ecandidat, 9))
         app.screen.query_one("#formation-piece-type", Select).value = "IDENT"
         await click_visible(app, pilot, "#formation-piece-add")
+        await click_visible(app, pilot, "#formation-ouverte")  # closed to candidates for now
         await click_visible(app, pilot, "#formation-save")
         await settle(app, pilot)
         assert app.screen.query_one("#formation-code").disabled  # saved: now edited
@@ -66,6 +67,7 @@ async def test_a_gestionnaire_creates_a_formation_with_a_piece(ecandidat):
     assert (detail.titre, detail.centre_code, [p.code for p in detail.pieces]) == ("Master Nouveau", "CTR-A",
                                                                                    ["IDENT"])
     assert detail.date_limite_retour == ecandidat.services.ctx.today() + timedelta(days=9)
+    assert detail.state == "closed"  # its dates are open, the box was unticked
     assert [a.actor for a in audit(ecandidat, "formation_create")] == ["paul"]
 
 

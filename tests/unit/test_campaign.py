@@ -190,7 +190,7 @@ def test_an_import_of_an_export_changes_nothing(h, tmp_path, kind):
     today = h.services.ctx.today()
     campaign.save_formation(admin, form_values(form) | {
         "date_limite_retour": (today + timedelta(days=90)).isoformat(), "pieces": ["PHOTO"],
-        "url": "https://example.org/f", "mots_cles": "nouveau; mot"}, original=form, confirm=True)
+        "url": "https://example.org/f", "mots_cles": "nouveau; mot", "ouverte": False}, original=form, confirm=True)
     campaign.save_formation(admin, {**form_values(form), "code": "EXPORT1", "titre": "Exportée",
                                     "centre_code": choice.centre_code, "commission_code": choice.code})
     campaign.save_piece_type(admin, {"code": "CV", "libelle": "CV, « détaillé »\nsur 2 lignes", "ordre": 12})
@@ -206,7 +206,7 @@ def test_the_export_holds_every_centre_and_formation(h):
     f = document["centres"][0]["commissions"][0]["formations"][0]
     assert set(f) == {"code", "titre", "mots_cles", "url", "mode", "date_debut_depot", "date_fin_depot",
                       "date_limite_retour", "date_preanalyse", "date_jury", "date_publication",
-                      "date_confirmation", "pieces"}
+                      "date_confirmation", "pieces", "ouverte"}
     with h.services.db.read_session() as s:
         assert len(document["centres"]) == len(s.exec(select(Centre)).all())
         assert sum(len(k["formations"]) for c in document["centres"] for k in c["commissions"]) == len(
@@ -307,3 +307,22 @@ def test_an_import_changing_pieces_treats_candidatures_as_the_console_does(h, tm
                                  .where(PieceSubmission.candidature_id == cid)).all())
         assert pieces_of(waiting.candidature_id) == ["IDENT", "PHOTO"]
         assert pieces_of(sent.candidature_id) == ["IDENT", "RELEVE"]
+
+
+def test_a_closed_formation_takes_no_new_candidature_whatever_its_dates(h):
+    formation_id = h.seed_open_formation("FOPEN", pieces=("PHOTO",))
+    admin = h.seed_staff("admin").principal
+    campaign = h.services.campaign
+    form = campaign.formation_form(admin, "FOPEN")
+    assert form.ouverte and h.services.catalog.formation_detail(formation_id).state == "open"
+    closed = campaign.save_formation(admin, form_values(form) | {"ouverte": "non"}, original=form)
+    assert closed.applied and closed.form.ouverte is False
+    assert h.services.catalog.formation_detail(formation_id).state == "closed"
+    assert next(f.state for c in h.services.catalog.catalog_tree().centres for f in c.formations
+                if f.code == "FOPEN") == "closed"
+    candidate = h.insert_candidate()
+    with pytest.raises(DomainError, match="fermées"):
+        h.seed_candidature(candidate.account_id, formation_id)
+    with h.services.db.read_session() as s:
+        assert "false" in [a.details for a in s.exec(select(AuditLog).where(
+            AuditLog.action == "formation_update")).all()][0].lower()

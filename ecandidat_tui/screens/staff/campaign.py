@@ -158,6 +158,10 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
                 yield Select([(m.label, m.value) for m in ModeFormation], id="formation-mode", compact=True,
                              value=ModeFormation.DEMATERIALISE.value, allow_blank=False)
             yield Static("", id="formation-mode-error", classes="field-error", markup=False)
+            with Horizontal(classes="campaign-row"):
+                yield Label("Candidatures", classes="campaign-label")
+                yield Checkbox("Ouverte (décochée : fermée quelles que soient les dates)", value=True,
+                               id="formation-ouverte", compact=True)
             for name, label in FORMATION_FIELDS[2:]:
                 yield from field_row(self.PREFIX, name, label)
             yield Static("Pièces justificatives", classes="section-title")
@@ -209,6 +213,7 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
         self.query_one("#formation-code", Input).disabled = True
         self.query_one("#formation-commission", Select).value = f"{form.centre_code}/{form.commission_code}"
         self.query_one("#formation-mode", Select).value = form.mode
+        self.query_one("#formation-ouverte", Checkbox).value = form.ouverte
         self.pieces = list(form.pieces)
         self.query_one("#formation-edit-title", Static).update(f"Formation {form.code}")
 
@@ -254,7 +259,8 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
         centre, _, commission = ("" if chosen is Select.NULL else str(chosen)).partition("/")
         mode = self.query_one("#formation-mode", Select).value
         return values | {"centre_code": centre, "commission_code": commission, "pieces": list(self.pieces),
-                         "mode": "" if mode is Select.NULL else str(mode)}
+                         "mode": "" if mode is Select.NULL else str(mode),
+                         "ouverte": self.query_one("#formation-ouverte", Checkbox).value}
 
     def save(self, *, confirm: bool) -> None:
         self.clear_errors()
