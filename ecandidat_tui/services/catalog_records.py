@@ -13,7 +13,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from ..display import is_safe, safe_text
-from ..display import is_safe, safe_text
 from ..domain import ModeFormation
 from ..text import fold
 
