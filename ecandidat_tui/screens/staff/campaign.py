@@ -160,7 +160,7 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
             yield Static("", id="formation-mode-error", classes="field-error", markup=False)
             with Horizontal(classes="campaign-row"):
                 yield Label("Candidatures", classes="campaign-label")
-                yield Checkbox("Ouverte (décochée : fermée quelles que soient les dates)", value=True,
+                yield Checkbox("Ouverte aux candidatures", value=True,
                                id="formation-ouverte", compact=True)
             for name, label in FORMATION_FIELDS[2:]:
                 yield from field_row(self.PREFIX, name, label)
