@@ -100,6 +100,37 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_catalog_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the catalog in the import format: to FILE (never over an existing one
+    without --force), or to standard output."""
+    from .services.catalog import CatalogImportError
+
+    kind = args.format or ("csv" if args.file and Path(args.file).suffix.lower() == ".csv" else "json")
+    target = Path(args.file) if args.file else None
+    if target is not None and target.exists() and not args.force:
+        print(f"{target} already exists (use --force to replace it)", file=sys.stderr)
+        return EXIT_FAILURE
+    services = _services(settings, prepare=False)
+    try:
+        services.prepare(demo_catalog=False)
+        text = services.catalog.export_text(kind)
+    except CatalogImportError as exc:
+        print(exc.errors[0], file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        services.close()
+    if target is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"{target}: cannot write the file ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"catalog written to {target} ({kind})")
+    return 0
+
+
 # ------------------------------------------------------------------ mail
 
 
@@ -316,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     catalog = sub.add_parser("catalog", help="l'Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
     add("import", cmd_catalog_import, "charger une offre de formation en JSON ou CSV (voir docs/catalog.md)", catalog).add_argument("file")
+    p = add("export", cmd_catalog_export, "écrire l'offre de formation au format de l'import (JSON ou CSV)", catalog)
+    p.add_argument("file", nargs="?", help="le fichier à écrire (par défaut : la sortie standard)")
+    p.add_argument("--format", choices=["json", "csv"], help="par défaut : d'après l'extension du fichier, sinon json")
+    p.add_argument("--force", action="store_true", help="remplacer un fichier existant")
 
     mail = sub.add_parser("mail", help="les mails en attente d'envoi").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = add("list", cmd_mail_list, "lister les mails", mail)

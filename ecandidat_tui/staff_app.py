@@ -4,7 +4,7 @@ Same services and database as the kiosks. The staff login screen paints
 first while the services are prepared in a thread worker; after login the
 search screen is the base of the session. Global keys (shown in the footer):
 F5 Formations and F7 Suivi des dossiers (gestionnaires, admins), F6 Journal (admins), F8 Personnel
-(admins), F10 Déconnexion,
+(admins), F9 Campagne (gestionnaires, admins), F10 Déconnexion,
 Échap goes back one screen, Ctrl+Q quits. Roles are enforced by
 `StaffService`; the app only hides what a role cannot use.
 """
@@ -43,6 +43,9 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
                 tooltip="Dossiers en attente, reçus et décisions, par formation"),
         Binding("f8", "staff_users", "Personnel", id="staff-nav-users",
                 tooltip="Membres du personnel (administrateurs)"),
+        # Not in the footer: at 80 columns it is full. Said on the Formations screen (F5) and in docs/staff.md.
+        Binding("f9", "campaign", "Campagne", id="staff-nav-campaign", show=False,
+                tooltip="Formations, dates, pièces justificatives et centres (gestionnaires, admins)"),
         Binding("f10", "deconnexion", "Déconnexion", id="staff-nav-deconnexion",
                 tooltip="Fermer votre session"),
         Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True),
@@ -80,10 +83,10 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
     # ---------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("formations", "suivi", "audit", "staff_users", "deconnexion"):
+        if action in ("formations", "suivi", "campaign", "audit", "staff_users", "deconnexion"):
             if self.principal is None or isinstance(self.screen, ModalScreen):
                 return False
-            if action in ("formations", "suivi"):
+            if action in ("formations", "suivi", "campaign"):
                 return self.principal.role in ("gestionnaire", "admin")
             if action in ("audit", "staff_users"):
                 return self.principal.role == "admin"
@@ -104,6 +107,12 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
 
         self._back_to_search()
         self.push_screen(SuiviScreen())
+
+    def action_campaign(self) -> None:
+        from .screens.staff.campaign import CampaignScreen
+
+        self._back_to_search()
+        self.push_screen(CampaignScreen())
 
     def action_audit(self) -> None:
         from .screens.staff.audit import AuditScreen

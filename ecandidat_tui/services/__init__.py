@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..mail.backends import MailBackend
     from ..mail.dispatch import Dispatcher
     from .accounts import AccountService
+    from .campaign import CampaignService
     from .candidatures import CandidatureService
     from .centre_list import CentreListService
     from .catalog import CatalogService
@@ -125,6 +126,12 @@ class Services:
         from .staff import StaffService
 
         return StaffService(self.ctx)
+
+    @cached_property
+    def campaign(self) -> "CampaignService":
+        from .campaign import CampaignService
+
+        return CampaignService(self.ctx)
 
     def prepare(self, *, demo_catalog: bool | None = None) -> None:
         """Migrate the schema and, on an empty catalog, load the demo one."""

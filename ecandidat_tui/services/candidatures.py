@@ -275,6 +275,8 @@ class CandidatureService:
             if account is None:
                 raise NotFound("Ce compte n'existe pas.")
             formation, commission, centre = self._formation_bits(s, formation_id)
+            if not formation.ouverte:
+                raise DomainError("Les candidatures à cette formation sont fermées.", "formation")
             if not formation.date_debut_depot <= today <= formation.date_fin_depot:
                 raise DomainError(
                     f"Les candidatures à cette formation ne sont pas ouvertes : le dépôt est possible "

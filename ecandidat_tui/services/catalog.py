@@ -100,11 +100,21 @@ class CatalogService:
                 v.check_piece_references(known)
                 if v.errors:
                     raise CatalogImportError(v.errors)
-                report = apply_document(s, v.doc)
+                report = apply_document(s, v.doc, self.ctx.now())
             self.invalidate()
             return report
         except IntegrityError as exc:
             raise CatalogImportError([f"the database refused the import: {exc.orig}"]) from exc
+
+    def export_text(self, kind: str) -> str:
+        """The whole catalog in the import format `kind` ("json" or "csv"): importing it changes nothing."""
+        from .catalog_export import catalog_csv, catalog_document, catalog_json
+
+        if kind not in ("json", "csv"):
+            raise CatalogImportError([f"unknown catalog format {kind!r} (json or csv)"])
+        with self.ctx.db.read_session() as s:
+            document = catalog_document(s)
+        return catalog_json(document) if kind == "json" else catalog_csv(document)
 
     # ------------------------------------------------------- read models
 
@@ -136,7 +146,8 @@ class CatalogService:
         a few milliseconds where the whole tree of 10,000 formations takes a
         few hundred, so a screen can show the centres before the formations."""
         today = self.ctx.today()
-        is_open = case((and_(Formation.date_debut_depot <= today, Formation.date_fin_depot >= today), 1))
+        is_open = case((and_(Formation.ouverte, Formation.date_debut_depot <= today,
+                             Formation.date_fin_depot >= today), 1))
         with self.ctx.db.read_session() as s:
             rows = s.connection().execute(
                 select(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures,
@@ -161,7 +172,8 @@ class CatalogService:
             rows = conn.execute(
                 select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
                        Commission.centre_id, Formation.commission_id, Formation.mode,
-                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour)
+                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour,
+                       Formation.ouverte)
                 .join(Commission, Commission.id == Formation.commission_id))
             by_centre: dict[int, list[FormationSummary]] = {}
             labels = {m.value: m.label for m in ModeFormation}
@@ -170,14 +182,14 @@ class CatalogService:
             # hundred for 10,000 formations: ids above 256 are not shared by Python).
             shared: dict[Any, Any] = {}
             one = shared.setdefault
-            for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour) in rows:
+            for (fid, code, titre, mots, centre_id, commission_id, mode, debut, fin, retour, ouverte) in rows:
                 debut, fin, retour, mode = one(debut, debut), one(fin, fin), one(retour, retour), one(mode, mode)
                 centre_id, commission_id = one(centre_id, centre_id), one(commission_id, commission_id)
                 by_centre.setdefault(centre_id, []).append(FormationSummary(
                     id=fid, code=code, titre=titre, centre_id=centre_id,
                     commission_id=commission_id, mode=mode, mode_label=labels.get(mode, mode),
                     date_debut_depot=debut, date_fin_depot=fin, date_limite_retour=retour,
-                    state=period_state(today, debut, fin),
+                    state=period_state(today, debut, fin, ouverte),
                     search_key=fold(f"{titre} {code} {mots or ''}"),
                 ))
         nodes = []
@@ -213,7 +225,7 @@ class CatalogService:
                 date_limite_retour=f.date_limite_retour, date_preanalyse=f.date_preanalyse,
                 date_jury=f.date_jury, date_publication=f.date_publication,
                 date_confirmation=f.date_confirmation,
-                state=period_state(today, f.date_debut_depot, f.date_fin_depot),
+                state=period_state(today, f.date_debut_depot, f.date_fin_depot, f.ouverte),
                 pieces=tuple(_piece_view(p) for p in pieces),
             )
 

@@ -16,15 +16,20 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 from sqlalchemy import delete, insert, select
+from sqlmodel import col
 
 from .import_files import load_json
 from ..store.demo import STANDARD_PIECES
-from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
+from ..store.models import (
+    Candidature, Centre, Commission, Formation, FormationPiece, PieceSubmission, PieceType, utcnow,
+)
+from .candidatures import bump_candidature, collect_orphan_blobs
 from .catalog_records import (
     CentreRecord, CommissionRecord, FormationRecord, PieceRecord, Record, check_code, parse_date,
 )
@@ -66,7 +71,7 @@ REQUIRED_DATES = DATE_FIELDS[:3]
 CSV_COLUMNS = (
     "centre_code", "centre_libelle", "centre_max_candidatures",
     "commission_code", "commission_libelle", "commission_adresse", "commission_telephone", "commission_mail",
-    "formation_code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces",
+    "formation_code", "titre", "mots_cles", "url", "mode", *DATE_FIELDS, "pieces", "ouverte",
 )
 CSV_REQUIRED = ("centre_code", "centre_libelle", "commission_code", "commission_libelle",
                 "formation_code", "titre", *REQUIRED_DATES)
@@ -284,11 +289,49 @@ def _parse_csv(text: str, v: _Validator) -> None:
         v.errors.append("line 2: no formation in the file")
 
 
-def apply_document(s: Any, doc: _Parsed) -> ImportReport:
+def sync_candidature_pieces(s: Any, changes: Mapping[int, tuple[set[int], set[int]]], now: datetime) -> int:
+    """The pieces of the candidatures not transmitted of formations whose pieces
+    changed (formation id -> (piece type ids removed, added)): a removed piece
+    goes (with its file when nothing else uses it), an added one is asked. A
+    transmitted candidature keeps the pieces and files it was sent with.
+    Returns how many candidatures changed (each one's version moves)."""
+    changes = {fid: change for fid, change in changes.items() if change[0] or change[1]}
+    if not changes:
+        return 0
+    waiting: dict[int, list[int]] = {}
+    for cid, fid in s.execute(select(Candidature.id, Candidature.formation_id).where(
+            col(Candidature.formation_id).in_(list(changes)), col(Candidature.transmitted_at).is_(None))
+            .order_by(Candidature.id).with_for_update()):
+        waiting.setdefault(fid, []).append(cid)
+    shas: set[str] = set()
+    new_rows: list[dict[str, Any]] = []
+    for fid, cids in waiting.items():
+        removed, added = changes[fid]
+        if removed:
+            where = (col(PieceSubmission.candidature_id).in_(cids), col(PieceSubmission.piece_type_id).in_(removed))
+            shas.update(sha for sha in s.execute(select(PieceSubmission.blob_sha256).where(*where)).scalars() if sha)
+            s.execute(delete(PieceSubmission).where(*where))
+        if added:
+            have = set(s.execute(select(PieceSubmission.candidature_id, PieceSubmission.piece_type_id).where(
+                col(PieceSubmission.candidature_id).in_(cids), col(PieceSubmission.piece_type_id).in_(added))).all())
+            new_rows.extend({"candidature_id": cid, "piece_type_id": pid, "updated_at": now}
+                            for cid in cids for pid in sorted(added) if (cid, pid) not in have)
+    if new_rows:
+        s.execute(insert(PieceSubmission), new_rows)
+    collect_orphan_blobs(s, shas)
+    touched = [cid for cids in waiting.values() for cid in cids]
+    for cid in touched:
+        bump_candidature(s, cid, now)
+    return len(touched)
+
+
+def apply_document(s: Any, doc: _Parsed, now: datetime | None = None) -> ImportReport:
     """Upsert a validated document in the caller's transaction.
 
     Existing rows are read once per table (no query per line), new rows
-    are flushed together, and piece links are written in bulk.
+    are flushed together, and piece links are written in bulk. The
+    candidatures not transmitted of a formation whose pieces changed follow
+    (`sync_candidature_pieces`).
     """
     report = ImportReport()
 
@@ -345,7 +388,7 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
     outcomes: dict[str, str] = {}
     new_rows.clear()
     for code, values in doc.formations.items():
-        cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS)}
+        cols = {k: values[k] for k in ("titre", "mots_cles", "url", "mode", *DATE_FIELDS, "ouverte")}
         cols["commission_id"] = commissions[(centres[values["centre_code"]].id, values["commission_code"])].id
         outcomes[code] = upsert(formations, code, Formation, {"code": code, **cols}, cols)
     s.add_all(new_rows)
@@ -353,6 +396,7 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
 
     to_add: list[dict[str, int]] = []
     to_remove: list[tuple[int, int]] = []
+    changed_pieces: dict[int, tuple[set[int], set[int]]] = {}
     for code, values in doc.formations.items():
         fid = formations[code].id
         wanted = {pieces[p].id for p in values["pieces"]}
@@ -363,6 +407,8 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
             to_add.extend({"formation_id": fid, "piece_type_id": pid} for pid in sorted(wanted - current))
             if outcome == "unchanged":
                 outcome = "updated"
+            if outcomes[code] != "created":  # a new formation has no candidature
+                changed_pieces[fid] = (current - wanted, wanted - current)
         report.count(outcome)
         report.formations += 1
     for fid, pid in to_remove:
@@ -370,5 +416,6 @@ def apply_document(s: Any, doc: _Parsed) -> ImportReport:
                                                FormationPiece.piece_type_id == pid))
     for start in range(0, len(to_add), 10_000):
         s.execute(insert(FormationPiece), to_add[start:start + 10_000])
+    sync_candidature_pieces(s, changed_pieces, now or utcnow())
     s.flush()
     return report

@@ -113,6 +113,13 @@ def _boolean(value: Any) -> bool:
     raise _refusal(f"{value!r} is not true or false")
 
 
+def _open(value: Any) -> bool:
+    """A formation is open unless the file says otherwise (a missing or empty field)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return _boolean(value)
+
+
 def _whole(value: Any, minimum: int) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -223,3 +230,4 @@ class FormationRecord(Record):
     date_publication: OptionalDate
     date_confirmation: OptionalDate
     pieces: Annotated[tuple[str, ...], BeforeValidator(_piece_codes)]
+    ouverte: Annotated[bool, BeforeValidator(_open)]

@@ -33,8 +33,11 @@ def mode_label(mode: str) -> str:
         return mode
 
 
-def period_state(today: date, debut: date, fin: date) -> str:
-    """`open` inside the dépôt period, `closed` after it, `future` before it."""
+def period_state(today: date, debut: date, fin: date, ouverte: bool = True) -> str:
+    """`open` inside the dépôt period, `closed` after it (or when the formation
+    is closed, `ouverte` False), `future` before it."""
+    if not ouverte:
+        return "closed"
     if today < debut:
         return "future"
     if today > fin:

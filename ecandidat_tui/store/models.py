@@ -252,6 +252,8 @@ class Formation(_Table, table=True):
     date_jury: date | None = None
     date_publication: date | None = None
     date_confirmation: date | None = None
+    # False: closed to new candidatures whatever the dates (the Campagne's "fermée").
+    ouverte: bool = True
 
 
 class PieceType(_Table, table=True):

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-HEAD_REVISION = "0005_decision_letter"
+HEAD_REVISION = "0005_campaign_formation_open"
 _CONNECT_TIMEOUT_S = 10
 
 

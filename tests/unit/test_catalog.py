@@ -396,8 +396,8 @@ def test_a_failure_while_writing_rolls_everything_back(empty, tmp_path, monkeypa
     catalog = empty.services.catalog
     original = catalog_module.apply_document
 
-    def apply_then_fail(session, doc):
-        original(session, doc)
+    def apply_then_fail(session, doc, *rest):
+        original(session, doc, *rest)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(catalog_module, "apply_document", apply_then_fail)

@@ -38,7 +38,7 @@ class FormationListScreen(StaffScreen):
             (f.code, {"code": f.code, "titre": f.titre, "centre": f.centre_code, "candidatures": str(f.candidatures)})
             for f in rows))
         self.query_one("#staff-formations-status", Static).update(
-            f"{len(rows)} formation(s). Entrée : voir les candidatures.")
+            f"{len(rows)} formation(s). Entrée : voir les candidatures. F9 : modifier la campagne.")
         table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -1,0 +1,28 @@
+"""a formation open or closed to new candidatures
+
+Revision ID: 0005_campaign_formation_open
+Revises: 0005_decision_letter
+Create Date: 2026-12-06 08:20:00
+
+`formation.ouverte`: False closes a formation to new candidatures whatever
+its dates (staff console, Campagne; the catalog import's `ouverte` field).
+Existing rows stay open.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0005_campaign_formation_open'
+down_revision = '0005_decision_letter'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("formation") as batch:
+        batch.add_column(sa.Column("ouverte", sa.Boolean(), nullable=False, server_default=sa.true()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("formation") as batch:
+        batch.drop_column("ouverte")
