@@ -16,6 +16,7 @@ import pytest
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from ecandidat_tui import startup_gc
 from ecandidat_tui.app import CandidateApp
@@ -60,8 +61,10 @@ async def test_a_login_typed_while_the_orm_loads_waits_for_it_then_succeeds(ecan
         assert not gc.isenabled()  # start-up runs without collector passes
 
         await pilot.press(*cand.login, "enter", *cand.password, "enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, ConnexionScreen)  # waiting, not failed
+        # The login is waiting for the services (still held), not failed.
+        [login] = [w for w in app.screen.workers if w.group == "login"]
+        await wait_until(pilot, lambda: login.state == WorkerState.RUNNING)
+        assert isinstance(app.screen, ConnexionScreen)
         assert app.screen.query_one("#login-error", Static).display is False
 
         factory.release.set()
@@ -74,15 +77,16 @@ async def test_a_login_typed_while_the_orm_loads_waits_for_it_then_succeeds(ecan
 
 async def test_a_new_database_is_ready_only_once_migrated(tmp_path: Path):
     settings = load_settings(env={"ECANDIDAT_HOME": str(tmp_path / "home"), "ECANDIDAT_MAIL_BACKEND": "memory"})
-    held = threading.Event()
+    held, called = threading.Event(), threading.Event()
 
     def factory(s):
+        called.set()  # the probe has answered: it runs before the services are built
         assert held.wait(30)
         return build_services_in_worker(s)
 
     app = CandidateApp(settings, services_factory=factory)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await wait_until(pilot, called.is_set)
         assert not app.ready_to_log_in.is_set()  # no database file yet: the probe says no
         assert not Path(settings.database_url.partition(":///")[2]).exists()  # and did not create one
         held.set()
