@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any, Iterator
 
 from sqlalchemy import insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .models import Centre, Commission, Formation, FormationPiece, PieceType
 
@@ -311,11 +311,11 @@ def _as_session(db_or_session: Any) -> Iterator[Session]:
 
 def ensure_standard_pieces(session: Session) -> dict[str, int]:
     """Create the ten standard piece types that are missing; code -> id."""
-    existing = dict(session.execute(select(PieceType.code, PieceType.id)).all())
+    existing = dict(session.execute(select(col(PieceType.code), col(PieceType.id))).all())
     missing = [dict(p) for p in STANDARD_PIECES if p["code"] not in existing]
     if missing:
         session.execute(insert(PieceType), missing)
-        existing = dict(session.execute(select(PieceType.code, PieceType.id)).all())
+        existing = dict(session.execute(select(col(PieceType.code), col(PieceType.id))).all())
     return existing
 
 
@@ -341,7 +341,8 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
                                 "max_candidatures": None})
         session.execute(insert(Centre), centre_rows)
         centre_ids = dict(session.execute(
-            select(Centre.code, Centre.id).where(Centre.code.in_([r["code"] for r in centre_rows]))).all())
+            select(col(Centre.code), col(Centre.id))
+            .where(col(Centre.code).in_([r["code"] for r in centre_rows]))).all())
         commission_rows = []
         for c, row in enumerate(centre_rows):
             for k in range(2):
@@ -357,8 +358,8 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
         session.execute(insert(Commission), commission_rows)
         commission_ids = [
             cid for (cid,) in session.execute(
-                select(Commission.id).where(Commission.centre_id.in_(list(centre_ids.values())))
-                .order_by(Commission.id)).all()
+                select(col(Commission.id)).where(col(Commission.centre_id).in_(list(centre_ids.values())))
+                .order_by(col(Commission.id))).all()
         ]
         formation_rows = []
         for i in range(n_formations):
@@ -380,7 +381,7 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
         n_links = 0
         if with_pieces:
             formation_ids = [fid for (fid,) in session.execute(
-                select(Formation.id).where(Formation.code.like(f"{pfx}F%")).order_by(Formation.id)).all()]
+                select(col(Formation.id)).where(col(Formation.code).like(f"{pfx}F%")).order_by(col(Formation.id))).all()]
             all_ids = [piece_ids[c] for c in ALL_PIECES]
             links = [{"formation_id": fid, "piece_type_id": pid} for fid in formation_ids for pid in all_ids]
             n_links = len(links)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from ..domain import OutboxStatus, StatutDossier, StatutPiece
@@ -25,7 +24,7 @@ class _Table(SQLModel):
     are built from the database, never validated, and building 22 schemas
     up front was a third of the time to import the store (~70 ms at start-up)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = {"defer_build": True}
 
 
 def utcnow() -> datetime:
