@@ -160,10 +160,10 @@ def _convert(key: str, raw: Any, source: str) -> Any:
         if kind == "float":
             if isinstance(raw, bool):
                 raise ValueError
-            value = float(raw)
-            if value < 0:
+            number = float(raw)
+            if number < 0:
                 raise ValueError
-            return value
+            return number
         if kind == "Path":
             return Path(str(raw)).expanduser()
         if kind == "list[int]":
