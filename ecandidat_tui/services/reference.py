@@ -13,6 +13,7 @@ pycountry upgrade.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -64,7 +65,7 @@ def civilites() -> tuple[RefItem, ...]:
 
 OBTENU = (RefItem("oui", "Oui"), RefItem("non", "Non"), RefItem("en_cours", "En cours"))
 
-LISTS = {
+LISTS: dict[str, Callable[[], tuple[RefItem, ...]]] = {
     "pays": pays, "departements": departements, "series_bac": series_bac,
     "mentions": mentions, "civilites": civilites, "obtenu": lambda: OBTENU,
 }
