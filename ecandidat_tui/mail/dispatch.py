@@ -162,7 +162,7 @@ class Dispatcher:
 
     def _record_failure(self, row_id: int, error: str, report: DispatchReport, *, permanent: bool) -> None:
         with self.db.session() as session:
-            row = session.get(OutboxMail, row_id)
+            row = session.get_one(OutboxMail, row_id)
             row.attempts += 1
             row.last_error = error[:500]
             row.sent_at = None
@@ -180,7 +180,7 @@ class Dispatcher:
 
     def _mark_sent(self, row_id: int) -> None:
         with self.db.session() as session:
-            row = session.get(OutboxMail, row_id)
+            row = session.get_one(OutboxMail, row_id)
             row.status = OutboxStatus.SENT
             if row.secrets:
                 row.body = mask_secrets(row.body, row.secrets)
