@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlalchemy import Select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..display import csv_cell, safe_text
 from ..domain import Confirmation, Decision, Role, StatutDossier
@@ -148,11 +148,11 @@ class CentreListService:
         if filters.statut:
             query = query.where(Candidature.statut == StatutDossier(filters.statut).value)
         if filters.decision == NONE:
-            query = query.where(Candidature.decision.is_(None))
+            query = query.where(col(Candidature.decision).is_(None))
         elif filters.decision:
             query = query.where(Candidature.decision == Decision(filters.decision).value)
         if filters.reponse == NONE:
-            query = query.where(Candidature.confirmation.is_(None))
+            query = query.where(col(Candidature.confirmation).is_(None))
         elif filters.reponse:
             query = query.where(Candidature.confirmation == Confirmation(filters.reponse).value)
         return current, query
@@ -160,7 +160,7 @@ class CentreListService:
     @staticmethod
     def _ordered(query: Select, filters: CentreFilters) -> Select:
         columns = [c.desc() if filters.descending else c.asc() for c in SORTS[filters.sort][1]]
-        return query.order_by(*columns, Candidature.id.desc() if filters.descending else Candidature.id)
+        return query.order_by(*columns, col(Candidature.id).desc() if filters.descending else col(Candidature.id))
 
     @staticmethod
     def _row(values: Sequence) -> CentreRow:
@@ -180,7 +180,7 @@ class CentreListService:
         """How many match: the sort needs no account, so neither does the count."""
         counting = CentreFilters(filters.formation_code, filters.statut, filters.decision, filters.reponse,
                                  sort="creation")
-        _, query = self._selection(s, principal, centre_code, counting, (func.count(Candidature.id),),
+        _, query = self._selection(s, principal, centre_code, counting, (func.count(col(Candidature.id)),),
                                    details=False)
         return s.exec(query).one()
 
@@ -200,7 +200,7 @@ class CentreListService:
             if not ids:
                 return CentrePage((), total, offset)
             _, rows_query = self._selection(s, principal, centre_code, CentreFilters(), _COLUMNS, details=True)
-            rows = {r[0]: r for r in s.exec(rows_query.where(Candidature.id.in_(ids))).all()}
+            rows = {r[0]: r for r in s.exec(rows_query.where(col(Candidature.id).in_(ids))).all()}
             return CentrePage(tuple(self._row(rows[i]) for i in ids if i in rows), total, offset)
 
     def formations(self, principal: StaffPrincipal, centre_code: str) -> list[tuple[str, str]]:
@@ -208,8 +208,8 @@ class CentreListService:
         with self.ctx.db.read_session() as s:
             check_centre(current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN), centre_code)
             return [(code, titre) for code, titre in s.exec(
-                select(Formation.code, Formation.titre).join(Commission, Commission.id == Formation.commission_id)
-                .join(Centre, Centre.id == Commission.centre_id).where(Centre.code == centre_code)
+                select(col(Formation.code), col(Formation.titre)).join(Commission, col(Commission.id) == col(Formation.commission_id))
+                .join(Centre, col(Centre.id) == col(Commission.centre_id)).where(col(Centre.code) == centre_code)
                 .order_by(Formation.code)).all()]
 
     # ------------------------------------------------------------ export
