@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
@@ -70,7 +70,7 @@ class ProfileService:
     @staticmethod
     def _has_candidature(s: Session, account_id: int) -> bool:
         count = s.execute(select(func.count()).select_from(Candidature)
-                          .where(Candidature.account_id == account_id)).scalar_one()
+                          .where(col(Candidature.account_id) == account_id)).scalar_one()
         return count > 0
 
     @staticmethod
@@ -173,9 +173,9 @@ class ProfileService:
                 if errors:
                     raise ValidationFailed(errors)
             if cleaned["ine"]:
-                taken = s.execute(select(InformationsPerso.account_id).where(
+                taken = s.execute(select(col(InformationsPerso.account_id)).where(
                     InformationsPerso.ine == cleaned["ine"],
-                    InformationsPerso.account_id != account_id)).first()
+                    col(InformationsPerso.account_id) != account_id)).first()
                 if taken:
                     raise ValidationFailed({"ine": MSG_INE_TAKEN})
             try:
@@ -278,9 +278,9 @@ class ProfileService:
 
     def list_cursus_interne(self, account_id: int) -> list[CursusInterneRow]:
         with self.ctx.db.read_session() as s:
-            rows = s.execute(select(CursusInterne).where(CursusInterne.account_id == account_id)
-                             .order_by(CursusInterne.annee_universitaire.desc(),
-                                       CursusInterne.id)).scalars().all()
+            rows = s.execute(select(CursusInterne).where(col(CursusInterne.account_id) == account_id)
+                             .order_by(col(CursusInterne.annee_universitaire).desc(),
+                                       col(CursusInterne.id))).scalars().all()
             return [CursusInterneRow(r.id, r.annee_universitaire, r.code, r.libelle, _s(r.note),
                                      _s(r.bareme), _s(r.mention), _s(r.resultat)) for r in rows]
 
