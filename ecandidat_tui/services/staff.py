@@ -29,7 +29,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 
 from sqlalchemy import and_, bindparam, case, func, or_, union, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import Confirmation, Decision, MailKind, Role, StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
@@ -138,26 +138,26 @@ def _search_statement(shape: _SearchShape, postgresql: bool):
         lookups.append(_bound_prefix(Account.nom_key, "name"))
         lookups.append(_bound_prefix(Account.prenom_key, "name"))
     if shape.nom_prenom:  # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
-        lookups.append(and_(Account.nom_key == bindparam("first"), _bound_prefix(Account.prenom_key, "rest")))
+        lookups.append(and_(col(Account.nom_key) == bindparam("first"), _bound_prefix(col(Account.prenom_key), "rest")))
     fetch = bindparam("fetch")
-    branches = [select(Account.id.label("aid")).where(condition).limit(fetch) for condition in lookups]
+    branches = [select(col(Account.id).label("aid")).where(condition).limit(fetch) for condition in lookups]
     if shape.ine:
-        branches.append(select(InformationsPerso.account_id.label("aid"))
+        branches.append(select(col(InformationsPerso.account_id).label("aid"))
                         .where(_bound_prefix(InformationsPerso.ine, "ine")).limit(fetch))
     if not branches:
         return None
     hits_found = union(*(select(b.subquery().c.aid) for b in branches)).subquery("hits_found")
     upper = bindparam("upper")
-    exact = or_(Account.login == upper, Account.nom_key == upper, Account.prenom_key == upper,
+    exact = or_(col(Account.login) == upper, col(Account.nom_key) == upper, col(Account.prenom_key) == upper,
                 func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
-                Account.mail_key == bindparam("lower"), Account.nom_key == bindparam("key"))
+                col(Account.mail_key) == bindparam("lower"), col(Account.nom_key) == bindparam("key"))
 
     def in_byte_order(column):
         # as Python compares: a linguistic collation (PostgreSQL en_US…)
         # would sort "LE GOFF" among the LEG… names
         return column.collate("C") if postgresql else column
 
-    return (select(Account.login, Account.nom, Account.prenom, Account.mail, Account.numero_etudiant,
+    return (select(col(Account.login), col(Account.nom), col(Account.prenom), col(Account.mail), col(Account.numero_etudiant),
                    InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
             .select_from(hits_found)
             .join(Account, Account.id == hits_found.c.aid)
@@ -251,7 +251,7 @@ class StaffService:
             if s.exec(select(StaffUser.id).where(StaffUser.login == login)).first() is not None:
                 raise DomainError("Ce login est déjà utilisé par un membre du personnel.", "login")
             if centres:
-                known = set(s.exec(select(Centre.code).where(Centre.code.in_(centres))).all())
+                known = set(s.exec(select(col(Centre.code)).where(col(Centre.code).in_(centres))).all())
                 unknown = [c for c in centres if c not in known]
                 if unknown:
                     raise DomainError(f"Centre de candidature inconnu : {', '.join(unknown)}", "centres")
@@ -342,12 +342,12 @@ class StaffService:
                 else:
                     failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
             elif not throttle.settle(s, StaffUser, key, attempt, now):
-                until = _aware(s.exec(select(StaffUser.locked_until).where(StaffUser.id == user.id)).one())
+                until = _aware(s.exec(select(col(StaffUser.locked_until)).where(col(StaffUser.id) == user.id)).one())
                 failure = self._staff_locked(until, now)
             elif user.disabled:
                 failure = Forbidden("Ce compte du personnel est désactivé.", "staff-login")
             else:
-                s.exec(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=now))
+                s.exec(update(StaffUser).where(col(StaffUser.id) == user.id).values(last_login_at=now))
                 self.ctx.audit(s, "staff", login, "staff_login")
                 return StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
         raise failure
@@ -473,7 +473,7 @@ class StaffService:
             acc = self._account(s, login)
             query = self._candidature_query().where(Candidature.account_id == acc.id)
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             rows = s.exec(query.order_by(Candidature.created_at, Candidature.id)).all()
             return [self._summary(*row) for row in rows]
 
@@ -491,13 +491,13 @@ class StaffService:
 
     def _recap(self, s: Session, current: StaffPrincipal, candidature_id: int) -> StaffRecap:
         c, login, f, centre = self._load_candidature(s, current, candidature_id)
-        acc = s.get(Account, c.account_id)
+        acc = s.get_one(Account, c.account_id)
         rows = s.exec(
             select(PieceSubmission, PieceType, FileBlob.mime, FileBlob.size)
-            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
-            .join(FileBlob, FileBlob.sha256 == PieceSubmission.blob_sha256, isouter=True)
+            .join(PieceType, col(PieceType.id) == col(PieceSubmission.piece_type_id))
+            .join(FileBlob, col(FileBlob.sha256) == col(PieceSubmission.blob_sha256), isouter=True)
             .where(PieceSubmission.candidature_id == c.id)
-            .order_by(PieceType.ordre, PieceType.code)
+            .order_by(col(PieceType.ordre), col(PieceType.code))
         ).all()
         pieces = tuple(
             PieceReview(p.id, t.code, t.libelle, t.conditional, StatutPiece(p.statut), p.file_name,
@@ -522,7 +522,7 @@ class StaffService:
             self._load_candidature(s, current, piece.candidature_id)
             if piece.blob_sha256 is None:
                 raise DomainError("Aucun fichier n'a été déposé pour cette pièce.")
-            blob = s.get(FileBlob, piece.blob_sha256)
+            blob = s.get_one(FileBlob, piece.blob_sha256)  # a referenced blob stays (foreign key)
             return PieceFile(piece.file_name or f"piece-{piece.id}", blob.mime, bytes(blob.data))
 
     def save_piece_file(self, principal: StaffPrincipal, piece_id: int, folder: str | Path) -> Path:
@@ -546,11 +546,12 @@ class StaffService:
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-save-folder") from None
         with self.ctx.db.session() as s:
+            # The candidate may have cancelled meanwhile: the file was written all the same.
             row = s.get(PieceSubmission, piece_id)
-            cand = s.get(Candidature, row.candidature_id)
-            acc = s.get(Account, cand.account_id)
-            self.ctx.audit(s, "staff", principal.login, "piece_file_saved", target_login=acc.login,
-                           candidature_id=cand.id, piece_id=piece_id, path=str(target))
+            cand = s.get(Candidature, row.candidature_id) if row else None
+            acc = s.get_one(Account, cand.account_id) if cand else None
+            self.ctx.audit(s, "staff", principal.login, "piece_file_saved", target_login=acc.login if acc else None,
+                           candidature_id=cand.id if cand else None, piece_id=piece_id, path=str(target))
         return target
 
     def review_pieces(self, principal: StaffPrincipal, candidature_id: int,
@@ -623,9 +624,9 @@ class StaffService:
             if c.decision_validated:
                 raise Forbidden("Une décision validée a déjà été rendue sur ce dossier.")
             pieces = s.exec(select(PieceSubmission, PieceType)
-                            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
+                            .join(PieceType, col(PieceType.id) == col(PieceSubmission.piece_type_id))
                             .where(PieceSubmission.candidature_id == c.id)
-                            .order_by(PieceType.ordre, PieceType.code)).all()
+                            .order_by(col(PieceType.ordre), col(PieceType.code))).all()
             refused = [(p, t) for p, t in pieces if p.statut == StatutPiece.REFUSEE]
             if statut == StatutDossier.COMPLET:
                 pending = [t.libelle for p, t in pieces
@@ -643,7 +644,7 @@ class StaffService:
                 update_versioned(s, Candidature, c.id, expected_version, **values)
             except StaleVersion:
                 raise ConcurrentEdit() from None
-            acc = s.get(Account, c.account_id)
+            acc = s.get_one(Account, c.account_id)
             names = {"prenom": acc.prenom, "nom": acc.nom, "formation": f.titre}
             if statut == StatutDossier.COMPLET:
                 self.ctx.outbox.enqueue(s, MailKind.DOSSIER_COMPLET, acc.mail, **names)
@@ -722,7 +723,7 @@ class StaffService:
                                f"{format_date(f.date_confirmation)}.")
             if c.decision_commentaire:
                 details.append(f"Commentaire : {c.decision_commentaire}")
-            acc = s.get(Account, c.account_id)
+            acc = s.get_one(Account, c.account_id)
             self.ctx.outbox.enqueue(s, MailKind.DECISION, acc.mail, prenom=acc.prenom, nom=acc.nom,
                                     formation=f.titre, decision=decision.label,
                                     details="\n".join(details))
@@ -739,13 +740,13 @@ class StaffService:
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             counts = (select(Candidature.formation_id, func.count().label("n"))
-                      .group_by(Candidature.formation_id).subquery())
-            query = (select(Formation.id, Formation.code, Formation.titre, Centre.code, counts.c.n)
+                      .group_by(col(Candidature.formation_id)).subquery())
+            query = (select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Centre.code), counts.c.n)
                      .join(Commission, Commission.id == Formation.commission_id)
                      .join(Centre, Centre.id == Commission.centre_id)
                      .join(counts, counts.c.formation_id == Formation.id, isouter=True))
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
             return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
 
@@ -756,15 +757,15 @@ class StaffService:
         """
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            query = (select(Centre.code, Formation.code, Formation.titre, Candidature.statut,
-                            Candidature.decision, func.count(Candidature.id))
+            query = (select(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
+                            col(Candidature.decision), func.count(col(Candidature.id)))
                      .join(Commission, Commission.id == Formation.commission_id)
                      .join(Centre, Centre.id == Commission.centre_id)
                      .join(Candidature, Candidature.formation_id == Formation.id, isouter=True)
                      .group_by(Centre.code, Formation.code, Formation.titre, Candidature.statut,
                                Candidature.decision))
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             grouped: dict[tuple[str, str, str], DossierCounts] = {}
             for centre, code, titre, statut, decision, n in s.exec(query).all():
                 key = (centre, code, titre)
@@ -792,14 +793,14 @@ class StaffService:
     def _formation_rows(self, s: Session, current: StaffPrincipal, formation_code: str,
                         statut, decision) -> list[FormationCandidatureRow]:
         row = s.exec(select(Formation, Centre.code)
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
                      .where(Formation.code == formation_code)).first()
         if row is None:
             raise NotFound(f"Formation inconnue : {formation_code}")
         formation, centre = row
         check_centre(current, centre)
-        query = (select(Candidature, Account, InformationsPerso.ine, InformationsPerso.date_naissance,
+        query = (select(Candidature, Account, col(InformationsPerso.ine), col(InformationsPerso.date_naissance),
                         Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
                  .join(Account, Account.id == Candidature.account_id)
                  .join(InformationsPerso, InformationsPerso.account_id == Account.id, isouter=True)
@@ -808,7 +809,7 @@ class StaffService:
         if statut:
             query = query.where(Candidature.statut == StatutDossier(statut).value)
         if decision == "aucune":
-            query = query.where(Candidature.decision.is_(None))
+            query = query.where(col(Candidature.decision).is_(None))
         elif decision:
             query = query.where(Candidature.decision == Decision(decision).value)
         rows = s.exec(query.order_by(Account.nom_key, Account.prenom_key, Account.login)).all()
@@ -902,7 +903,7 @@ class StaffService:
             if filters.until is not None:
                 query = query.where(AuditLog.at < filters.until)
             limit = max(1, min(filters.limit, 5000))
-            rows = s.exec(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)).all()
+            rows = s.exec(query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)).all()
             return [AuditEntry(r.id, _aware(r.at), r.actor_kind, r.actor, r.action, r.target_login,
                                r.candidature_id, r.details) for r in rows]
 
