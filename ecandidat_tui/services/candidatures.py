@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import CursorResult, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -293,7 +293,8 @@ class CandidatureService:
                 raise DomainError("Vous avez déjà candidaté à cette formation", "formation") from None
             types = s.exec(
                 select(PieceType).join(FormationPiece, col(FormationPiece.piece_type_id) == col(PieceType.id))
-                .where(col(FormationPiece.formation_id) == formation_id).order_by(col(PieceType.ordre), col(PieceType.id))
+                .where(col(FormationPiece.formation_id) == formation_id)
+                .order_by(col(PieceType.ordre), col(PieceType.id))
             ).all()
             for ptype in types:
                 sub = PieceSubmission(candidature_id=cand.id, piece_type_id=ptype.id, updated_at=now)
@@ -309,7 +310,8 @@ class CandidatureService:
             return self._summary(cand, formation)
 
     @staticmethod
-    def _shared_file(s: Session, account_id: int, piece_type_id: int, exclude_id: int) -> tuple[str, str] | None:
+    def _shared_file(s: Session, account_id: int, piece_type_id: int, exclude_id: int
+                     ) -> tuple[str, str | None] | None:
         """The candidate's most recent file for a shared piece type, in another candidature."""
         row = s.exec(
             select(PieceSubmission.blob_sha256, PieceSubmission.file_name)
@@ -320,7 +322,9 @@ class CandidatureService:
                    PieceSubmission.statut != StatutPiece.REFUSEE)
             .order_by(col(PieceSubmission.updated_at).desc())
         ).first()
-        return (row[0], row[1]) if row else None
+        if row is None or row[0] is None:  # the query keeps rows with a file only
+            return None
+        return row[0], row[1]
 
     # ---------------------------------------------------------------- read
 
@@ -338,7 +342,8 @@ class CandidatureService:
         with self.ctx.db.read_session() as s:
             rows = s.exec(
                 select(Candidature, Formation).join(Formation, col(Formation.id) == col(Candidature.formation_id))
-                .where(col(Candidature.account_id) == account_id).order_by(col(Candidature.created_at), col(Candidature.id))
+                .where(col(Candidature.account_id) == account_id)
+                .order_by(col(Candidature.created_at), col(Candidature.id))
             ).all()
             return [self._summary(c, f) for c, f in rows]
 
@@ -425,8 +430,8 @@ class CandidatureService:
             shas = set(s.exec(select(PieceSubmission.blob_sha256)
                               .where(PieceSubmission.candidature_id == cand.id)).all())
             s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id) == cand.id))
-            gone = s.execute(delete(Candidature).where(col(Candidature.id) == cand.id,
-                                                       col(Candidature.version) == expected_version))
+            gone = cast(CursorResult[Any], s.execute(delete(Candidature).where(col(Candidature.id) == cand.id,
+                                                       col(Candidature.version) == expected_version)))
             if gone.rowcount != 1:
                 raise ConcurrentEdit()
             # Own files go; files still used by another candidature (shared pieces) stay.

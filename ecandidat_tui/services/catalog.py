@@ -167,9 +167,10 @@ class CatalogService:
                 select(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures))).all()
             rows = conn.execute(
                 select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Formation.mots_cles),
-                       Commission.centre_id, Formation.commission_id, Formation.mode,
-                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour)
-                .join(Commission, Commission.id == Formation.commission_id))
+                       col(Commission.centre_id), col(Formation.commission_id), col(Formation.mode),
+                       col(Formation.date_debut_depot), col(Formation.date_fin_depot),
+                       col(Formation.date_limite_retour))
+                .join(Commission, col(Commission.id) == col(Formation.commission_id)))
             by_centre: dict[int, list[FormationSummary]] = {}
             labels = {m.value: m.label for m in ModeFormation}
             # The driver returns a new object for every value; the tree keeps one
