@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy import Select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from ..display import csv_cell, safe_text
 from ..domain import Confirmation, Decision, Role, StatutDossier
@@ -42,6 +43,8 @@ from .staff_views import CSV_DELIMITER, ExportResult, StaffPrincipal
 PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx")
 NONE = "aucune"  # the filter value for "no decision" / "no response yet"
+# A sqlmodel select of several columns, or of one (whose rows are its values).
+_Query = Select[Any] | SelectOfScalar[Any]
 
 # sort key -> (label, columns in order, whether the account must be joined); the candidature id
 # breaks ties, so pages never overlap.
@@ -124,7 +127,7 @@ class CentreListService:
     # ----------------------------------------------------------- queries
 
     def _selection(self, s: Session, principal: StaffPrincipal, centre_code: str, filters: CentreFilters,
-                   columns: tuple, *, details: bool) -> tuple[StaffPrincipal, Select]:
+                   columns: tuple, *, details: bool) -> tuple[StaffPrincipal, _Query]:
         """The centre's candidatures as filtered, selecting `columns`; with `details`, every table a row shows."""
         current = current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
         centre = s.exec(select(Centre.id).where(Centre.code == centre_code)).first()
@@ -158,7 +161,7 @@ class CentreListService:
         return current, query
 
     @staticmethod
-    def _ordered(query: Select, filters: CentreFilters) -> Select:
+    def _ordered(query: _Query, filters: CentreFilters) -> _Query:
         columns = [c.desc() if filters.descending else c.asc() for c in SORTS[filters.sort][1]]
         return query.order_by(*columns, col(Candidature.id).desc() if filters.descending else col(Candidature.id))
 
@@ -182,7 +185,7 @@ class CentreListService:
                                  sort="creation")
         _, query = self._selection(s, principal, centre_code, counting, (func.count(col(Candidature.id)),),
                                    details=False)
-        return s.exec(query).one()
+        return s.execute(query).scalar_one()
 
     def page(self, principal: StaffPrincipal, centre_code: str, filters: CentreFilters = CentreFilters(),
              offset: int = 0, limit: int = PAGE_SIZE) -> CentrePage:
@@ -208,7 +211,8 @@ class CentreListService:
         with self.ctx.db.read_session() as s:
             check_centre(current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN), centre_code)
             return [(code, titre) for code, titre in s.exec(
-                select(col(Formation.code), col(Formation.titre)).join(Commission, col(Commission.id) == col(Formation.commission_id))
+                select(col(Formation.code), col(Formation.titre))
+                .join(Commission, col(Commission.id) == col(Formation.commission_id))
                 .join(Centre, col(Centre.id) == col(Commission.centre_id)).where(col(Centre.code) == centre_code)
                 .order_by(Formation.code)).all()]
 
@@ -255,10 +259,10 @@ class CentreListService:
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
+        criteria: dict[str, Any] = {f.name: getattr(filters, f.name) or "" for f in fields(filters)}
         with self.ctx.db.session() as s:
             self.ctx.audit(s, "staff", current.login, "centre_exported", centre=centre_code, format=fmt,
-                           path=str(target), rows=count,
-                           **{f.name: getattr(filters, f.name) or "" for f in fields(filters)})
+                           path=str(target), rows=count, **criteria)
         return ExportResult(target, count)
 
     @staticmethod
