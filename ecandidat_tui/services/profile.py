@@ -21,9 +21,9 @@ the rule to people who can still find it easily).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -44,6 +44,9 @@ from .profile_views import (
 )
 
 INE_RECENT_YEARS = 10
+
+# The candidate's lists the generic engine (`_list`, `_add`, `_edit`, `_delete`) serves.
+_ListRow = TypeVar("_ListRow", CursusExterne, Stage, ExperiencePro)
 
 MSG_INE_TAKEN = "Cet INE a déjà été attribué à un candidat"
 MSG_LOCKED_CANDIDATURE = ("Vos informations personnelles ne sont plus modifiables : "
@@ -133,7 +136,7 @@ class ProfileService:
         ine = normalise_ine(c.raw("ine"))
         if ine:
             result = check_ine(ine)
-            if not result.valid:
+            if result.problem is not None:
                 c.fail("ine", result.problem)
         out["ine"] = ine or None
         out["civilite"] = c.choice("civilite", "civilites", required=True)
@@ -291,13 +294,13 @@ class ProfileService:
 
     # ---------------------------------------- lists: generic engine
 
-    def _list(self, model: type, account_id: int, to_row) -> list:
+    def _list(self, model: type[_ListRow], account_id: int, to_row) -> list:
         with self.ctx.db.read_session() as s:
-            rows = s.execute(select(model).where(model.account_id == account_id)
-                             .order_by(model.annee.desc(), model.id)).scalars().all()
+            rows = s.execute(select(model).where(col(model.account_id) == account_id)
+                             .order_by(col(model.annee).desc(), col(model.id))).scalars().all()
             return [to_row(r) for r in rows]
 
-    def _add(self, model: type, account_id: int, cleaned: dict[str, Any]) -> int:
+    def _add(self, model: type[_ListRow], account_id: int, cleaned: dict[str, Any]) -> int:
         with self.ctx.db.session() as s:
             self._account(s, account_id)
             row = model(account_id=account_id, version=1, **cleaned)
@@ -305,7 +308,7 @@ class ProfileService:
             s.flush()
             return row.id
 
-    def _edit(self, model: type, account_id: int, row_id: int, version: int,
+    def _edit(self, model: type[_ListRow], account_id: int, row_id: int, version: int,
               cleaned: dict[str, Any]) -> None:
         with self.ctx.db.session() as s:
             row = s.get(model, row_id)
@@ -316,12 +319,12 @@ class ProfileService:
             except StaleVersion as exc:
                 raise ConcurrentEdit() from exc
 
-    def _delete(self, model: type, account_id: int, row_id: int, version: int | None) -> None:
+    def _delete(self, model: type[_ListRow], account_id: int, row_id: int, version: int | None) -> None:
         with self.ctx.db.session() as s:
-            stmt = delete(model).where(model.id == row_id, model.account_id == account_id)
+            stmt = delete(model).where(col(model.id) == row_id, col(model.account_id) == account_id)
             if version is not None:
-                stmt = stmt.where(model.version == version)
-            result = s.execute(stmt.execution_options(synchronize_session=False))
+                stmt = stmt.where(col(model.version) == version)
+            result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
             if result.rowcount != 1:
                 row = s.get(model, row_id)
                 if row is None or row.account_id != account_id:
