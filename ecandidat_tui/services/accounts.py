@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
@@ -166,6 +166,12 @@ class AccountService:
     def _hour_text(moment: datetime) -> str:
         return moment.astimezone().strftime("%H:%M")
 
+    @overload
+    @staticmethod
+    def _aware(moment: datetime) -> datetime: ...
+    @overload
+    @staticmethod
+    def _aware(moment: datetime | None) -> datetime | None: ...
     @staticmethod
     def _aware(moment: datetime | None) -> datetime | None:
         if moment is not None and moment.tzinfo is None:
@@ -382,7 +388,7 @@ class AccountService:
                 locked = False
                 account = self._require_id(s, account_id)
                 account.last_login_at = now
-                if upgraded is not None and account.password_hash == verified[0]:
+                if upgraded is not None and verified is not None and account.password_hash == verified[0]:
                     account.password_hash = upgraded  # unless the password changed meanwhile
                 if person is None and account.numero_etudiant:
                     person = self.directory.lookup(account.numero_etudiant)
@@ -485,7 +491,7 @@ class AccountService:
                                 bareme=row.bareme, mention=row.mention, resultat=row.resultat))
         if person.bac is not None:
             bac = s.get(Baccalaureat, account.id)
-            values = dict(has_bac=True, annee=person.bac.annee, serie=person.bac.serie,
+            values: dict[str, Any] = dict(has_bac=True, annee=person.bac.annee, serie=person.bac.serie,
                           mention=person.bac.mention, pays=person.bac.pays,
                           departement=person.bac.departement, commune=person.bac.commune,
                           etablissement=person.bac.etablissement, specialites=person.bac.specialites,
@@ -636,7 +642,7 @@ class AccountService:
             pending = self._pending_mail_change(s, key)
             if pending is not None:
                 account = self._require_id(s, pending.account_id)
-                new_mail = json.loads(pending.payload)["mail"]
+                new_mail = json.loads(pending.payload or "{}")["mail"]
                 self._issue_mail_change(s, account, new_mail, code, code_hash)
                 self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
                                target_login=account.login)
@@ -689,6 +695,7 @@ class AccountService:
                 col(Account.account_valid).is_(False), col(Account.validity_deadline).is_not(None),
                 col(Account.validity_deadline) < now)).all()
             for account in accounts:
+                assert account.validity_deadline is not None  # the query keeps accounts with a deadline
                 self.ctx.outbox.enqueue(s, MailKind.ACCOUNT_DELETED, account.mail, prenom=account.prenom,
                                         nom=account.nom, login=account.login,
                                         deadline=self._date_text(self._aware(account.validity_deadline)))
@@ -738,7 +745,7 @@ class AccountService:
                 OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
                 col(OneTimeCode.used_at).is_(None))).first()
             if pending is not None:
-                self._issue_mail_change(s, account, json.loads(pending.payload)["mail"], code, code_hash)
+                self._issue_mail_change(s, account, json.loads(pending.payload or "{}")["mail"], code, code_hash)
             elif not account.account_valid:
                 self._issue_activation(s, account, code, code_hash)
             else:
