@@ -25,9 +25,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence, overload
 
-from sqlalchemy import and_, bindparam, case, func, or_, union, update
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, case, func, or_, union, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -139,15 +140,16 @@ def _search_statement(shape: _SearchShape, postgresql: bool):
         lookups.append(_bound_prefix(Account.prenom_key, "name"))
     if shape.nom_prenom:  # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
         lookups.append(and_(col(Account.nom_key) == bindparam("first"), _bound_prefix(col(Account.prenom_key), "rest")))
-    fetch = bindparam("fetch")
-    branches = [select(col(Account.id).label("aid")).where(condition).limit(fetch) for condition in lookups]
+    fetch: BindParameter[int] = bindparam("fetch")
+    branches: list[Select[Any]] = [select(col(Account.id).label("aid")).where(condition).limit(fetch)
+                                   for condition in lookups]
     if shape.ine:
         branches.append(select(col(InformationsPerso.account_id).label("aid"))
                         .where(_bound_prefix(InformationsPerso.ine, "ine")).limit(fetch))
     if not branches:
         return None
     hits_found = union(*(select(b.subquery().c.aid) for b in branches)).subquery("hits_found")
-    upper = bindparam("upper")
+    upper: BindParameter[str] = bindparam("upper")
     exact = or_(col(Account.login) == upper, col(Account.nom_key) == upper, col(Account.prenom_key) == upper,
                 func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
                 col(Account.mail_key) == bindparam("lower"), col(Account.nom_key) == bindparam("key"))
@@ -157,16 +159,21 @@ def _search_statement(shape: _SearchShape, postgresql: bool):
         # would sort "LE GOFF" among the LEG… names
         return column.collate("C") if postgresql else column
 
-    return (select(col(Account.login), col(Account.nom), col(Account.prenom), col(Account.mail), col(Account.numero_etudiant),
-                   InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
+    return (sa_select(col(Account.login), col(Account.nom), col(Account.prenom), col(Account.mail),
+                      col(Account.numero_etudiant), col(InformationsPerso.ine),
+                      col(Account.account_valid))  # CandidateHit's fields, in order
             .select_from(hits_found)
-            .join(Account, Account.id == hits_found.c.aid)
-            .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id)
-            .order_by(case((exact, 0), else_=1), in_byte_order(Account.nom_key),
-                      in_byte_order(Account.prenom_key), in_byte_order(Account.login))
+            .join(Account, col(Account.id) == hits_found.c.aid)
+            .outerjoin(InformationsPerso, col(InformationsPerso.account_id) == col(Account.id))
+            .order_by(case((exact, 0), else_=1), in_byte_order(col(Account.nom_key)),
+                      in_byte_order(col(Account.prenom_key)), in_byte_order(col(Account.login)))
             .limit(fetch))
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if value is not None and value.tzinfo is None:
@@ -246,6 +253,7 @@ class StaffService:
             errors["centres"] = "Un gestionnaire doit être rattaché à au moins un centre."
         if errors:
             raise ValidationFailed(errors)
+        assert role_value is not None  # an unknown role is among the errors
         with self.ctx.db.session() as s:
             actor = self._principal(s, by, Role.ADMIN) if by is not None else None
             if s.exec(select(StaffUser.id).where(StaffUser.login == login)).first() is not None:
@@ -321,6 +329,7 @@ class StaffService:
         lockout = timedelta(minutes=settings.lockout_minutes)
         with self.ctx.db.session() as s:
             user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            model: type[LoginAttempt | StaffUser]
             if user is None:
                 model, key, password_hash = LoginAttempt, throttle.unknown_login(s, "staff", login, now), None
             else:
@@ -330,7 +339,7 @@ class StaffService:
             raise self._staff_locked(attempt.locked_until, now)
         ok = dummy_verify(password or "") if password_hash is None else verify_secret(password_hash, password or "")
         with self.ctx.db.session() as s:
-            if not ok:
+            if not ok or user is None:  # no user: never ok (dummy_verify)
                 if user is not None:
                     self.ctx.audit(s, "staff", login, "staff_login_failed")
                 else:  # what was typed is not kept: it may be a password typed one field early
@@ -385,7 +394,7 @@ class StaffService:
             if prefix:
                 params.update(_prefix_params(name, prefix))
         stmt = _search_statement(shape, self.ctx.db.is_postgresql)
-        rows = []
+        rows: Sequence[Row[*tuple[Any, ...]]] = []
         with self.ctx.db.read_session() as s:
             self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
             if stmt is not None:
@@ -739,15 +748,16 @@ class StaffService:
         """Formations whose candidatures this person may list (its centres, or all for admins)."""
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            counts = (select(Candidature.formation_id, func.count().label("n"))
+            counts = (select(col(Candidature.formation_id), func.count().label("n"))
                       .group_by(col(Candidature.formation_id)).subquery())
-            query = (select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Centre.code), counts.c.n)
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
-                     .join(counts, counts.c.formation_id == Formation.id, isouter=True))
+            query = (sa_select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Centre.code),
+                               counts.c.n)
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
+                     .join(counts, counts.c.formation_id == col(Formation.id), isouter=True))
             if current.role == Role.GESTIONNAIRE:
                 query = query.where(col(Centre.code).in_(current.centres))
-            rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
+            rows = s.execute(query.order_by(col(Centre.code), col(Formation.code))).all()
             return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
 
     def pending_counts(self, principal: StaffPrincipal) -> PendingCounts:
@@ -757,17 +767,17 @@ class StaffService:
         """
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            query = (select(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
-                            col(Candidature.decision), func.count(col(Candidature.id)))
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
-                     .join(Candidature, Candidature.formation_id == Formation.id, isouter=True)
-                     .group_by(Centre.code, Formation.code, Formation.titre, Candidature.statut,
-                               Candidature.decision))
+            query = (sa_select(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
+                               col(Candidature.decision), func.count(col(Candidature.id)))
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
+                     .join(Candidature, col(Candidature.formation_id) == col(Formation.id), isouter=True)
+                     .group_by(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
+                               col(Candidature.decision)))
             if current.role == Role.GESTIONNAIRE:
                 query = query.where(col(Centre.code).in_(current.centres))
             grouped: dict[tuple[str, str, str], DossierCounts] = {}
-            for centre, code, titre, statut, decision, n in s.exec(query).all():
+            for centre, code, titre, statut, decision, n in s.execute(query).all():
                 key = (centre, code, titre)
                 here = DossierCounts()
                 if n:
@@ -800,19 +810,20 @@ class StaffService:
             raise NotFound(f"Formation inconnue : {formation_code}")
         formation, centre = row
         check_centre(current, centre)
-        query = (select(Candidature, Account, col(InformationsPerso.ine), col(InformationsPerso.date_naissance),
-                        Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
-                 .join(Account, Account.id == Candidature.account_id)
-                 .join(InformationsPerso, InformationsPerso.account_id == Account.id, isouter=True)
-                 .join(Baccalaureat, Baccalaureat.account_id == Account.id, isouter=True)
-                 .where(Candidature.formation_id == formation.id))
+        query = (sa_select(Candidature, Account, col(InformationsPerso.ine), col(InformationsPerso.date_naissance),
+                           col(Baccalaureat.annee), col(Baccalaureat.serie), col(Baccalaureat.mention),
+                           col(Baccalaureat.has_bac))
+                 .join(Account, col(Account.id) == col(Candidature.account_id))
+                 .join(InformationsPerso, col(InformationsPerso.account_id) == col(Account.id), isouter=True)
+                 .join(Baccalaureat, col(Baccalaureat.account_id) == col(Account.id), isouter=True)
+                 .where(col(Candidature.formation_id) == formation.id))
         if statut:
-            query = query.where(Candidature.statut == StatutDossier(statut).value)
+            query = query.where(col(Candidature.statut) == StatutDossier(statut).value)
         if decision == "aucune":
             query = query.where(col(Candidature.decision).is_(None))
         elif decision:
-            query = query.where(Candidature.decision == Decision(decision).value)
-        rows = s.exec(query.order_by(Account.nom_key, Account.prenom_key, Account.login)).all()
+            query = query.where(col(Candidature.decision) == Decision(decision).value)
+        rows = s.execute(query.order_by(col(Account.nom_key), col(Account.prenom_key), col(Account.login))).all()
         return [
             FormationCandidatureRow(
                 candidature_id=c.id, login=a.login, nom=a.nom, prenom=a.prenom, mail=a.mail, ine=ine,
