@@ -16,7 +16,8 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 APP_NAME = "ecandidat-tui"
 KEYRING_SERVICE = "ecandidat-tui"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, UTC
 from typing import Any, NamedTuple, overload
 
 from sqlalchemy import delete as sa_delete
@@ -175,9 +175,8 @@ class AccountService:
     @staticmethod
     def _aware(moment: datetime | None) -> datetime | None:
         if moment is not None and moment.tzinfo is None:
-            from datetime import timezone
 
-            return moment.replace(tzinfo=timezone.utc)
+            return moment.replace(tzinfo=UTC)
         return moment
 
     def _account_by_login(self, s: Session, login: str) -> Account | None:

@@ -16,7 +16,8 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Literal, Protocol, cast, overload
+from typing import Any, Literal, Protocol, cast, overload
+from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select

@@ -22,10 +22,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import datetime, timedelta, UTC
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence, overload
+from typing import Any, NamedTuple, overload
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import BindParameter, Row, Select, and_, bindparam, case, func, or_, union, update
 from sqlalchemy import select as sa_select
@@ -46,7 +47,7 @@ from ..display import csv_cell
 from . import throttle
 from .errors import ConcurrentEdit, DomainError, Forbidden, NotFound, TargetExists, ValidationFailed
 from .security import dummy_verify, hash_secret, password_problems, verify_secret
-from .staff_views import (  # noqa: F401 - re-exported for callers of this module
+from .staff_views import (  # re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
     CandidateHit, CandidatureSummary, DossierCounts, ExportResult, FormationCandidatureRow, FormationCounts,
     FormationRow, PendingCounts, PieceFile, PieceReview, PieceReviewResult, SearchResult, StaffPrincipal,
@@ -113,7 +114,7 @@ class _SearchShape(NamedTuple):
     ine: bool
 
 
-@lru_cache(maxsize=None)  # at most 2**7 shapes per engine
+@cache  # at most 2**7 shapes per engine
 def _search_statement(shape: _SearchShape, postgresql: bool):
     """The search's one statement for texts of this shape, values bound at execution.
 
@@ -177,7 +178,7 @@ def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -920,8 +921,25 @@ class StaffService:
 
 
 __all__ = [
-    "AuditEntry", "AuditFilters", "CSV_DELIMITER", "CandidateAdminView", "CandidateHit",
-    "CandidatureSummary", "ExportResult", "FormationCandidatureRow", "FormationRow", "PieceFile",
-    "PieceReview", "PieceReviewResult", "SEARCH_CAP", "SearchResult", "StaffPrincipal", "StaffRecap",
-    "StaffService", "StaffSessionEnded", "StaffUserView", "prefix_successor", "search_key",
+    "CSV_DELIMITER",
+    "SEARCH_CAP",
+    "AuditEntry",
+    "AuditFilters",
+    "CandidateAdminView",
+    "CandidateHit",
+    "CandidatureSummary",
+    "ExportResult",
+    "FormationCandidatureRow",
+    "FormationRow",
+    "PieceFile",
+    "PieceReview",
+    "PieceReviewResult",
+    "SearchResult",
+    "StaffPrincipal",
+    "StaffRecap",
+    "StaffService",
+    "StaffSessionEnded",
+    "StaffUserView",
+    "prefix_successor",
+    "search_key",
 ]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from sqlalchemy import insert, select, text
 from sqlmodel import Session, col
