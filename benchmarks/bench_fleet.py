@@ -45,7 +45,7 @@ import uuid
 from pathlib import Path
 
 from .envs import PG_SKIP_NOTE, pg_server, scratch_pg, services_for
-from .harness import Figure, check, percentile, skipped
+from .harness import Figure, skipped
 
 ROOT = Path(__file__).resolve().parent.parent
 
