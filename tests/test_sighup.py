@@ -82,7 +82,7 @@ def running_app(tmp_path):
     pid, master = spawn_app(tmp_path / "home")
     state = {"pid": pid, "master": master, "reaped": False}
     try:
-        read_until(master, "Connexion".encode(), STARTUP_TIMEOUT)
+        read_until(master, b"Connexion", STARTUP_TIMEOUT)
         time.sleep(0.3)  # let on_mount finish installing the signal handlers
         yield state
     finally:

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 
 from ecandidat_tui.store.models import Account, AuditLog, Candidature, PieceSubmission
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlmodel import select
@@ -18,7 +18,7 @@ from ecandidat_tui.mail.templates import TemplateRenderer
 from ecandidat_tui.store.db import Database
 from ecandidat_tui.store.models import FileBlob, OutboxMail
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PLACEHOLDERS = dict(prenom="Ana", nom="Lopez", formation="Licence Droit", code_formation="L-DROIT")
 
 
@@ -78,10 +78,9 @@ def row(db: Database, mail_id: int) -> OutboxMail:
 
 
 def test_mail_exists_only_if_the_change_commits(database, outbox):
-    with pytest.raises(RuntimeError):
-        with database.session() as s:
-            outbox.enqueue(s, MailKind.CANDIDATURE_CANCELLED, "a@example.org", **PLACEHOLDERS)
-            raise RuntimeError("the change failed")
+    with pytest.raises(RuntimeError), database.session() as s:
+        outbox.enqueue(s, MailKind.CANDIDATURE_CANCELLED, "a@example.org", **PLACEHOLDERS)
+        raise RuntimeError("the change failed")
     with database.read_session() as s:
         assert s.exec(select(OutboxMail)).all() == []
 
@@ -273,7 +272,7 @@ def test_two_dispatchers_never_send_a_mail_twice(database, outbox, ignore_backof
             dispatcher = Dispatcher(db, backend, sender="noreply@univ.example")
             start.wait()
             dispatcher.dispatch_pending(ignore_backoff=ignore)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(engines[0], ignore_backoff)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlmodel import select
@@ -17,7 +17,7 @@ from sqlmodel import select
 from ecandidat_tui.domain import MailKind, StatutDossier
 from ecandidat_tui.store.models import AuditLog, Candidature, Formation, OutboxMail
 
-NOON = datetime(2026, 3, 2, 11, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
