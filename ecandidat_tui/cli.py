@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .config import ConfigError, Settings, load_settings
 from .display import safe_text
@@ -379,7 +379,7 @@ def _without_password(text: str, url: str) -> str:
 
     try:
         password = make_url(url).password if url else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         password = None
     if password:
         text = text.replace(str(password), "********")

@@ -47,7 +47,7 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
         Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, services: "Services | None" = None,
+    def __init__(self, settings: Settings, services: Services | None = None,
                  services_factory: ServicesFactory | None = None, *, strict_errors: bool = False) -> None:
         super().__init__()
         self._init_error_reporting(strict_errors)

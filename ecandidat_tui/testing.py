@@ -235,7 +235,7 @@ class Harness:
     # Plain inserts, so staff tests do not depend on the candidate flow.
 
     def seed_staff(self, role: str = "support", centres: tuple[str, ...] | list[str] = (),
-                   login: str | None = None, password: str = STAFF_PASSWORD) -> "SeededStaff":
+                   login: str | None = None, password: str = STAFF_PASSWORD) -> SeededStaff:
         """A staff user (its centres must exist: see `seed_staff_formation`)."""
         from .services.staff import StaffPrincipal
         from .domain import Role
@@ -314,7 +314,7 @@ class Harness:
             return formation.id
 
     def seed_dossier(self, account_id: int, formation_code: str = "FA1", centre_code: str = "CTR-A",
-                     statut: str = "receptionne") -> "SeededDossier":
+                     statut: str = "receptionne") -> SeededDossier:
         """A candidature (transmitted by default) whose every piece has a small PDF, Transmise."""
         import hashlib
 
@@ -584,7 +584,7 @@ async def click_visible(app, pilot, selector: str) -> None:
     assert await pilot.click(selector), selector
 
 
-async def staff_log_in(app, pilot, staff: "SeededStaff") -> None:
+async def staff_log_in(app, pilot, staff: SeededStaff) -> None:
     """Type a staff user's login and password on the console's login screen."""
     await click_visible(app, pilot, "#staff-login")
     await pilot.press(*staff.login)

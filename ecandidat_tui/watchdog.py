@@ -27,7 +27,8 @@ import select
 import signal
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 log = logging.getLogger("ecandidat_tui.watchdog")
 

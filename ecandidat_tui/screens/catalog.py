@@ -28,7 +28,8 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from rich.segment import Segment
 from rich.style import Style
@@ -298,7 +299,7 @@ class CatalogTreeWidget(Tree[Any]):
             cell_length = width
         return parts, cell_length
 
-    def clear(self) -> "CatalogTreeWidget":
+    def clear(self) -> CatalogTreeWidget:
         old_root = self.root
         super().clear()
         # The old nodes hold each other (parent <-> children): left so, each
@@ -365,7 +366,7 @@ class FilterInput(Input):
     directly."""
 
     def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> "FilterInput":
+                recompose: bool = False) -> FilterInput:
         return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
 

@@ -154,7 +154,7 @@ class ConnexionScreen(Screen):
         self._show(error_id, message)
         self.query_one(focus, Input).focus()
 
-    def _logged_in(self, result: "LoginResult", password: str) -> None:
+    def _logged_in(self, result: LoginResult, password: str) -> None:
         if result.must_change_password:
             from .account_modals import NewPasswordScreen
 

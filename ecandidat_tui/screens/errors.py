@@ -25,7 +25,7 @@ import logging
 import os
 import traceback
 from asyncio import CancelledError
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +50,7 @@ ERROR_TITLE = "Une erreur inattendue s'est produite"
 
 def new_reference() -> str:
     """A short reference a person can read out: time of day + random part."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return f"{now:%y%m%d-%H%M}-{os.urandom(2).hex().upper()}"
 
 

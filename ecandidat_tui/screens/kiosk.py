@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from textual import events, work

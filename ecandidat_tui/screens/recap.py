@@ -613,4 +613,4 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self.notify, message, timeout=10)
 
 
-__all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS", "piece_column_widths"]
+__all__ = ["NON_CONCERNE_TEXT", "PIECE_COLUMNS", "PiecePreviewModal", "RecapScreen", "piece_column_widths"]

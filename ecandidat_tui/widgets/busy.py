@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from textual.widget import Widget
 from textual.widgets import ProgressBar

@@ -15,7 +15,7 @@ nothing matches (the service then refuses it with its message).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from textual import on
 from textual.actions import SkipAction
@@ -158,13 +158,13 @@ class SearchSelect(Field):
     class Changed(Message):
         """The chosen code changed (also after a programmatic `select()`)."""
 
-        def __init__(self, select: "SearchSelect", code: str) -> None:
+        def __init__(self, select: SearchSelect, code: str) -> None:
             super().__init__()
             self.select = select
             self.code = code
 
         @property
-        def control(self) -> "SearchSelect":
+        def control(self) -> SearchSelect:
             return self.select
 
     def __init__(self, label: str, field_id: str, items: Iterable[tuple[str, str]],

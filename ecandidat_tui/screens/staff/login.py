@@ -27,7 +27,7 @@ class StaffLoginScreen(StaffScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")
-        with VerticalScroll(id="staff-login-body", can_focus=False):
+        with VerticalScroll(id="staff-login-body", can_focus=False):  # noqa: SIM117  nested as the widget tree is
             with Vertical(id="staff-login-panel", classes="panel"):
                 yield Static("Connexion du personnel", classes="panel-title")
                 yield Label("Identifiant *")
