@@ -28,7 +28,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 from collections.abc import Iterator
 
 from rich.segment import Segment
@@ -36,7 +36,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual import _time
@@ -410,7 +410,7 @@ class _FrameTimer(Timer):
 class OffreFormationScreen(Screen[int | None]):
     """The Offre de formation; dismisses with a formation id in apply mode after Oui."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="catalog-close-key"),
         Binding("ctrl+f", "focus_filter", "Rechercher", id="catalog-search-key"),
         Binding("down", "focus_tree", "Liste", show=False),

@@ -27,10 +27,10 @@ import traceback
 from asyncio import CancelledError
 from datetime import datetime, UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
@@ -57,7 +57,7 @@ def new_reference() -> str:
 class UnexpectedErrorScreen(ModalScreen[None]):
     """The calm dialog: what happened, the reference, and the way on."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="error-close", tooltip="Fermer ce message"),
     ]
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
@@ -94,7 +95,7 @@ class RootedSelectDirectory(SelectDirectory):
 class PieceFileDialog(ModalScreen[str | None]):
     """Dismisses with the path the candidate chose (typed or browsed), or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Annuler", show=False)]
 
     def __init__(self, piece_libelle: str, roots: list[Path]) -> None:
         super().__init__(id="piece-file-dialog")
@@ -159,7 +160,7 @@ class PieceFileDialog(ModalScreen[str | None]):
 class DownloadDialog(ModalScreen[tuple[str, str] | None]):
     """Télécharger mon dossier: ("save", folder) or ("mail", "") or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Annuler", show=False)]
 
     def __init__(self, file_name: str, roots: list[Path], *, kiosk: bool) -> None:
         super().__init__(id="download-dialog")
