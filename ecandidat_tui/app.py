@@ -25,12 +25,12 @@ import os
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
-from collections.abc import Iterable
+from typing import ClassVar, TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
@@ -100,11 +100,11 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = {NavigationCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {NavigationCommands}
     UNREPORTED_WORKER_GROUPS = ("startup", "mail")  # they notify or retry on their own
     # Screens narrower than 100 columns get `-narrow`: app.tcss tightens the footer there.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
         *FOCUS_KEYS,
         *(Binding(d.key, d.action, d.footer_label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),

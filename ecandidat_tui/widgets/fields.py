@@ -16,11 +16,12 @@ nothing matches (the service then refuses it with its message).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -129,7 +130,7 @@ class LongTextField(Field):
 
 
 class _SearchInput(Input):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", "Suivant", show=False),
         Binding("up", "move(-1)", "Précédent", show=False),
         Binding("escape", "close", "Fermer la liste", show=False),
