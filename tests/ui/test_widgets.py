@@ -4,8 +4,10 @@ next frame and draws its text cells itself."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input
@@ -16,7 +18,7 @@ from ecandidat_tui.widgets.table import TextTable
 
 
 class KeysApp(App):
-    BINDINGS = [Binding("f5", "send", "Envoyer"), Binding("f6", "other", "Autre")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f5", "send", "Envoyer"), Binding("f6", "other", "Autre")]
 
     def __init__(self) -> None:
         super().__init__()
