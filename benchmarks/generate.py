@@ -218,7 +218,7 @@ def _sqlite_rows(db: Database, table, rows: list[dict[str, Any]]) -> None:
     dialect = db.engine.dialect
     procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
     sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    pairs = list(zip(columns, procs))
+    pairs = list(zip(columns, procs, strict=True))
     raw = db.engine.raw_connection()
     try:
         cur = raw.driver_connection.cursor()
@@ -277,7 +277,7 @@ def generate_population(db: Database, n_candidates: int = 200_000, candidatures_
     with db.read_session() as session:
         first_id = (session.execute(select(func.max(Account.id))).scalar() or 0) + 1
     start = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
-    accounts, logins = candidate_rows(n_candidates, seed, start, first_id, _password_hash())
+    accounts, _logins = candidate_rows(n_candidates, seed, start, first_id, _password_hash())
     bulk_insert(db, Account.__table__, accounts)
     bulk_insert(db, IssuedLogin.__table__, [{"login": a["login"], "issued_at": a["created_at"]} for a in accounts])
     _fix_sequence(db, Account.__table__)
