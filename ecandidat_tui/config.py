@@ -195,7 +195,8 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         fail("mail_backend", f"{settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}")
     if settings.smtp_security not in SMTP_SECURITY:
         fail("smtp_security", f"{settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}")
-    if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in settings.login_prefix):
+    if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                 for c in settings.login_prefix):
         fail("login_prefix", "at most 2 characters from 0-9A-Z")
     if not 0 < settings.smtp_port < 65536:
         fail("smtp_port", f"{settings.smtp_port} is not a port number")

@@ -263,7 +263,7 @@ class CandidatureService:
             account = s.exec(select(Account).where(Account.id == account_id).with_for_update()).first()
             if account is None:
                 raise NotFound("Ce compte n'existe pas.")
-            formation, commission, centre = self._formation_bits(s, formation_id)
+            formation, _commission, centre = self._formation_bits(s, formation_id)
             if not formation.date_debut_depot <= today <= formation.date_fin_depot:
                 raise DomainError(
                     f"Les candidatures à cette formation ne sont pas ouvertes : le dépôt est possible "

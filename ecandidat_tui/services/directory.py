@@ -215,7 +215,7 @@ class DirectoryService:
         rows = [_validated_row(where, record) for where, record in records]
         seen_numeros: set[str] = set()
         seen_logins: set[str] = set()
-        for (where, _), row in zip(records, rows):
+        for (where, _), row in zip(records, rows, strict=True):
             if row.numero_etudiant in seen_numeros:
                 raise DomainError(f"{where} : numéro étudiant {row.numero_etudiant} en double")
             if row.ent_login in seen_logins:
@@ -349,8 +349,8 @@ def _validated_row(where: str, record: dict[str, Any]) -> DirectoryStudent:
             raise DomainError(f"{where} : chaque cursus demande annee_universitaire, code et libelle")
         cursus.append(row)
     data: dict[str, Any] = {k: v for k, v in record.items()
-                            if k not in _IDENTITY_FIELDS + ("password", "password_hash", "ine",
-                                                            "date_naissance", "civilite", "cursus", "bac")}
+                            if k not in (*_IDENTITY_FIELDS, "password", "password_hash", "ine",
+                                         "date_naissance", "civilite", "cursus", "bac")}
     data["cursus"] = cursus
     bac = record.get("bac")
     if bac:

@@ -11,6 +11,7 @@ Latin-1 accents of French.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -333,10 +334,8 @@ class DossierPdfService:
             os.unlink(tmp)
             raise TargetExists(path, "folder") from None
         except OSError as exc:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
             raise DomainError(f"Le dossier n'a pas pu être enregistré : {exc.strerror or exc}.", "folder") from None
         return path
 

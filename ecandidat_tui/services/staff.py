@@ -94,7 +94,7 @@ def _prefix(column, prefix: str):
 
 def _prefix_params(name: str, prefix: str) -> dict[str, str]:
     """The values of `_bound_prefix(column, name)` for `prefix`."""
-    return dict(zip((f"{name}_lo", f"{name}_hi", f"{name}_like"), _prefix_values(prefix)))
+    return dict(zip((f"{name}_lo", f"{name}_hi", f"{name}_like"), _prefix_values(prefix), strict=True))
 
 
 def _bound_prefix(column, name: str):
@@ -585,7 +585,7 @@ class StaffService:
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-piece-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
             if c.statut == StatutDossier.EN_ATTENTE:
                 raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
             now = self.ctx.now()
@@ -624,7 +624,7 @@ class StaffService:
         commentaire = (commentaire or "").strip() or None
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if c.statut == StatutDossier.EN_ATTENTE:
@@ -688,7 +688,7 @@ class StaffService:
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-decision-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if c.statut == StatutDossier.EN_ATTENTE:
@@ -712,7 +712,7 @@ class StaffService:
         """Publish the recorded decision to the candidate, with the decision mail."""
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if not c.decision:
