@@ -284,8 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="sub", required=True, metavar="ACTION")
     add("upgrade", cmd_db_upgrade, "apply the migrations", db)
 
-    catalog = sub.add_parser("catalog", help="the Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_catalog_import, "load a catalog from JSON or CSV (see docs/catalog.md)", catalog).add_argument("file")
+    catalog = sub.add_parser("catalog", help="the Offre de formation").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_catalog_import, "load a catalog from JSON or CSV (see docs/catalog.md)",
+        catalog).add_argument("file")
 
     mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = add("list", cmd_mail_list, "list mails in the outbox", mail)
@@ -295,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("send", cmd_mail_send, "deliver pending mails now", mail)
     add("remind", cmd_mail_remind, "queue the reminders before the date limite de retour (cron, daily)", mail)
 
-    staff_user = sub.add_parser("staff-user", help="staff accounts").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    staff_user = sub.add_parser("staff-user", help="staff accounts").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     p = add("add", cmd_staff_user_add, "create a staff user (password prompted twice)", staff_user)
     p.add_argument("login")
     p.add_argument("--role", required=True, choices=["support", "gestionnaire", "admin"])
@@ -303,10 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("list", cmd_staff_user_list, "list staff users", staff_user)
     add("disable", cmd_staff_user_disable, "disable a staff user", staff_user).add_argument("login")
 
-    directory = sub.add_parser("directory", help="the local student directory (ENT)").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_directory_import, "load students from CSV or JSON (see docs/directory.md)", directory).add_argument("file")
+    directory = sub.add_parser("directory", help="the local student directory (ENT)").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_directory_import, "load students from CSV or JSON (see docs/directory.md)",
+        directory).add_argument("file")
 
-    maintenance = sub.add_parser("maintenance", help="upkeep").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    maintenance = sub.add_parser("maintenance", help="upkeep").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     add("purge", cmd_maintenance_purge, "delete unvalidated accounts past their deadline", maintenance)
 
     kiosk = sub.add_parser("kiosk", help="kiosk set-up").add_subparsers(dest="sub", required=True, metavar="ACTION")
