@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
+from itertools import pairwise
 from typing import Any, ClassVar
 from collections.abc import Iterator
 
@@ -141,7 +142,7 @@ def _label_segments(label: Text, get_style: Any, base: Style, over: Style) -> li
     the label's style and its spans in order, then `over` (the tree's label
     style). None for spans that overlap (not made by Text.assemble)."""
     spans = label.spans
-    if any(a.end > b.start for a, b in zip(spans, spans[1:])):
+    if any(a.end > b.start for a, b in pairwise(spans)):
         return None
     plain = label.plain
     start = base + get_style(label.style) if label.style else base
@@ -536,7 +537,7 @@ class OffreFormationScreen(Screen[int | None]):
             self.shown = catalog
             self._query = ""
             self._tree_plan = None
-            for node, centre in zip(nodes, catalog.centres):
+            for node, centre in zip(nodes, catalog.centres, strict=False):
                 node.data = centre
                 if node.children:  # "Chargement…", under a centre opened meanwhile
                     node.remove_children()
@@ -688,7 +689,8 @@ class OffreFormationScreen(Screen[int | None]):
         if not self._query:
             self._set_count(self._summary(total, len(shown.centres)))
         elif total == 0:
-            self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
+            typed = self.query_one("#catalog-filter", Input).value.strip()
+            self._set_count(f"Aucune formation ne correspond à « {typed} ».")
         elif total > MAX_SHOWN:
             self._set_count(f"{total} formations, affinez la recherche "
                             f"(les {MAX_SHOWN} premières sont affichées).")

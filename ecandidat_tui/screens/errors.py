@@ -191,7 +191,6 @@ class ErrorReportingMixin:
         return reference
 
     def _handle_exception(self, error: Exception) -> None:
-        app: App = self  # type: ignore[assignment]
         if self.can_report_errors():
             from textual.worker import WorkerFailed
 
