@@ -50,7 +50,7 @@ class CandidaturesPanel(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#candidatures-table", DataTable)
-        for label, width in zip(CANDIDATURE_COLUMNS, (36, 12, 12, 12)):
+        for label, width in zip(CANDIDATURE_COLUMNS, (36, 12, 12, 12), strict=True):
             table.add_column(label, key=label, width=width)
         self.query_one("#candidature-gate").display = False
         table.display = False

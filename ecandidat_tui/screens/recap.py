@@ -298,7 +298,7 @@ class RecapScreen(Screen[bool]):
         widths = piece_column_widths(self.size.width or self.app.size.width)
         if widths != self._column_widths:
             table.clear(columns=True)
-            for label, width in zip(PIECE_COLUMNS, widths):
+            for label, width in zip(PIECE_COLUMNS, widths, strict=False):  # narrow: no comment column
                 table.add_column(label, key=label, width=width)
             self._column_widths = widths
         else:
