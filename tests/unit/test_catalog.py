@@ -230,10 +230,12 @@ def test_import_json_creates_then_changes_nothing(empty, tmp_path):
     catalog = empty.services.catalog
     first = catalog.import_file(path)
     assert (first.created, first.updated, first.unchanged) == (14, 0, 0)
-    assert first.summary() == "14 created, 0 updated, 0 unchanged (1 centres, 2 commissions, 3 formations, 8 piece types)"
+    assert first.summary() == ("14 created, 0 updated, 0 unchanged "
+                               "(1 centres, 2 commissions, 3 formations, 8 piece types)")
     counts = catalog.counts()
     second = catalog.import_file(path)
-    assert second.summary() == "0 created, 0 updated, 14 unchanged (1 centres, 2 commissions, 3 formations, 8 piece types)"
+    assert second.summary() == ("0 created, 0 updated, 14 unchanged "
+                                "(1 centres, 2 commissions, 3 formations, 8 piece types)")
     assert catalog.counts() == counts
     detail = catalog.formation_by_code("LIC-THEATRE")
     assert detail.mode == "papier"

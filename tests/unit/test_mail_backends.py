@@ -133,7 +133,8 @@ def tls_files(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    ok = (isinstance(auth_data, LoginPassword)
+          and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode())
     if ok:
         return AuthResult(success=True)
     # A careless server that echoes what it was given: the backend must scrub it.

@@ -99,7 +99,8 @@ def test_enqueue_renders_and_dispatch_delivers(database, outbox):
     assert (stored.status, stored.attempts, stored.last_error, stored.sent_at) == (OutboxStatus.SENT, 1, None, T0)
     assert message.message_id == stored.message_id
     # Nothing is sent twice.
-    assert Dispatcher(database, backend, sender="x@univ.example", clock=Clock()).dispatch_pending(ignore_backoff=True).sent == []
+    again = Dispatcher(database, backend, sender="x@univ.example", clock=Clock())
+    assert again.dispatch_pending(ignore_backoff=True).sent == []
     assert len(backend.messages) == 1
 
 
@@ -162,7 +163,7 @@ def test_failed_after_max_attempts(database, outbox):
     clock, backend = Clock(), FlakyBackend()
     dispatcher = Dispatcher(database, backend, sender="noreply@univ.example", clock=clock)
     mail_id = enqueue(database, outbox)
-    for attempt in range(1, MAX_ATTEMPTS):
+    for _attempt in range(1, MAX_ATTEMPTS):
         assert dispatcher.dispatch_pending().retrying == [mail_id]
         clock.advance(hours=1)
     report = dispatcher.dispatch_pending()

@@ -87,7 +87,7 @@ def test_each_delay_is_mailed_once_and_names_the_missing_pieces(h):
 
 
 def test_a_missed_run_sends_the_delay_that_applies_then_and_never_the_longer_one(h):
-    clock, cand, cid, deadline = seed(h)
+    clock, _cand, _cid, deadline = seed(h)
     clock.move_to(deadline, 1)
     assert h.services.reminders.send_reminders().sent == 1
     clock.move_to(deadline, 0)

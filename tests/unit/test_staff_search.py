@@ -165,7 +165,7 @@ def test_search_needs_two_characters(ecandidat, q):
 
 
 def test_search_caps_results(generated):
-    h, rows, support = generated
+    h, _rows, support = generated
     result = h.services.staff.search_candidates(support, "jean")
     assert len(result.hits) == SEARCH_CAP and result.truncated
     assert len(h.services.staff.search_candidates(support, "jean", limit=5000).hits) == SEARCH_CAP
@@ -196,7 +196,7 @@ def _captured_selects(h, q, principal):
 
 def test_search_uses_indexes(generated):
     """Every query the search runs is an index search, never a table scan (EXPLAIN)."""
-    h, rows, support = generated
+    h, _rows, support = generated
     statements = []
     for q in ["dupre", "le g", "dupont je", "B00001", "0000000120", "chloe.1", "21000"]:
         found = _captured_selects(h, q, support)
