@@ -43,7 +43,8 @@ def pg_server() -> Iterator[PgServer]:
     try:
         server.check()
     except Exception as exc:  # any failure means "no server"
-        reason = f"no PostgreSQL server at ECANDIDAT_TEST_PG_URL ({server.url!r}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = f"no PostgreSQL server at ECANDIDAT_TEST_PG_URL ({server.url!r}): {why}"
         if _truthy(os.environ.get("CI")):
             pytest.fail(reason)
         pytest.skip(reason)

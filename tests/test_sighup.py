@@ -5,6 +5,7 @@ The app runs as a real process under a pseudo-terminal, as sshd runs it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -93,10 +94,8 @@ def running_app(tmp_path):
             except (ProcessLookupError, ChildProcessError):
                 pass
         if state["master"] is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(state["master"])
-            except OSError:
-                pass
 
 
 def test_sighup_ends_the_app_within_seconds(running_app):

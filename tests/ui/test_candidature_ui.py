@@ -103,7 +103,8 @@ async def test_refused_upload_is_shown_and_store_unchanged(ecandidat):
         await pilot.press(*"faux.pdf", "enter")
         await settle(app, pilot)
         assert any("ni un PDF" in n.message for n in app._notifications)
-        assert app.screen.recap.pieces[[p.code for p in app.screen.recap.pieces].index("LETTRE")].statut_label == "En attente"
+        lettre = next(p for p in app.screen.recap.pieces if p.code == "LETTRE")
+        assert lettre.statut_label == "En attente"
     assert blobs(h) == []
 
 

@@ -171,7 +171,7 @@ async def test_text_cells_are_drawn_as_textual_draws_them():
     async with app.run_test(size=(110, 12)) as pilot:
         table = app.query_one(TextTable)
         for label, width in zip(("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle",
-                                 "Commentaire"), (20, 11, 12, 14, 20)):
+                                 "Commentaire"), (20, 11, 12, 14, 20), strict=True):
             table.add_column(label, width=width)
         for n, row in enumerate(CELLS):
             table.add_row(*row, key=str(n))
