@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from ecandidat_tui.domain import Decision, Role, StatutDossier, StatutPiece
 from ecandidat_tui.services.errors import ConcurrentEdit, DomainError, Forbidden, ValidationFailed
@@ -401,6 +402,26 @@ def test_save_piece_file(ecandidat, tmp_path):
         svc.save_piece_file(staff["support"].principal, dossier.piece_ids[0], tmp_path / "absent")
     assert err.value.field == "staff-save-folder"
     assert audit_rows(ecandidat, "piece_file_saved")[0].target_login == cand.login
+
+
+def test_save_piece_file_is_audited_when_the_candidature_went_meanwhile(ecandidat, tmp_path, monkeypatch):
+    svc = ecandidat.services.staff
+    _cand, dossier, staff = setup_dossier(ecandidat)
+    read = svc.piece_file
+
+    def read_then_gone(principal, piece_id):
+        piece = read(principal, piece_id)
+        with ecandidat.services.db.session() as s:  # gone between the read and the audit
+            s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id) == dossier.candidature_id))
+            s.execute(delete(Candidature).where(col(Candidature.id) == dossier.candidature_id))
+        return piece
+
+    monkeypatch.setattr(svc, "piece_file", read_then_gone)
+    path = svc.save_piece_file(staff["support"].principal, dossier.piece_ids[0], tmp_path)
+    assert path.read_bytes().startswith(b"%PDF")
+    (row,) = audit_rows(ecandidat, "piece_file_saved")
+    assert (row.target_login, row.candidature_id) == (None, None)
+    assert json.loads(row.details)["piece_id"] == dossier.piece_ids[0]
 
 
 # ------------------------------------------------------------ export
