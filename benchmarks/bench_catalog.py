@@ -84,8 +84,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                 t0 = time.perf_counter()
                 plain = Plain()
                 app.push_screen(plain)
-                ref_ms = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted,
-                                              lambda: plain.query("*")) - t0) * 1000
+                ref_ms = (await until_painted(frames, lambda plain=plain: plain.is_current and plain.is_mounted,
+                                              lambda plain=plain: plain.query("*")) - t0) * 1000
                 app.pop_screen()
                 await pilot.pause()
                 # the catalog: cold (the tree read from the store, as the first
@@ -103,9 +103,9 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
 
                     screen._catalog_loaded = catalog_loaded
                     app.push_screen(screen)
-                    open_ms = (await until_painted(frames, lambda: screen.is_mounted and bool(
+                    open_ms = (await until_painted(frames, lambda screen=screen: screen.is_mounted and bool(
                         screen.query_one("#catalog-tree", Tree).root.children),
-                        lambda: [screen.query_one("#catalog-tree", Tree)]) - t0) * 1000
+                        lambda screen=screen: [screen.query_one("#catalog-tree", Tree)]) - t0) * 1000
                     if i:  # the first round warms imports
                         samples[kind].append(open_ms)
                     if kind == "open":
@@ -144,7 +144,7 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                         if ch == " ":  # a space alone does not change the words
                             await until_painted(frames, lambda: filt.value.endswith(" "), lambda: [filt])
                             continue
-                        shown_at = await until_painted(frames, lambda: screen.shown is not before,
+                        shown_at = await until_painted(frames, lambda before=before: screen.shown is not before,
                                                    lambda: [filt, tree, count_line])
                         samples["key"].append((shown_at - t0) * 1000)
                         count += 1
@@ -160,7 +160,8 @@ async def _drive(services, repeat_open: int, keystrokes: int) -> dict[str, list[
                 length = len(bare.value)
                 t0 = time.perf_counter()
                 send_key(app, "abcdefghij"[n % 10])
-                shown_at = await until_painted(frames, lambda: len(bare.value) > length, lambda: [bare])
+                shown_at = await until_painted(frames, lambda length=length: len(bare.value) > length,
+                                               lambda: [bare])
                 samples["key_ref"].append((shown_at - t0) * 1000)
     finally:
         uninstall()

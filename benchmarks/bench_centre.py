@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from .envs import admin_principal, pg_server, scratch_pg, services_for
@@ -75,7 +75,7 @@ def _big_centre(services, n: int) -> tuple[str, int]:
         accounts = s.execute(select(Account.id).order_by(Account.id).limit(n)).scalars().all()
         taken = set(s.execute(select(Candidature.account_id, Candidature.formation_id)
                               .where(Candidature.formation_id.in_(formations))).all())
-    start = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
     rows = [r for r in candidature_rows(accounts, formations, 1, 11, start)
             if (r["account_id"], r["formation_id"]) not in taken]
     bulk_insert(services.db, Candidature.__table__, rows)

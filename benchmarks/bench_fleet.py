@@ -45,7 +45,7 @@ import uuid
 from pathlib import Path
 
 from .envs import PG_SKIP_NOTE, pg_server, scratch_pg, services_for
-from .harness import Figure, check, percentile, skipped
+from .harness import Figure, skipped
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +68,8 @@ def _counts(services, run: str) -> dict[str, int]:
         accounts = select(Account.id).where(Account.mail_key.like(like)).scalar_subquery()
         cands = select(Candidature.id).where(Candidature.account_id.in_(accounts)).scalar_subquery()
         return {
-            "accounts": s.execute(select(func.count()).select_from(Account).where(Account.mail_key.like(like))).scalar(),
+            "accounts": s.execute(select(func.count()).select_from(Account)
+                                  .where(Account.mail_key.like(like))).scalar(),
             "distinct logins": s.execute(select(func.count(func.distinct(Account.login)))
                                          .where(Account.mail_key.like(like))).scalar(),
             "candidatures": s.execute(select(func.count()).select_from(Candidature)

@@ -112,16 +112,17 @@ async def _recap_screen(h, cand, candidature_id: int, repeat: int) -> tuple[list
                 t0 = time.perf_counter()
                 plain = Plain()
                 app.push_screen(plain)
-                ref = (await until_painted(frames, lambda: plain.is_current and plain.is_mounted,
-                                           lambda: plain.query("*")) - t0) * 1000
+                ref = (await until_painted(frames, lambda plain=plain: plain.is_current and plain.is_mounted,
+                                           lambda plain=plain: plain.query("*")) - t0) * 1000
                 app.pop_screen()
                 await pilot.pause()
                 t0 = time.perf_counter()
                 screen = RecapScreen(candidature_id)
                 app.push_screen(screen)
-                shown = (await until_painted(frames, lambda: screen.is_mounted and screen.recap is not None
+                shown = (await until_painted(frames, lambda screen=screen: screen.is_mounted
+                                             and screen.recap is not None
                                              and screen.query_one("#pieces-table", DataTable).row_count == 20,
-                                             lambda: [screen.query_one("#pieces-table", DataTable)])
+                                             lambda screen=screen: [screen.query_one("#pieces-table", DataTable)])
                          - t0) * 1000
                 if i:
                     screen_ms.append(shown)
@@ -156,7 +157,7 @@ def run(smoke: bool = False) -> list[Figure]:
                 targets += [(p.submission_id, p.version) for p in recap.pieces if not p.shared]
             files = [_padded_pdf(h.upload_path(f"releve-{i}.pdf"), size, i) for i in range(repeat + 1)]
             attach_ms = []
-            for i, (path, (sub_id, version)) in enumerate(zip(files, targets)):
+            for i, (path, (sub_id, version)) in enumerate(zip(files, targets, strict=False)):  # targets may be longer
                 t0 = time.perf_counter()
                 result = pieces.attach_file(cand.account_id, sub_id, str(path), version)
                 if i:  # the first one warms the code paths
@@ -165,7 +166,9 @@ def run(smoke: bool = False) -> list[Figure]:
             copies = Path(tmp) / "copies"
             copies.mkdir()
 
-            def copy_and_hash(state={"n": 0}):
+            state = {"n": 0}
+
+            def copy_and_hash():
                 state["n"] += 1
                 src = files[state["n"] % len(files)]
                 dst = copies / f"{state['n']}.pdf"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ecandidat_tui.testing import DEFAULT_PG_URL, PgServer
 
@@ -26,7 +27,7 @@ def pg_server() -> PgServer | None:
         server = PgServer(os.environ.get("ECANDIDAT_TEST_PG_URL", DEFAULT_PG_URL))
         try:
             server.check()
-        except Exception:  # noqa: BLE001 - any failure means "no server"
+        except Exception:  # any failure means "no server"
             server = None
         _PG_CHECKED.append(server)
     return _PG_CHECKED[0]

@@ -21,6 +21,7 @@ import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
+from datetime import UTC
 
 
 def _fields(body: str) -> dict[str, str]:
@@ -54,9 +55,9 @@ def main() -> int:
                  if cfg.get("shared_form") else pdf_path)
     png_path = write_png(uploads / "photo.png", shade=index % 200)
     if cfg.get("pilot"):
-        import ecandidat_tui.app  # noqa: F401 - imported before the start, like a kiosk already running
-        import ecandidat_tui.screens.catalog  # noqa: F401
-        import ecandidat_tui.screens.connexion  # noqa: F401
+        import ecandidat_tui.app  # imported before the start, like a kiosk already running
+        import ecandidat_tui.screens.catalog
+        import ecandidat_tui.screens.connexion
         import ecandidat_tui.screens.mon_compte  # noqa: F401
 
     print("ready", flush=True)
@@ -119,7 +120,7 @@ def main() -> int:
         result["login"] = created.login
         result["mail"] = mail
         result["candidatures"] = ids
-    except Exception as exc:  # noqa: BLE001 - every failure is a figure
+    except Exception as exc:  # every failure is a figure
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()[-3000:]
     result["total_ms"] = (time.perf_counter() - started) * 1000
@@ -151,12 +152,12 @@ def fill_profile(services, account_id: int, ine_number: int) -> None:
         "departement": "13", "commune": "Marseille", "etablissement": "Lycée Thiers"}, bac.version)
 
 def write_pdf(path: Path, text: str) -> Path:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from fpdf import FPDF
 
     pdf = FPDF()
-    pdf.set_creation_date(datetime(2026, 1, 5, tzinfo=timezone.utc))  # same text, same bytes
+    pdf.set_creation_date(datetime(2026, 1, 5, tzinfo=UTC))  # same text, same bytes
     pdf.set_font("helvetica", size=12)
     pdf.add_page()
     pdf.cell(text=text)

@@ -66,7 +66,7 @@ class Frames:
                         # cannot draw them, however much of it is repainted
                         if not any(getattr(w, "_require_update_dimensions", False) for w in shown_by):
                             pending = [w for w in shown_by if not settled(w)]
-                except Exception:  # noqa: BLE001 - e.g. a query before the screen is mounted
+                except Exception:  # e.g. a query before the screen is mounted
                     pending = None
             rendered.clear()
             tracking[0] = pending is not None

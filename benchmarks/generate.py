@@ -23,9 +23,10 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from functools import cache
+from datetime import datetime, timedelta, UTC
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 
@@ -98,12 +99,12 @@ def _login(rng: random.Random, taken: set[str]) -> str:
             return login
 
 
-@lru_cache(maxsize=None)
+@cache
 def _key(text: str) -> str:
     return name_key(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ascii_local(text: str) -> str:
     return "".join(c for c in name_key(text).lower() if c.isalnum())
 
@@ -196,10 +197,9 @@ def _copy_rows(db: Database, table, rows: list[dict[str, Any]]) -> None:
     raw = db.engine.raw_connection()
     try:
         conn = raw.driver_connection
-        with conn.cursor() as cur:
-            with cur.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+        with conn.cursor() as cur, cur.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
         conn.commit()
     finally:
         raw.close()
@@ -218,7 +218,7 @@ def _sqlite_rows(db: Database, table, rows: list[dict[str, Any]]) -> None:
     dialect = db.engine.dialect
     procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
     sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    pairs = list(zip(columns, procs))
+    pairs = list(zip(columns, procs, strict=True))
     raw = db.engine.raw_connection()
     try:
         cur = raw.driver_connection.cursor()
@@ -276,8 +276,8 @@ def generate_population(db: Database, n_candidates: int = 200_000, candidatures_
     formation_ids = ensure_catalog(db, n_formations=n_formations, seed=seed)
     with db.read_session() as session:
         first_id = (session.execute(select(func.max(Account.id))).scalar() or 0) + 1
-    start = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
-    accounts, logins = candidate_rows(n_candidates, seed, start, first_id, _password_hash())
+    start = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+    accounts, _logins = candidate_rows(n_candidates, seed, start, first_id, _password_hash())
     bulk_insert(db, Account.__table__, accounts)
     bulk_insert(db, IssuedLogin.__table__, [{"login": a["login"], "issued_at": a["created_at"]} for a in accounts])
     _fix_sequence(db, Account.__table__)

@@ -109,11 +109,11 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = {NavigationCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {NavigationCommands}
     UNREPORTED_WORKER_GROUPS = ("startup", "mail")  # they notify or retry on their own
     # Screens narrower than 100 columns get `-narrow`: app.tcss tightens the footer there.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
         *FOCUS_KEYS,
         *(Binding(d.key, d.action, d.label, id=f"nav-{d.action.replace('_', '-')}", tooltip=d.help)
           for d in DESTINATIONS),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from textual import events, work
 from textual.binding import Binding
@@ -35,7 +36,7 @@ ServicesFactory = Callable[[Settings], "Services"]
 SWITCH_INTERVAL = 0.001
 
 
-def build_services_in_worker(settings: Settings) -> "Services":
+def build_services_in_worker(settings: Settings) -> Services:
     """The services factory of both apps: SQLModel is imported here, in the worker."""
     from .services import build_services
 
@@ -120,7 +121,7 @@ class ServicesHostMixin:
 
     settings: Settings
 
-    def _init_services(self, services: "Services | None", factory: ServicesFactory | None) -> None:
+    def _init_services(self, services: Services | None, factory: ServicesFactory | None) -> None:
         self._services = services
         self._services_factory = factory
         self._services_error: BaseException | None = None
@@ -145,7 +146,7 @@ class ServicesHostMixin:
         return tolerant_driver_class(super().get_driver_class())  # type: ignore[misc]
 
     @property
-    def services(self) -> "Services":
+    def services(self) -> Services:
         """The services; call from a thread worker (it waits for start-up)."""
         self._services_ready.wait()
         if self._services is None:

@@ -446,7 +446,7 @@ def _without_password(text: str, url: str) -> str:
 
     try:
         password = make_url(url).password if url else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         password = None
     if password:
         text = text.replace(str(password), "********")

@@ -17,7 +17,8 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 APP_NAME = "ecandidat-tui"
 KEYRING_SERVICE = "ecandidat-tui"
@@ -196,7 +197,7 @@ def _convert(key: str, raw: Any, source: str) -> Any:
             value = float(raw)
             if not math.isfinite(value) or value < 0:  # "nan" and "inf" are floats to Python
                 raise ValueError
-            return value
+            return number
         if kind == "Path":
             return Path(str(raw)).expanduser()
         if kind == "list[int]":
@@ -246,7 +247,8 @@ def _validate(settings: Settings, sources: Mapping[str, str]) -> None:
         fail("mail_backend", f"{settings.mail_backend!r} is not one of {', '.join(MAIL_BACKENDS)}")
     if settings.smtp_security not in SMTP_SECURITY:
         fail("smtp_security", f"{settings.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}")
-    if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in settings.login_prefix):
+    if len(settings.login_prefix) > 2 or not all(c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                 for c in settings.login_prefix):
         fail("login_prefix", "at most 2 characters from 0-9A-Z")
     if not settings.reminder_days or any(not 1 <= d <= 365 for d in settings.reminder_days):
         fail("reminder_days", "a list of delays between 1 and 365 days (e.g. [7, 1])")

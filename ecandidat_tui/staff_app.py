@@ -11,10 +11,10 @@ F5 Formations and F7 Suivi des dossiers (gestionnaires, admins), F6 Journal (adm
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import ClassVar, TYPE_CHECKING
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
@@ -33,7 +33,7 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
     UNREPORTED_WORKER_GROUPS = ("startup", "mail")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *FOCUS_KEYS,
         Binding("f5", "formations", "Formations", id="staff-nav-formations",
                 tooltip="Candidatures par formation et export CSV"),
@@ -51,7 +51,7 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
         Binding("ctrl+q", "quit", "Quitter", id="quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, services: "Services | None" = None,
+    def __init__(self, settings: Settings, services: Services | None = None,
                  services_factory: ServicesFactory | None = None, *, strict_errors: bool = False) -> None:
         super().__init__()
         self._init_error_reporting(strict_errors)

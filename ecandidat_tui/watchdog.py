@@ -21,13 +21,15 @@ connection. So:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
 import signal
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 log = logging.getLogger("ecandidat_tui.watchdog")
 
@@ -72,10 +74,9 @@ class TerminalWatchdog:
 
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
-            try:
+            # not the main thread, or not a Unix loop: no handler
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._on_signal, signum)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # not the main thread, or not a Unix loop
         self._thread = threading.Thread(target=self._run, name="terminal-watchdog", daemon=True)
         self._thread.start()
 

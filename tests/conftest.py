@@ -24,7 +24,7 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -42,8 +42,9 @@ def pg_server() -> Iterator[PgServer]:
     server = PgServer(url)
     try:
         server.check()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
-        reason = f"no PostgreSQL server at ECANDIDAT_TEST_PG_URL ({server.url!r}): {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+    except Exception as exc:  # any failure means "no server"
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = f"no PostgreSQL server at ECANDIDAT_TEST_PG_URL ({server.url!r}): {why}"
         if _truthy(os.environ.get("CI")):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -180,7 +181,7 @@ class SmtpServer:
         self.parameters = smtp_parameters
         self.controller = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
 
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.parameters)

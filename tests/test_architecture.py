@@ -19,7 +19,8 @@ sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True, no_logo=True))
 
 
 def test_import_linter_contracts_are_kept():
-    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
     names = {c["name"] for c in contracts}
     assert {"The domain layers never import Textual", "Screens and widgets never touch the store"} <= names
 

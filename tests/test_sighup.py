@@ -5,6 +5,7 @@ The app runs as a real process under a pseudo-terminal, as sshd runs it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -82,7 +83,7 @@ def running_app(tmp_path):
     pid, master = spawn_app(tmp_path / "home")
     state = {"pid": pid, "master": master, "reaped": False}
     try:
-        read_until(master, "Connexion".encode(), STARTUP_TIMEOUT)
+        read_until(master, b"Connexion", STARTUP_TIMEOUT)
         time.sleep(0.3)  # let on_mount finish installing the signal handlers
         yield state
     finally:
@@ -93,10 +94,8 @@ def running_app(tmp_path):
             except (ProcessLookupError, ChildProcessError):
                 pass
         if state["master"] is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(state["master"])
-            except OSError:
-                pass
 
 
 def test_sighup_ends_the_app_within_seconds(running_app):

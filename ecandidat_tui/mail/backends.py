@@ -133,8 +133,8 @@ def _describe(exc: BaseException) -> str:
         return f"{exc.smtp_code} {reply}".strip()
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = []
-        for rcpt, (code, reply) in exc.recipients.items():
-            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        for rcpt, (code, raw) in exc.recipients.items():
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             parts.append(f"{rcpt}: {code} {text}")
         return "recipient refused: " + "; ".join(parts)
     return str(exc) or type(exc).__name__

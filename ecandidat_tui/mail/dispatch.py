@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import datetime, timedelta, UTC
+from collections.abc import Callable
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -79,7 +79,7 @@ class MailView:
     sent_at: datetime | None  # only for a sent mail
 
     @classmethod
-    def of(cls, row: OutboxMail) -> "MailView":
+    def of(cls, row: OutboxMail) -> MailView:
         return cls(id=row.id, kind=row.kind, to_addr=row.to_addr, subject=row.subject, body=row.body,
                    status=row.status, attempts=row.attempts, last_error=row.last_error,
                    attachment_name=row.attachment_name, created_at=row.created_at,
@@ -94,7 +94,7 @@ class _Claimed:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Dispatcher:
@@ -153,7 +153,7 @@ class Dispatcher:
                 self.backend.send(claimed.message)
             except MailDeliveryError as exc:
                 self._record_failure(claimed.id, str(exc), report, permanent=exc.permanent)
-            except Exception as exc:  # noqa: BLE001 - a bad row must not stop the others
+            except Exception as exc:  # a bad row must not stop the others
                 self._record_failure(claimed.id, f"{type(exc).__name__}: {exc}", report, permanent=False)
             else:
                 self._mark_sent(claimed.id)
@@ -162,7 +162,7 @@ class Dispatcher:
 
     def _record_failure(self, row_id: int, error: str, report: DispatchReport, *, permanent: bool) -> None:
         with self.db.session() as session:
-            row = session.get(OutboxMail, row_id)
+            row = session.get_one(OutboxMail, row_id)
             row.attempts += 1
             row.last_error = error[:500]
             row.sent_at = None
@@ -180,7 +180,7 @@ class Dispatcher:
 
     def _mark_sent(self, row_id: int) -> None:
         with self.db.session() as session:
-            row = session.get(OutboxMail, row_id)
+            row = session.get_one(OutboxMail, row_id)
             row.status = OutboxStatus.SENT
             if row.secrets:
                 row.body = mask_secrets(row.body, row.secrets)

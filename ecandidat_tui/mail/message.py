@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Message:
     sender: str
     message_id: str = field(default_factory=lambda: make_msgid(domain="ecandidat-tui"))
     attachments: tuple[Attachment, ...] = ()
-    date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    date: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def to_email(self) -> EmailMessage:
         msg = EmailMessage()

@@ -10,11 +10,11 @@ Désistement.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Static
@@ -92,7 +92,7 @@ def what_to_do_next(services: Any, account_id: int) -> list[Todo]:
 
 
 class AccueilScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.mon_compte", "Mon compte", id="accueil-close",
                 tooltip="Revenir à Mon compte"),
     ]

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Markdown, Static
@@ -65,7 +66,7 @@ class AssistanceScreen(Screen):
         ("assistance-outils", "Boîte à outils", "Formats de fichiers, pièces justificatives, astuces du poste."),
         ("assistance-aide", "Aide", "La procédure pas à pas et qui contacter."),
     )
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.mon_compte", "Fermer", id="assistance-close", tooltip="Revenir à l'écran précédent"),
     ]
 
@@ -99,7 +100,7 @@ class AssistanceScreen(Screen):
 class ContentScreen(Screen):
     """One Markdown page of the Assistance."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="content-close", tooltip="Revenir à l'Assistance"),
     ]
 

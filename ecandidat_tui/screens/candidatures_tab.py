@@ -141,7 +141,7 @@ class CandidaturesPanel(Vertical):
             return
         try:
             tabs = self.screen.query_one("#profile-tabs", TabbedContent)
-        except Exception:  # noqa: BLE001 - outside Mon compte there is no tab to jump to
+        except Exception:  # outside Mon compte there is no tab to jump to
             return
         tabs.active = self._gate_pane
 
@@ -173,4 +173,4 @@ class CandidaturesPanel(Vertical):
         self.app.call_from_thread(self._show, rows)
 
 
-__all__ = ["CandidaturesPanel", "CANDIDATURE_COLUMNS", "pane_for"]
+__all__ = ["CANDIDATURE_COLUMNS", "CandidaturesPanel", "pane_for"]

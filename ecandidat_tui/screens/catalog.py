@@ -95,14 +95,14 @@ class FilterInput(Input):
     directly."""
 
     def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> "FilterInput":
+                recompose: bool = False) -> FilterInput:
         return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
 
 class OffreFormationScreen(PromptFrames, Screen[int | None]):
     """The Offre de formation; dismisses with a formation id in apply mode after Oui."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="catalog-close-key"),
         Binding("ctrl+f", "focus_filter", "Rechercher", id="catalog-search-key"),
         Binding("down", "focus_tree", "Liste", show=False),
@@ -214,7 +214,7 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
             self.shown = catalog
             self._query = ""
             self._tree_plan = None
-            for node, centre in zip(nodes, catalog.centres):
+            for node, centre in zip(nodes, catalog.centres, strict=False):
                 node.data = centre
                 if node.children:  # "Chargement…", under a centre opened meanwhile
                     node.remove_children()
@@ -358,7 +358,8 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
         if not self._query:
             self._set_count(self._summary(total, len(shown.centres)))
         elif total == 0:
-            self._set_count(f"Aucune formation ne correspond à « {self.query_one('#catalog-filter', Input).value.strip()} ».")
+            typed = self.query_one("#catalog-filter", Input).value.strip()
+            self._set_count(f"Aucune formation ne correspond à « {typed} ».")
         elif total > MAX_SHOWN:
             self._set_count(f"{total} formations, affinez la recherche "
                             f"(les {MAX_SHOWN} premières sont affichées).")

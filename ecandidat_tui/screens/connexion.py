@@ -12,11 +12,11 @@ reached from thread workers, so the screen paints before they are ready.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import ClassVar, TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
@@ -43,8 +43,8 @@ class ConnexionScreen(Screen):
     # Enter in an identifier field moves to its password as the key arrives.
     # The Input's own Enter only posts Submitted: keys pasted or typed fast
     # behind it (a password manager, a badge reader) reached the identifier.
-    BINDINGS = [Binding("enter", "password_field", show=False, priority=True)]
-    PASSWORD_OF = {"login-user": "#login-password", "ent-login": "#ent-password"}
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "password_field", show=False, priority=True)]
+    PASSWORD_OF: ClassVar[dict[str, str]] = {"login-user": "#login-password", "ent-login": "#ent-password"}
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat", id="app-title")
@@ -154,7 +154,7 @@ class ConnexionScreen(Screen):
         self._show(error_id, message)
         self.query_one(focus, Input).focus()
 
-    def _logged_in(self, result: "LoginResult", password: str) -> None:
+    def _logged_in(self, result: LoginResult, password: str) -> None:
         if result.must_change_password:
             from .account_modals import NewPasswordScreen
 

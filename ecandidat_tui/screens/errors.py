@@ -7,7 +7,7 @@ unexpected error; the reference is in the log next to the traceback.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -18,7 +18,7 @@ ERROR_TITLE = "Une erreur inattendue s'est produite"
 class UnexpectedErrorScreen(ModalScreen[None]):
     """The calm dialog: what happened, the reference, and the way on."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="error-close", tooltip="Fermer ce message"),
     ]
 

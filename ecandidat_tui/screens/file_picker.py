@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
@@ -125,7 +126,7 @@ class RootedSelectDirectory(SelectDirectory):
 class PieceFileDialog(ModalScreen[str | None]):
     """Dismisses with the path the candidate chose (typed or browsed), or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Annuler", show=False)]
 
     def __init__(self, piece_libelle: str, roots: list[Path], attach_file: Callable[[str], str | None], *,
                  replacing: bool = False) -> None:
@@ -214,7 +215,7 @@ class PieceFileDialog(ModalScreen[str | None]):
 class DownloadDialog(ModalScreen[tuple[str, str] | None]):
     """Télécharger mon dossier (or le courrier): ("save", folder) or ("mail", "") or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuler", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Annuler", show=False)]
 
     def __init__(self, file_name: str, roots: list[Path], *, kiosk: bool, title: str = "Télécharger mon dossier",
                  mail: bool = True) -> None:

@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -108,7 +108,7 @@ class IdleWarningScreen(ModalScreen[bool]):
 class UnlockScreen(ModalScreen[bool]):
     """Staff code to leave the kiosk; dismisses True only for the right code."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="unlock-cancel", tooltip="Revenir à eCandidat"),
     ]
 

@@ -10,11 +10,11 @@ let the candidature gate send the person straight to what is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
@@ -73,7 +73,7 @@ def _line(label: str, value: str) -> str:
 
 
 class MonCompteScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "reload", "Actualiser", id="profile-reload"),
     ]
 
@@ -462,4 +462,4 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["MonCompteScreen", "NOTICE_REQUIRED", "NOTICE_SCOLARITE", "TAB_FOR_MISSING"]
+__all__ = ["NOTICE_REQUIRED", "NOTICE_SCOLARITE", "TAB_FOR_MISSING", "MonCompteScreen"]

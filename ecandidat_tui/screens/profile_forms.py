@@ -12,11 +12,11 @@ before discarding them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.message import Message
@@ -43,7 +43,7 @@ class ProfileForm(ModalScreen[bool]):
 
     PREFIX = "form"
     TITLE_TEXT = ""
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="profile-form-cancel"),
         Binding("ctrl+s", "save", "Enregistrer", id="profile-form-save"),
     ]

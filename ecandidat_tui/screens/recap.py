@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -62,7 +63,7 @@ def piece_column_widths(screen_width: int) -> tuple[int, ...]:
 class PiecePreviewModal(ModalScreen[None]):
     """Name, type, size and page count or image size of a stored file."""
 
-    BINDINGS = [Binding("escape", "close", "Fermer", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Fermer", show=False)]
 
     def __init__(self, libelle: str, facts) -> None:
         super().__init__(id="piece-preview-dialog")
@@ -95,7 +96,7 @@ class RecapScreen(Screen[bool]):
     # Focused as the screen mounts; focus() from on_mount came after Textual had
     # focused the first button of the header: two more restyles (~1 ms).
     AUTO_FOCUS = "#pieces-table"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="recap-close", tooltip="Revenir à mes candidatures"),
         Binding("a", "piece_add", "Ajouter un fichier", id="piece-add",
                 tooltip="Ajouter ou remplacer le fichier de la pièce choisie"),
@@ -309,7 +310,7 @@ class RecapScreen(Screen[bool]):
         widths = piece_column_widths(self.size.width or self.app.size.width)
         if widths != self._column_widths:
             table.clear(columns=True)
-            for label, width in zip(PIECE_COLUMNS, widths):
+            for label, width in zip(PIECE_COLUMNS, widths, strict=False):  # narrow: no comment column
                 table.add_column(label, key=label, width=width)
             self._column_widths = widths
         else:
@@ -666,4 +667,4 @@ class RecapScreen(Screen[bool]):
         self.app.call_from_thread(self.notify, f"Courrier enregistré : {path}", timeout=10)
 
 
-__all__ = ["PiecePreviewModal", "RecapScreen", "NON_CONCERNE_TEXT", "PIECE_COLUMNS", "piece_column_widths"]
+__all__ = ["NON_CONCERNE_TEXT", "PIECE_COLUMNS", "PiecePreviewModal", "RecapScreen", "piece_column_widths"]

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 class Services:
-    def __init__(self, ctx: ServiceContext, mail_backend: "MailBackend | None" = None) -> None:
+    def __init__(self, ctx: ServiceContext, mail_backend: MailBackend | None = None) -> None:
         self.ctx = ctx
         self._mail_backend = mail_backend
 
@@ -48,7 +48,7 @@ class Services:
         return self.ctx.db
 
     @cached_property
-    def mail_backend(self) -> "MailBackend":
+    def mail_backend(self) -> MailBackend:
         if self._mail_backend is not None:
             return self._mail_backend
         from ..mail.backends import make_backend
@@ -56,43 +56,43 @@ class Services:
         return make_backend(self.settings)
 
     @cached_property
-    def dispatcher(self) -> "Dispatcher":
+    def dispatcher(self) -> Dispatcher:
         from ..mail.dispatch import Dispatcher
 
         return Dispatcher(self.db, self.mail_backend, sender=self.settings.mail_from, clock=self.ctx.clock)
 
     @cached_property
-    def directory(self) -> "DirectoryService":
+    def directory(self) -> DirectoryService:
         from .directory import DirectoryService
 
         return DirectoryService(self.ctx)
 
     @cached_property
-    def accounts(self) -> "AccountService":
+    def accounts(self) -> AccountService:
         from .accounts import AccountService
 
         return AccountService(self.ctx, self.directory)
 
     @cached_property
-    def profile(self) -> "ProfileService":
+    def profile(self) -> ProfileService:
         from .profile import ProfileService
 
         return ProfileService(self.ctx, self.directory)
 
     @cached_property
-    def catalog(self) -> "CatalogService":
+    def catalog(self) -> CatalogService:
         from .catalog import CatalogService
 
         return CatalogService(self.ctx)
 
     @cached_property
-    def candidatures(self) -> "CandidatureService":
+    def candidatures(self) -> CandidatureService:
         from .candidatures import CandidatureService
 
         return CandidatureService(self.ctx, self.profile)
 
     @cached_property
-    def pieces(self) -> "PieceService":
+    def pieces(self) -> PieceService:
         from .pieces import PieceService
 
         return PieceService(self.ctx)
@@ -110,19 +110,19 @@ class Services:
         return DossierPdfService(self.ctx)
 
     @cached_property
-    def centre_list(self) -> "CentreListService":
+    def centre_list(self) -> CentreListService:
         from .centre_list import CentreListService
 
         return CentreListService(self.ctx)
 
     @cached_property
-    def reminders(self) -> "ReminderService":
+    def reminders(self) -> ReminderService:
         from .reminders import ReminderService
 
         return ReminderService(self.ctx)
 
     @cached_property
-    def staff(self) -> "StaffService":
+    def staff(self) -> StaffService:
         from .staff import StaffService
 
         return StaffService(self.ctx)
@@ -147,7 +147,7 @@ class Services:
         self.db.dispose()
 
 
-def build_services(settings: Settings, *, mail_backend: "MailBackend | None" = None,
+def build_services(settings: Settings, *, mail_backend: MailBackend | None = None,
                    prepare: bool = True, clock=None) -> Services:
     """Everything the apps and the command line need, from settings."""
     ensure_dirs(settings)
@@ -165,6 +165,13 @@ def build_services(settings: Settings, *, mail_backend: "MailBackend | None" = N
 
 
 __all__ = [
-    "ConcurrentEdit", "DatabaseUnavailable", "DomainError", "Forbidden", "NotFound", "Services", "ServiceContext",
-    "ValidationFailed", "build_services",
+    "ConcurrentEdit",
+    "DatabaseUnavailable",
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "ServiceContext",
+    "Services",
+    "ValidationFailed",
+    "build_services",
 ]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime, timedelta, UTC
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import CodeKind, MailKind
 from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, LoginAttempt, OneTimeCode
@@ -187,12 +187,17 @@ class AccountService:
     def _hour_text(moment: datetime) -> str:
         return moment.astimezone().strftime("%H:%M")
 
+    @overload
+    @staticmethod
+    def _aware(moment: datetime) -> datetime: ...
+    @overload
+    @staticmethod
+    def _aware(moment: datetime | None) -> datetime | None: ...
     @staticmethod
     def _aware(moment: datetime | None) -> datetime | None:
         if moment is not None and moment.tzinfo is None:
-            from datetime import timezone
 
-            return moment.replace(tzinfo=timezone.utc)
+            return moment.replace(tzinfo=UTC)
         return moment
 
     def _account_by_login(self, s: Session, login: str) -> Account | None:
@@ -223,8 +228,8 @@ class AccountService:
     def _drop_codes(self, s: Session, account_id: int, *kinds: CodeKind) -> None:
         """Kill the unused codes of these kinds: a new code replaces them."""
         s.exec(sa_delete(OneTimeCode).where(
-            OneTimeCode.account_id == account_id, OneTimeCode.kind.in_([k.value for k in kinds]),
-            OneTimeCode.used_at.is_(None)))
+            col(OneTimeCode.account_id) == account_id, col(OneTimeCode.kind).in_([k.value for k in kinds]),
+            col(OneTimeCode.used_at).is_(None)))
 
     def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: _CodeHashes,
                   expires_at: datetime, payload: str | None = None) -> None:
@@ -234,7 +239,7 @@ class AccountService:
 
     def _use_code(self, s: Session, row: OneTimeCode, now: datetime) -> bool:
         """Mark `row` used, unless another terminal did first (one conditional UPDATE)."""
-        used = s.exec(sa_update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
+        used = s.exec(sa_update(OneTimeCode).where(col(OneTimeCode.id) == row.id, col(OneTimeCode.used_at).is_(None))
                       .values(used_at=now).execution_options(synchronize_session=False))
         return used.rowcount == 1
 
@@ -244,7 +249,7 @@ class AccountService:
             return None
         rows = s.exec(select(OneTimeCode).where(
             OneTimeCode.lookup == lookup,
-            OneTimeCode.kind.in_([k.value for k in kinds]))).all()
+            col(OneTimeCode.kind).in_([k.value for k in kinds]))).all()
         for row in rows:
             if verify_secret(row.code_hash, code):
                 return row
@@ -414,7 +419,7 @@ class AccountService:
                 locked = False
                 account = self._require_id(s, account_id)
                 account.last_login_at = now
-                if upgraded is not None and account.password_hash == verified[0]:
+                if upgraded is not None and verified is not None and account.password_hash == verified[0]:
                     account.password_hash = upgraded  # unless the password changed meanwhile
                 if person is None and account.numero_etudiant:
                     person = self.directory.lookup(account.numero_etudiant)
@@ -512,14 +517,14 @@ class AccountService:
         """Cursus Interne and the bac come from the student system; flag them so."""
         account.numero_etudiant = person.numero_etudiant
         account.from_directory = True
-        s.exec(sa_delete(CursusInterne).where(CursusInterne.account_id == account.id))
+        s.exec(sa_delete(CursusInterne).where(col(CursusInterne.account_id) == account.id))
         for row in person.cursus:
             s.add(CursusInterne(account_id=account.id, annee_universitaire=row.annee_universitaire[:9],
                                 code=row.code[:20], libelle=row.libelle[:200], note=row.note,
                                 bareme=row.bareme, mention=row.mention, resultat=row.resultat))
         if person.bac is not None:
             bac = s.get(Baccalaureat, account.id)
-            values = dict(has_bac=True, annee=person.bac.annee, serie=person.bac.serie,
+            values: dict[str, Any] = dict(has_bac=True, annee=person.bac.annee, serie=person.bac.serie,
                           mention=person.bac.mention, pays=person.bac.pays,
                           departement=person.bac.departement, commune=person.bac.commune,
                           etablissement=person.bac.etablissement, specialites=person.bac.specialites,
@@ -642,7 +647,7 @@ class AccountService:
 
     def _pending_mail_change(self, s: Session, key: str) -> OneTimeCode | None:
         rows = s.exec(select(OneTimeCode).where(
-            OneTimeCode.kind == CodeKind.MAIL_CHANGE, OneTimeCode.used_at.is_(None))).all()
+            col(OneTimeCode.kind) == CodeKind.MAIL_CHANGE, col(OneTimeCode.used_at).is_(None))).all()
         for row in rows:
             payload = json.loads(row.payload or "{}")
             if rules.mail_key(payload.get("mail", "")) == key:
@@ -670,7 +675,7 @@ class AccountService:
             pending = self._pending_mail_change(s, key)
             if pending is not None:
                 account = self._require_id(s, pending.account_id)
-                new_mail = json.loads(pending.payload)["mail"]
+                new_mail = json.loads(pending.payload or "{}")["mail"]
                 self._issue_mail_change(s, account, new_mail, code, code_hash)
                 self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
                                target_login=account.login)
@@ -720,18 +725,19 @@ class AccountService:
         now = self.ctx.now()
         deleted: list[str] = []
         with self.ctx.db.session() as s:
-            s.exec(sa_delete(LoginAttempt).where(LoginAttempt.updated_at < now - timedelta(days=1)))
+            s.exec(sa_delete(LoginAttempt).where(col(LoginAttempt.updated_at) < now - timedelta(days=1)))
             accounts = s.exec(select(Account).where(
-                Account.account_valid.is_(False), Account.validity_deadline.is_not(None),
-                Account.validity_deadline < now)).all()
+                col(Account.account_valid).is_(False), col(Account.validity_deadline).is_not(None),
+                col(Account.validity_deadline) < now)).all()
             for account in accounts:
+                assert account.validity_deadline is not None  # the query keeps accounts with a deadline
                 self.ctx.outbox.enqueue(s, MailKind.ACCOUNT_DELETED, account.mail, prenom=account.prenom,
                                         nom=account.nom, login=account.login,
                                         deadline=self._date_text(self._aware(account.validity_deadline)))
                 self.ctx.audit(s, ACTOR_SYSTEM, "maintenance", "account.purge", target_login=account.login)
                 deleted.append(account.login)
-                s.exec(sa_delete(OneTimeCode).where(OneTimeCode.account_id == account.id))
-                s.exec(sa_delete(Account).where(Account.id == account.id))
+                s.exec(sa_delete(OneTimeCode).where(col(OneTimeCode.account_id) == account.id))
+                s.exec(sa_delete(Account).where(col(Account.id) == account.id))
         return deleted
 
     # ------------------------------------------------------------ reading
@@ -739,7 +745,7 @@ class AccountService:
     def _info(self, s: Session, account: Account) -> AccountInfo:
         pending = s.exec(select(OneTimeCode).where(
             OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
-            OneTimeCode.used_at.is_(None))).first()
+            col(OneTimeCode.used_at).is_(None))).first()
         pending_mail = json.loads(pending.payload or "{}").get("mail") if pending else None
         return AccountInfo(
             account_id=account.id, login=account.login, nom=account.nom, prenom=account.prenom,
@@ -772,9 +778,9 @@ class AccountService:
             account = self._require_login(s, login)
             pending = s.exec(select(OneTimeCode).where(
                 OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
-                OneTimeCode.used_at.is_(None))).first()
+                col(OneTimeCode.used_at).is_(None))).first()
             if pending is not None:
-                self._issue_mail_change(s, account, json.loads(pending.payload)["mail"], code, code_hash)
+                self._issue_mail_change(s, account, json.loads(pending.payload or "{}")["mail"], code, code_hash)
             elif not account.account_valid:
                 self._issue_activation(s, account, code, code_hash)
             else:
@@ -841,5 +847,5 @@ class AccountService:
             if account.account_valid or account.validity_deadline is None:
                 raise DomainError("Seul un compte jamais validé peut être supprimé")
             self.ctx.audit(s, ACTOR_STAFF, actor, "account.delete_unvalidated", target_login=account.login)
-            s.exec(sa_delete(OneTimeCode).where(OneTimeCode.account_id == account.id))
-            s.exec(sa_delete(Account).where(Account.id == account.id))
+            s.exec(sa_delete(OneTimeCode).where(col(OneTimeCode.account_id) == account.id))
+            s.exec(sa_delete(Account).where(col(Account.id) == account.id))

@@ -15,25 +15,27 @@ that gained a reference meanwhile (see `delete_blob_if_unused`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..store.models import FileBlob
 
 _ATTEMPTS = 5
 
 
-def _insert(dialect: str):
+def _insert(dialect: str) -> Callable[[type[FileBlob]], Any] | None:
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the two supported engines
-        return None
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return sqlite_insert
+    return None  # pragma: no cover - the two supported engines
 
 
 def store_blob(session: Session, *, sha256: str, mime: str, size: int, data: bytes, now: datetime) -> None:
@@ -54,7 +56,7 @@ def store_blob(session: Session, *, sha256: str, mime: str, size: int, data: byt
             return  # ours: no one else can delete it before we commit
         if dialect == "sqlite":
             return  # writers are serialised (BEGIN IMMEDIATE): the row is there and stays
-        held = session.execute(select(FileBlob.sha256).where(FileBlob.sha256 == sha256)
+        held = session.execute(select(col(FileBlob.sha256)).where(col(FileBlob.sha256) == sha256)
                                .with_for_update(key_share=True)).first()
         if held is not None:
             return
@@ -66,7 +68,7 @@ def delete_blob_if_unused(session: Session, sha256: str) -> None:
     """Delete a blob the caller found unreferenced; keep it if a reference appeared meanwhile."""
     try:
         with session.begin_nested():
-            session.execute(delete(FileBlob).where(FileBlob.sha256 == sha256))
+            session.execute(delete(FileBlob).where(col(FileBlob.sha256) == sha256))
     except IntegrityError:
         pass  # another transaction committed a reference to these bytes: the blob stays
 

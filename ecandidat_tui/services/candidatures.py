@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import CursorResult, delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import Confirmation, Decision, MailKind, ModeFormation, StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
@@ -182,7 +182,7 @@ def _short(text: str, limit: int = 40) -> str:
 def bump_candidature(session: Session, candidature_id: int, now) -> None:
     """A piece changed: the candidature's version moves so a stale transmit is refused."""
     session.execute(
-        update(Candidature).where(Candidature.id == candidature_id)
+        update(Candidature).where(col(Candidature.id) == candidature_id)
         .values(version=Candidature.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -242,16 +242,16 @@ class CandidatureService:
         formation = session.get(Formation, formation_id)
         if formation is None:
             raise NotFound("Cette formation n'existe pas.")
-        commission = session.get(Commission, formation.commission_id)
-        centre = session.get(Centre, commission.centre_id)
+        commission = session.get_one(Commission, formation.commission_id)
+        centre = session.get_one(Centre, commission.centre_id)
         return formation, commission, centre
 
     @staticmethod
     def _pieces(session: Session, candidature_id: int) -> list[tuple[PieceSubmission, PieceType]]:
         rows = session.exec(
-            select(PieceSubmission, PieceType).join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
+            select(PieceSubmission, PieceType).join(PieceType, col(PieceType.id) == col(PieceSubmission.piece_type_id))
             .where(PieceSubmission.candidature_id == candidature_id)
-            .order_by(PieceType.ordre, PieceType.id)
+            .order_by(col(PieceType.ordre), col(PieceType.id))
         ).all()
         return [(s, t) for s, t in rows]
 
@@ -289,8 +289,8 @@ class CandidatureService:
             limit = centre.max_candidatures or self.ctx.settings.max_candidatures_per_centre
             count = s.exec(
                 select(func.count()).select_from(Candidature)
-                .join(Formation, Formation.id == Candidature.formation_id)
-                .join(Commission, Commission.id == Formation.commission_id)
+                .join(Formation, col(Formation.id) == col(Candidature.formation_id))
+                .join(Commission, col(Commission.id) == col(Formation.commission_id))
                 .where(Candidature.account_id == account_id, Commission.centre_id == centre.id)
             ).one()
             if count >= limit:
@@ -305,8 +305,9 @@ class CandidatureService:
             except IntegrityError:
                 raise DomainError("Vous avez déjà candidaté à cette formation", "formation") from None
             types = s.exec(
-                select(PieceType).join(FormationPiece, FormationPiece.piece_type_id == PieceType.id)
-                .where(FormationPiece.formation_id == formation_id).order_by(PieceType.ordre, PieceType.id)
+                select(PieceType).join(FormationPiece, col(FormationPiece.piece_type_id) == col(PieceType.id))
+                .where(col(FormationPiece.formation_id) == formation_id)
+                .order_by(col(PieceType.ordre), col(PieceType.id))
             ).all()
             for ptype in types:
                 sub = PieceSubmission(candidature_id=cand.id, piece_type_id=ptype.id, updated_at=now)
@@ -322,18 +323,21 @@ class CandidatureService:
             return self._summary(cand, formation)
 
     @staticmethod
-    def _shared_file(s: Session, account_id: int, piece_type_id: int, exclude_id: int) -> tuple[str, str] | None:
+    def _shared_file(s: Session, account_id: int, piece_type_id: int, exclude_id: int
+                     ) -> tuple[str, str | None] | None:
         """The candidate's most recent file for a shared piece type, in another candidature."""
         row = s.exec(
             select(PieceSubmission.blob_sha256, PieceSubmission.file_name)
-            .join(Candidature, Candidature.id == PieceSubmission.candidature_id)
+            .join(Candidature, col(Candidature.id) == col(PieceSubmission.candidature_id))
             .where(Candidature.account_id == account_id, Candidature.id != exclude_id,
                    PieceSubmission.piece_type_id == piece_type_id,
-                   PieceSubmission.blob_sha256.is_not(None),
+                   col(PieceSubmission.blob_sha256).is_not(None),
                    PieceSubmission.statut != StatutPiece.REFUSEE)
-            .order_by(PieceSubmission.updated_at.desc())
+            .order_by(col(PieceSubmission.updated_at).desc())
         ).first()
-        return (row[0], row[1]) if row else None
+        if row is None or row[0] is None:  # the query keeps rows with a file only
+            return None
+        return row[0], row[1]
 
     # ---------------------------------------------------------------- read
 
@@ -350,8 +354,9 @@ class CandidatureService:
     def list_for_account(self, account_id: int) -> list[CandidatureSummary]:
         with self.ctx.db.read_session() as s:
             rows = s.exec(
-                select(Candidature, Formation).join(Formation, Formation.id == Candidature.formation_id)
-                .where(Candidature.account_id == account_id).order_by(Candidature.created_at, Candidature.id)
+                select(Candidature, Formation).join(Formation, col(Formation.id) == col(Candidature.formation_id))
+                .where(col(Candidature.account_id) == account_id)
+                .order_by(col(Candidature.created_at), col(Candidature.id))
             ).all()
             return [self._summary(c, f) for c, f in rows]
 
@@ -359,7 +364,7 @@ class CandidatureService:
         today = self.ctx.today()
         with self.ctx.db.read_session() as s:
             cand = self._own(s, account_id, candidature_id)
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             formation, commission, centre = self._formation_bits(s, cand.formation_id)
             pieces = self._pieces(s, cand.id)
             rows = []
@@ -424,13 +429,13 @@ class CandidatureService:
             reason = self._cancel_reason(cand)
             if reason:
                 raise Forbidden(reason, "candidature")
-            account = s.get(Account, account_id)
-            formation = s.get(Formation, cand.formation_id)
+            account = s.get_one(Account, account_id)
+            formation = s.get_one(Formation, cand.formation_id)
             shas = set(s.exec(select(PieceSubmission.blob_sha256)
                               .where(PieceSubmission.candidature_id == cand.id)).all())
-            s.execute(delete(PieceSubmission).where(PieceSubmission.candidature_id == cand.id))
-            gone = s.execute(delete(Candidature).where(Candidature.id == cand.id,
-                                                       Candidature.version == expected_version))
+            s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id) == cand.id))
+            gone = cast(CursorResult[Any], s.execute(delete(Candidature).where(col(Candidature.id) == cand.id,
+                                                       col(Candidature.version) == expected_version)))
             if gone.rowcount != 1:
                 raise ConcurrentEdit()
             # Own files go; files still used by another candidature (shared pieces) stay.
@@ -447,7 +452,7 @@ class CandidatureService:
             cand = self._own(s, account_id, candidature_id)
             if cand.version != expected_version:
                 raise ConcurrentEdit()
-            formation = s.get(Formation, cand.formation_id)
+            formation = s.get_one(Formation, cand.formation_id)
             reason, _ = transmit_problems(cand, formation, self._pieces(s, cand.id), today)
             if reason:
                 raise Forbidden(reason, "transmit")
@@ -457,7 +462,7 @@ class CandidatureService:
                                  transmitted_at=now, updated_at=now)
             except StaleVersion:
                 raise ConcurrentEdit() from None
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             self._mail(s, MailKind.CANDIDATURE_TRANSMITTED, account, formation)
             self.ctx.audit(s, "candidat", account.login, "transmit", target_login=account.login,
                            candidature_id=cand.id, formation=formation.code)
@@ -477,7 +482,7 @@ class CandidatureService:
             cand = self._own(s, account_id, candidature_id)
             if cand.version != expected_version:
                 raise ConcurrentEdit()
-            formation = s.get(Formation, cand.formation_id)
+            formation = s.get_one(Formation, cand.formation_id)
             reason = self._confirm_reason(cand, formation, today)
             if reason:
                 raise Forbidden(reason, "confirmation")
@@ -486,7 +491,7 @@ class CandidatureService:
                                  updated_at=self.ctx.now())
             except StaleVersion:
                 raise ConcurrentEdit() from None
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             kind = MailKind.CONFIRMATION if answer == Confirmation.CONFIRMEE else MailKind.DESISTEMENT
             self._mail(s, kind, account, formation)
             self.ctx.audit(s, "candidat", account.login, "confirm" if kind == MailKind.CONFIRMATION else "withdraw",

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from ..domain import ModeFormation
 from ..store.demo import demo_catalog, lock_demo_load
@@ -47,7 +48,7 @@ class CatalogService:
 
     def is_empty(self) -> bool:
         with self.ctx.db.read_session() as s:
-            return s.execute(select(Formation.id).limit(1)).first() is None
+            return s.execute(select(col(Formation.id)).limit(1)).first() is None
 
     def load_demo_if_empty(self) -> bool:
         """Load the demo catalog when there is no formation; True when it did.
@@ -66,7 +67,7 @@ class CatalogService:
         try:
             with self.ctx.db.session() as s:
                 lock_demo_load(s)
-                if s.execute(select(Formation.id).limit(1)).first() is not None:
+                if s.execute(select(col(Formation.id)).limit(1)).first() is not None:
                     return False
                 apply_document(s, v.doc)
         except IntegrityError:
@@ -96,7 +97,7 @@ class CatalogService:
             raise CatalogImportError(v.errors)
         try:
             with self.ctx.db.session() as s:
-                known = set(s.execute(select(PieceType.code)).scalars())
+                known = set(s.execute(select(col(PieceType.code))).scalars())
                 v.check_piece_references(known)
                 if v.errors:
                     raise CatalogImportError(v.errors)
@@ -121,11 +122,11 @@ class CatalogService:
     def _fingerprint(self, conn: Any) -> tuple:
         """Numbers and highest ids of centres, commissions and formations."""
         return tuple(conn.execute(select(
-            select(func.count(Formation.id)).scalar_subquery(),
+            select(func.count(col(Formation.id))).scalar_subquery(),
             select(func.max(Formation.id)).scalar_subquery(),
-            select(func.count(Centre.id)).scalar_subquery(),
+            select(func.count(col(Centre.id))).scalar_subquery(),
             select(func.max(Centre.id)).scalar_subquery(),
-            select(func.count(Commission.id)).scalar_subquery(),
+            select(func.count(col(Commission.id))).scalar_subquery(),
             select(func.max(Commission.id)).scalar_subquery(),
         )).one())
 
@@ -150,12 +151,12 @@ class CatalogService:
                              Formation.date_fin_depot >= today), 1))
         with self.ctx.db.read_session() as s:
             rows = s.connection().execute(
-                select(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures,
-                       func.count(Formation.id), func.count(is_open))
+                select(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures),
+                       func.count(col(Formation.id)), func.count(is_open))
                 .select_from(Centre)
-                .outerjoin(Commission, Commission.centre_id == Centre.id)
-                .outerjoin(Formation, Formation.commission_id == Commission.id)
-                .group_by(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures)).all()
+                .outerjoin(Commission, col(Commission.centre_id) == col(Centre.id))
+                .outerjoin(Formation, col(Formation.commission_id) == col(Commission.id))
+                .group_by(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures))).all()
         return tuple(CentreOverview(*row) for row in sorted(rows, key=lambda c: fold(c[2])))
 
     def catalog_tree(self) -> CatalogTree:
@@ -168,7 +169,7 @@ class CatalogService:
             fingerprint = self._fingerprint(conn)
             read_at = time.monotonic()
             centres = conn.execute(
-                select(Centre.id, Centre.code, Centre.libelle, Centre.max_candidatures)).all()
+                select(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures))).all()
             rows = conn.execute(
                 select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
                        Commission.centre_id, Formation.commission_id, Formation.mode,
@@ -206,16 +207,16 @@ class CatalogService:
         with self.ctx.db.read_session() as s:
             row = s.execute(
                 select(Formation, Commission, Centre)
-                .join(Commission, Commission.id == Formation.commission_id)
-                .join(Centre, Centre.id == Commission.centre_id)
-                .where(Formation.id == formation_id)).first()
+                .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                .join(Centre, col(Centre.id) == col(Commission.centre_id))
+                .where(col(Formation.id) == formation_id)).first()
             if row is None:
                 raise NotFound("Cette formation n'existe pas ou plus.")
             f, k, c = row
             pieces = s.execute(
-                select(PieceType).join(FormationPiece, FormationPiece.piece_type_id == PieceType.id)
-                .where(FormationPiece.formation_id == formation_id)
-                .order_by(PieceType.ordre, PieceType.id)).scalars().all()
+                select(PieceType).join(FormationPiece, col(FormationPiece.piece_type_id) == col(PieceType.id))
+                .where(col(FormationPiece.formation_id) == formation_id)
+                .order_by(col(PieceType.ordre), col(PieceType.id))).scalars().all()
             return FormationDetail(
                 id=f.id, code=f.code, titre=f.titre, mots_cles=f.mots_cles, url=f.url, mode=f.mode,
                 mode_label=mode_label(f.mode), centre_id=c.id, centre_code=c.code, centre_libelle=c.libelle,
@@ -231,14 +232,14 @@ class CatalogService:
 
     def formation_by_code(self, code: str) -> FormationDetail:
         with self.ctx.db.read_session() as s:
-            fid = s.execute(select(Formation.id).where(Formation.code == code)).scalar_one_or_none()
+            fid = s.execute(select(col(Formation.id)).where(col(Formation.code) == code)).scalar_one_or_none()
         if fid is None:
             raise NotFound(f"La formation {code} n'existe pas.")
         return self.formation_detail(fid)
 
     def piece_types(self) -> list[PieceTypeView]:
         with self.ctx.db.read_session() as s:
-            rows = s.execute(select(PieceType).order_by(PieceType.ordre, PieceType.id)).scalars().all()
+            rows = s.execute(select(PieceType).order_by(col(PieceType.ordre), col(PieceType.id))).scalars().all()
             return [_piece_view(p) for p in rows]
 
     def counts(self) -> dict[str, int]:

@@ -383,7 +383,7 @@ def apply_document(s: Any, doc: _Parsed, now: datetime | None = None) -> ImportR
 
     formations = {row.code: row for row in s.execute(select(Formation)).scalars()}
     links: dict[int, set[int]] = {}
-    for fid, pid in s.execute(select(FormationPiece.formation_id, FormationPiece.piece_type_id)):
+    for fid, pid in s.execute(select(col(FormationPiece.formation_id), col(FormationPiece.piece_type_id))):
         links.setdefault(fid, set()).add(pid)
     outcomes: dict[str, str] = {}
     new_rows.clear()
@@ -412,8 +412,8 @@ def apply_document(s: Any, doc: _Parsed, now: datetime | None = None) -> ImportR
         report.count(outcome)
         report.formations += 1
     for fid, pid in to_remove:
-        s.execute(delete(FormationPiece).where(FormationPiece.formation_id == fid,
-                                               FormationPiece.piece_type_id == pid))
+        s.execute(delete(FormationPiece).where(col(FormationPiece.formation_id) == fid,
+                                               col(FormationPiece.piece_type_id) == pid))
     for start in range(0, len(to_add), 10_000):
         s.execute(insert(FormationPiece), to_add[start:start + 10_000])
     sync_candidature_pieces(s, changed_pieces, now or utcnow())

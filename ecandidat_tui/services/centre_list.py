@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy import Select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from ..display import csv_cell, safe_text
 from ..domain import Confirmation, Decision, Role, StatutDossier
@@ -42,6 +43,8 @@ from .staff_views import CSV_DELIMITER, ExportResult, StaffPrincipal
 PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx")
 NONE = "aucune"  # the filter value for "no decision" / "no response yet"
+# A sqlmodel select of several columns, or of one (whose rows are its values).
+_Query = Select[Any] | SelectOfScalar[Any]
 
 # sort key -> (label, columns in order, whether the account must be joined); the candidature id
 # breaks ties, so pages never overlap.
@@ -128,7 +131,7 @@ class CentreListService:
     # ----------------------------------------------------------- queries
 
     def _selection(self, s: Session, principal: StaffPrincipal, centre_code: str, filters: CentreFilters,
-                   columns: tuple, *, details: bool) -> tuple[StaffPrincipal, Select]:
+                   columns: tuple, *, details: bool) -> tuple[StaffPrincipal, _Query]:
         """The centre's candidatures as filtered, selecting `columns`; with `details`, every table a row shows."""
         current = current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
         centre = s.exec(select(Centre.id).where(Centre.code == centre_code)).first()
@@ -152,19 +155,19 @@ class CentreListService:
         if filters.statut:
             query = query.where(Candidature.statut == StatutDossier(filters.statut).value)
         if filters.decision == NONE:
-            query = query.where(Candidature.decision.is_(None))
+            query = query.where(col(Candidature.decision).is_(None))
         elif filters.decision:
             query = query.where(Candidature.decision == Decision(filters.decision).value)
         if filters.reponse == NONE:
-            query = query.where(Candidature.confirmation.is_(None))
+            query = query.where(col(Candidature.confirmation).is_(None))
         elif filters.reponse:
             query = query.where(Candidature.confirmation == Confirmation(filters.reponse).value)
         return current, query
 
     @staticmethod
-    def _ordered(query: Select, filters: CentreFilters) -> Select:
+    def _ordered(query: _Query, filters: CentreFilters) -> _Query:
         columns = [c.desc() if filters.descending else c.asc() for c in SORTS[filters.sort][1]]
-        return query.order_by(*columns, Candidature.id.desc() if filters.descending else Candidature.id)
+        return query.order_by(*columns, col(Candidature.id).desc() if filters.descending else col(Candidature.id))
 
     @staticmethod
     def _row(values: Sequence) -> CentreRow:
@@ -184,9 +187,9 @@ class CentreListService:
         """How many match: the sort needs no account, so neither does the count."""
         counting = CentreFilters(filters.formation_code, filters.statut, filters.decision, filters.reponse,
                                  sort="creation")
-        _, query = self._selection(s, principal, centre_code, counting, (func.count(Candidature.id),),
+        _, query = self._selection(s, principal, centre_code, counting, (func.count(col(Candidature.id)),),
                                    details=False)
-        return s.exec(query).one()
+        return s.execute(query).scalar_one()
 
     def page(self, principal: StaffPrincipal, centre_code: str, filters: CentreFilters = CentreFilters(),
              offset: int = 0, limit: int = PAGE_SIZE) -> CentrePage:
@@ -204,7 +207,7 @@ class CentreListService:
             if not ids:
                 return CentrePage((), total, offset)
             _, rows_query = self._selection(s, principal, centre_code, CentreFilters(), _COLUMNS, details=True)
-            rows = {r[0]: r for r in s.exec(rows_query.where(Candidature.id.in_(ids))).all()}
+            rows = {r[0]: r for r in s.exec(rows_query.where(col(Candidature.id).in_(ids))).all()}
             return CentrePage(tuple(self._row(rows[i]) for i in ids if i in rows), total, offset)
 
     def formations(self, principal: StaffPrincipal, centre_code: str) -> list[tuple[str, str]]:
@@ -212,8 +215,9 @@ class CentreListService:
         with self.ctx.db.read_session() as s:
             check_centre(current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN), centre_code)
             return [(code, titre) for code, titre in s.exec(
-                select(Formation.code, Formation.titre).join(Commission, Commission.id == Formation.commission_id)
-                .join(Centre, Centre.id == Commission.centre_id).where(Centre.code == centre_code)
+                select(col(Formation.code), col(Formation.titre))
+                .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                .join(Centre, col(Centre.id) == col(Commission.centre_id)).where(col(Centre.code) == centre_code)
                 .order_by(Formation.code)).all()]
 
     # ------------------------------------------------------------ export
@@ -259,10 +263,10 @@ class CentreListService:
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
+        criteria: dict[str, Any] = {f.name: getattr(filters, f.name) or "" for f in fields(filters)}
         with self.ctx.db.session() as s:
             self.ctx.audit(s, "staff", current.login, "centre_exported", centre=centre_code, format=fmt,
-                           path=str(target), rows=count,
-                           **{f.name: getattr(filters, f.name) or "" for f in fields(filters)})
+                           path=str(target), rows=count, **criteria)
         return ExportResult(target, count)
 
     @staticmethod

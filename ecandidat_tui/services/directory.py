@@ -16,7 +16,8 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Literal, Protocol, cast, overload
+from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -101,7 +102,9 @@ class DirectoryBackend(Protocol):
 def _person(row: DirectoryStudent) -> DirectoryPerson:
     data = json.loads(row.data or "{}")
     cursus = tuple(
-        CursusRow(**{k: (None if c.get(k) in (None, "") else str(c.get(k))) for k in CURSUS_FIELDS})
+        # Stored by _validated_row: annee_universitaire, code and libelle are never empty.
+        CursusRow(**cast(dict[str, Any],
+                         {k: (None if c.get(k) in (None, "") else str(c.get(k))) for k in CURSUS_FIELDS}))
         for c in data.get("cursus", [])
     )
     bac_data = data.get("bac")
@@ -208,7 +211,7 @@ class DirectoryService:
         rows = [_validated_row(where, record) for where, record in records]
         seen_numeros: set[str] = set()
         seen_logins: set[str] = set()
-        for (where, _), row in zip(records, rows):
+        for (where, _), row in zip(records, rows, strict=True):
             if row.numero_etudiant in seen_numeros:
                 raise DomainError(f"{where} : numéro étudiant {row.numero_etudiant} en double")
             if row.ent_login in seen_logins:
@@ -293,6 +296,10 @@ def _records_from_csv(text: str, name: str) -> list[tuple[str, dict[str, Any]]]:
     return list(by_numero.values())
 
 
+@overload
+def _text(record: dict[str, Any], key: str, where: str, max_len: int, required: Literal[True] = True) -> str: ...
+@overload
+def _text(record: dict[str, Any], key: str, where: str, max_len: int, required: bool) -> str | None: ...
 def _text(record: dict[str, Any], key: str, where: str, max_len: int, required: bool = True) -> str | None:
     value = record.get(key)
     value = "" if value is None else str(value).strip()
@@ -338,14 +345,15 @@ def _validated_row(where: str, record: dict[str, Any]) -> DirectoryStudent:
             raise DomainError(f"{where} : chaque cursus demande annee_universitaire, code et libelle")
         cursus.append(row)
     data: dict[str, Any] = {k: v for k, v in record.items()
-                            if k not in _IDENTITY_FIELDS + ("password", "password_hash", "ine",
-                                                            "date_naissance", "civilite", "cursus", "bac")}
+                            if k not in (*_IDENTITY_FIELDS, "password", "password_hash", "ine",
+                                         "date_naissance", "civilite", "cursus", "bac")}
     data["cursus"] = cursus
     bac = record.get("bac")
     if bac:
         if not isinstance(bac, dict):
             raise DomainError(f"{where} : bac doit être un objet")
-        bac_row = {k: (None if bac.get(k) in (None, "") else str(bac.get(k)).strip()) for k in BAC_FIELDS}
+        bac_row: dict[str, Any] = {k: (None if bac.get(k) in (None, "") else str(bac.get(k)).strip())
+                                   for k in BAC_FIELDS}
         if bac_row["annee"] is not None:
             if not bac_row["annee"].isdigit():
                 raise DomainError(f"{where} : l'année du bac doit être un nombre")

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..domain import MailKind, StatutPiece
 from ..store.models import (
@@ -227,17 +227,17 @@ class DossierPdfService:
         recap = self._candidatures.recap(account_id, candidature_id)
         w = PdfWriter()
         with self.ctx.db.read_session() as s:
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             info = s.get(InformationsPerso, account_id)
             adresse = s.get(Adresse, account_id)
             bac = s.get(Baccalaureat, account_id)
             internes = s.exec(select(CursusInterne).where(CursusInterne.account_id == account_id)
                               .order_by(CursusInterne.annee_universitaire)).all()
             externes = s.exec(select(CursusExterne).where(CursusExterne.account_id == account_id)
-                              .order_by(CursusExterne.annee)).all()
-            stages = s.exec(select(Stage).where(Stage.account_id == account_id).order_by(Stage.annee)).all()
+                              .order_by(col(CursusExterne.annee))).all()
+            stages = s.exec(select(Stage).where(col(Stage.account_id) == account_id).order_by(col(Stage.annee))).all()
             experiences = s.exec(select(ExperiencePro).where(ExperiencePro.account_id == account_id)
-                                 .order_by(ExperiencePro.annee)).all()
+                                 .order_by(col(ExperiencePro.annee))).all()
             cand = s.get(Candidature, candidature_id)
 
         w.title(f"Dossier de candidature - {recap.formation_titre}")
@@ -359,7 +359,7 @@ class DossierPdfService:
         sha = hashlib.sha256(pdf.data).hexdigest()
         recap = self._candidatures.recap(account_id, candidature_id)
         with self.ctx.db.session() as s:
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             # Insert-or-keep: the same PDF mailed twice at once must not collide on the key.
             store_blob(s, sha256=sha, mime=MIME_PDF, size=len(pdf.data), data=pdf.data, now=self.ctx.now())
             self.ctx.outbox.enqueue(s, MailKind.DOSSIER_PDF, account.mail, attachment=(pdf.file_name, sha),

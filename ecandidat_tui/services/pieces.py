@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
@@ -64,14 +64,14 @@ class PieceService:
         cand = s.get(Candidature, sub.candidature_id) if sub else None
         if sub is None or cand is None or cand.account_id != account_id:
             raise NotFound("Cette pièce n'existe pas (ou plus).")
-        return sub, s.get(PieceType, sub.piece_type_id), cand, s.get(Formation, cand.formation_id)
+        return sub, s.get_one(PieceType, sub.piece_type_id), cand, s.get_one(Formation, cand.formation_id)
 
     def _editable(self, s: Session, account_id: int, submission_id: int, expected_version: int
                   ) -> tuple[PieceSubmission, PieceType, Candidature, Formation]:
         # Not read-then-write: a transmission racing this edit either commits first (and is
         # seen here, the row being re-read under the lock) or waits for this one to commit.
         s.exec(select(Candidature.id).where(Candidature.account_id == account_id)
-               .order_by(Candidature.id).with_for_update()).all()
+               .order_by(col(Candidature.id)).with_for_update()).all()
         sub, ptype, cand, formation = self._load(s, account_id, submission_id)
         if sub.version != expected_version:
             raise ConcurrentEdit()
@@ -92,11 +92,11 @@ class PieceService:
         today = self.ctx.today()
         rows = s.exec(
             select(PieceSubmission, Candidature, Formation)
-            .join(Candidature, Candidature.id == PieceSubmission.candidature_id)
-            .join(Formation, Formation.id == Candidature.formation_id)
+            .join(Candidature, col(Candidature.id) == col(PieceSubmission.candidature_id))
+            .join(Formation, col(Formation.id) == col(Candidature.formation_id))
             .where(Candidature.account_id == account_id, PieceSubmission.piece_type_id == sub.piece_type_id,
                    PieceSubmission.id != sub.id, Candidature.statut == StatutDossier.EN_ATTENTE,
-                   Candidature.transmitted_at.is_(None))
+                   col(Candidature.transmitted_at).is_(None))
         ).all()
         return [o for o, c, f in rows if piece_lock_reason(o, c, f, today) is None]
 
@@ -134,13 +134,13 @@ class PieceService:
                     if other.statut not in _SHARED_TARGETS:
                         continue
                     old.add(other.blob_sha256)
-                    s.execute(update(PieceSubmission).where(PieceSubmission.id == other.id)
+                    s.execute(update(PieceSubmission).where(col(PieceSubmission.id) == other.id)
                               .values(version=PieceSubmission.version + 1, updated_at=self.ctx.now(), **values)
                               .execution_options(synchronize_session=False))
                     bump_candidature(s, other.candidature_id, self.ctx.now())
                     touched.append(other.candidature_id)
             collect_orphan_blobs(s, {sha for sha in old if sha and sha != checked.sha256})
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             self.ctx.audit(s, "candidat", account.login, "piece_attach", target_login=account.login,
                            candidature_id=cand.id, piece=ptype.code, sha256=checked.sha256,
                            file=checked.name, shared_with=touched[1:])
@@ -161,12 +161,12 @@ class PieceService:
                 for other in self._shared_siblings(s, account_id, sub):
                     if other.blob_sha256 != sha or other.statut not in _SHARED_TARGETS:
                         continue
-                    s.execute(update(PieceSubmission).where(PieceSubmission.id == other.id)
+                    s.execute(update(PieceSubmission).where(col(PieceSubmission.id) == other.id)
                               .values(version=PieceSubmission.version + 1, updated_at=self.ctx.now(), **values)
                               .execution_options(synchronize_session=False))
                     bump_candidature(s, other.candidature_id, self.ctx.now())
             collect_orphan_blobs(s, {sha})
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             self.ctx.audit(s, "candidat", account.login, "piece_remove", target_login=account.login,
                            candidature_id=cand.id, piece=ptype.code)
 
@@ -188,7 +188,7 @@ class PieceService:
                 if sub.statut != StatutPiece.NON_CONCERNE:
                     raise DomainError("Cette pièce n'est pas déclarée « Non concerné ».", "piece")
                 self._write(s, sub, expected_version, statut=StatutPiece.EN_ATTENTE)
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)
             self.ctx.audit(s, "candidat", account.login,
                            "piece_non_concerne" if non_concerne else "piece_concerne",
                            target_login=account.login, candidature_id=cand.id, piece=ptype.code)

@@ -21,11 +21,11 @@ the rule to people who can still find it easily).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..store.db import StaleVersion, update_versioned
 from ..store.models import (
@@ -44,6 +44,9 @@ from .profile_views import (
 )
 
 INE_RECENT_YEARS = 10
+
+# The candidate's lists the generic engine (`_list`, `_add`, `_edit`, `_delete`) serves.
+_ListRow = TypeVar("_ListRow", CursusExterne, Stage, ExperiencePro)
 
 MSG_INE_TAKEN = "Cet INE a déjà été attribué à un candidat"
 MSG_LOCKED_CANDIDATURE = ("Vos informations personnelles ne sont plus modifiables : "
@@ -88,7 +91,7 @@ class ProfileService:
     @staticmethod
     def _has_candidature(s: Session, account_id: int) -> bool:
         count = s.execute(select(func.count()).select_from(Candidature)
-                          .where(Candidature.account_id == account_id)).scalar_one()
+                          .where(col(Candidature.account_id) == account_id)).scalar_one()
         return count > 0
 
     @staticmethod
@@ -151,7 +154,7 @@ class ProfileService:
         ine = normalise_ine(c.raw("ine"))
         if ine:
             result = check_ine(ine)
-            if not result.valid:
+            if result.problem is not None:
                 c.fail("ine", result.problem)
         out["ine"] = ine or None
         out["civilite"] = c.choice("civilite", "civilites", required=True)
@@ -191,9 +194,9 @@ class ProfileService:
                 if errors:
                     raise ValidationFailed(errors)
             if cleaned["ine"]:
-                taken = s.execute(select(InformationsPerso.account_id).where(
+                taken = s.execute(select(col(InformationsPerso.account_id)).where(
                     InformationsPerso.ine == cleaned["ine"],
-                    InformationsPerso.account_id != account_id)).first()
+                    col(InformationsPerso.account_id) != account_id)).first()
                 if taken:
                     raise ValidationFailed({"ine": MSG_INE_TAKEN})
             try:
@@ -296,9 +299,9 @@ class ProfileService:
 
     def list_cursus_interne(self, account_id: int) -> list[CursusInterneRow]:
         with self.ctx.db.read_session() as s:
-            rows = s.execute(select(CursusInterne).where(CursusInterne.account_id == account_id)
-                             .order_by(CursusInterne.annee_universitaire.desc(),
-                                       CursusInterne.id)).scalars().all()
+            rows = s.execute(select(CursusInterne).where(col(CursusInterne.account_id) == account_id)
+                             .order_by(col(CursusInterne.annee_universitaire).desc(),
+                                       col(CursusInterne.id))).scalars().all()
             return [CursusInterneRow(r.id, r.annee_universitaire, r.code, r.libelle, _s(r.note),
                                      _s(r.bareme), _s(r.mention), _s(r.resultat)) for r in rows]
 
@@ -309,13 +312,13 @@ class ProfileService:
 
     # ---------------------------------------- lists: generic engine
 
-    def _list(self, model: type, account_id: int, to_row) -> list:
+    def _list(self, model: type[_ListRow], account_id: int, to_row) -> list:
         with self.ctx.db.read_session() as s:
-            rows = s.execute(select(model).where(model.account_id == account_id)
-                             .order_by(model.annee.desc(), model.id)).scalars().all()
+            rows = s.execute(select(model).where(col(model.account_id) == account_id)
+                             .order_by(col(model.annee).desc(), col(model.id))).scalars().all()
             return [to_row(r) for r in rows]
 
-    def _add(self, model: type, account_id: int, cleaned: dict[str, Any]) -> int:
+    def _add(self, model: type[_ListRow], account_id: int, cleaned: dict[str, Any]) -> int:
         with self.ctx.db.session() as s:
             self._account(s, account_id)
             row = model(account_id=account_id, version=1, **cleaned)
@@ -323,7 +326,7 @@ class ProfileService:
             s.flush()
             return row.id
 
-    def _edit(self, model: type, account_id: int, row_id: int, version: int,
+    def _edit(self, model: type[_ListRow], account_id: int, row_id: int, version: int,
               cleaned: dict[str, Any]) -> None:
         with self.ctx.db.session() as s:
             row = s.get(model, row_id)
@@ -334,12 +337,12 @@ class ProfileService:
             except StaleVersion as exc:
                 raise ConcurrentEdit() from exc
 
-    def _delete(self, model: type, account_id: int, row_id: int, version: int | None) -> None:
+    def _delete(self, model: type[_ListRow], account_id: int, row_id: int, version: int | None) -> None:
         with self.ctx.db.session() as s:
-            stmt = delete(model).where(model.id == row_id, model.account_id == account_id)
+            stmt = delete(model).where(col(model.id) == row_id, col(model.account_id) == account_id)
             if version is not None:
-                stmt = stmt.where(model.version == version)
-            result = s.execute(stmt.execution_options(synchronize_session=False))
+                stmt = stmt.where(col(model.version) == version)
+            result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
             if result.rowcount != 1:
                 row = s.get(model, row_id)
                 if row is None or row.account_id != account_id:

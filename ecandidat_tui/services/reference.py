@@ -13,8 +13,9 @@ pycountry upgrade.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def _load(name: str, key: str) -> tuple[RefItem, ...]:
     return tuple(RefItem(row["code"], row["nom"]) for row in json.loads(raw)[key])
 
 
-@lru_cache(maxsize=None)
+@cache
 def pays() -> tuple[RefItem, ...]:
     """Countries sorted by French name, France first (the default everywhere)."""
     items = _load("pays.json", "countries")
@@ -42,35 +43,35 @@ def pays() -> tuple[RefItem, ...]:
     return tuple(france + [i for i in items if i.code != FRANCE])
 
 
-@lru_cache(maxsize=None)
+@cache
 def departements() -> tuple[RefItem, ...]:
     return _load("departements.json", "departements")
 
 
-@lru_cache(maxsize=None)
+@cache
 def series_bac() -> tuple[RefItem, ...]:
     return _load("series_bac.json", "series")
 
 
-@lru_cache(maxsize=None)
+@cache
 def mentions() -> tuple[RefItem, ...]:
     return _load("mentions.json", "mentions")
 
 
-@lru_cache(maxsize=None)
+@cache
 def civilites() -> tuple[RefItem, ...]:
     return _load("civilites.json", "civilites")
 
 
 OBTENU = (RefItem("oui", "Oui"), RefItem("non", "Non"), RefItem("en_cours", "En cours"))
 
-LISTS = {
+LISTS: dict[str, Callable[[], tuple[RefItem, ...]]] = {
     "pays": pays, "departements": departements, "series_bac": series_bac,
     "mentions": mentions, "civilites": civilites, "obtenu": lambda: OBTENU,
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index(list_name: str) -> dict[str, str]:
     return {item.code: item.nom for item in LISTS[list_name]()}
 

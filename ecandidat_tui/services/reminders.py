@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import MailKind, StatutDossier, StatutPiece
 from ..store.models import Account, Candidature, Formation, PieceSubmission, PieceType, ReminderSent
@@ -52,11 +52,11 @@ class ReminderService:
         horizon = today + timedelta(days=max(self.ctx.settings.reminder_days))
         with self.ctx.db.read_session() as s:
             due = s.exec(
-                select(Candidature.id, Formation.date_limite_retour)
-                .join(Formation, Formation.id == Candidature.formation_id)
-                .where(Candidature.statut == StatutDossier.EN_ATTENTE, Candidature.transmitted_at.is_(None),
+                select(col(Candidature.id), col(Formation.date_limite_retour))
+                .join(Formation, col(Formation.id) == col(Candidature.formation_id))
+                .where(col(Candidature.statut) == StatutDossier.EN_ATTENTE, col(Candidature.transmitted_at).is_(None),
                        Formation.date_limite_retour >= today, Formation.date_limite_retour <= horizon)
-                .order_by(Candidature.id)).all()
+                .order_by(col(Candidature.id))).all()
         sent = already = 0
         for candidature_id, deadline in due:
             delays = self.delays_due((deadline - today).days)
@@ -78,13 +78,13 @@ class ReminderService:
                 return False
             for longer in delays[1:]:  # passed already: never sent after a shorter one
                 self._claim(s, candidature_id, longer)
-            account = s.get(Account, cand.account_id)
-            formation = s.get(Formation, cand.formation_id)
+            account = s.get_one(Account, cand.account_id)
+            formation = s.get_one(Formation, cand.formation_id)
             missing = s.exec(
                 select(PieceType.libelle)
-                .join(PieceSubmission, PieceSubmission.piece_type_id == PieceType.id)
-                .where(PieceSubmission.candidature_id == cand.id, PieceSubmission.statut.in_(list(MISSING)))
-                .order_by(PieceType.ordre, PieceType.code)).all()
+                .join(PieceSubmission, col(PieceSubmission.piece_type_id) == col(PieceType.id))
+                .where(col(PieceSubmission.candidature_id) == cand.id, col(PieceSubmission.statut).in_(list(MISSING)))
+                .order_by(col(PieceType.ordre), col(PieceType.code))).all()
             pieces = ("\n".join(f"- {libelle}" for libelle in missing) if missing else
                       "Aucune : toutes les pièces sont jointes, il ne reste qu'à transmettre votre candidature.")
             self.ctx.outbox.enqueue(

@@ -38,6 +38,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,7 +51,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PASSWORD_SPECIALS = "@#$%^&+=-!*"
 
 # OWASP Password Storage Cheat Sheet, Argon2id: 19 MiB, 2 iterations, 1 lane (see above).
-PRODUCTION_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1,
+PRODUCTION_PARAMETERS: dict[str, Any] = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1,
                          "hash_len": 32, "salt_len": 16, "type": Type.ID}
 
 

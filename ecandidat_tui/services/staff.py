@@ -22,14 +22,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import datetime, timedelta, UTC
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple, overload
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, or_, union, update
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, case, func, or_, union, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain import Confirmation, Decision, MailKind, Role, StatutDossier, StatutPiece
 from ..store.db import StaleVersion, update_versioned
@@ -49,7 +51,7 @@ from .errors import (
     refuse_unstorable,
 )
 from .security import dummy_verify, hash_secret, password_problems, verify_secret
-from .staff_views import (  # noqa: F401 - re-exported for callers of this module
+from .staff_views import (  # re-exported for callers of this module
     CSV_DELIMITER, SEARCH_CAP, SEARCH_MIN_CHARS, AuditEntry, AuditFilters, CandidateAdminView,
     CandidateHit, CandidatureSummary, DossierCounts, ExportResult, FormationCandidatureRow, FormationCounts,
     FormationRow, PendingCounts, PieceFile, PieceReview, PieceReviewResult, SearchResult, StaffPrincipal,
@@ -96,7 +98,7 @@ def _prefix(column, prefix: str):
 
 def _prefix_params(name: str, prefix: str) -> dict[str, str]:
     """The values of `_bound_prefix(column, name)` for `prefix`."""
-    return dict(zip((f"{name}_lo", f"{name}_hi", f"{name}_like"), _prefix_values(prefix)))
+    return dict(zip((f"{name}_lo", f"{name}_hi", f"{name}_like"), _prefix_values(prefix), strict=True))
 
 
 def _bound_prefix(column, name: str):
@@ -116,7 +118,7 @@ class _SearchShape(NamedTuple):
     ine: bool
 
 
-@lru_cache(maxsize=None)  # at most 2**7 shapes per engine
+@cache  # at most 2**7 shapes per engine
 def _search_statement(shape: _SearchShape, postgresql: bool):
     """The search's one statement for texts of this shape, values bound at execution.
 
@@ -142,39 +144,45 @@ def _search_statement(shape: _SearchShape, postgresql: bool):
         lookups.append(_bound_prefix(Account.nom_key, "name"))
         lookups.append(_bound_prefix(Account.prenom_key, "name"))
     if shape.nom_prenom:  # "DUPONT JE" -> nom DUPONT and prénom starting JE (composite index)
-        lookups.append(and_(Account.nom_key == bindparam("first"), _bound_prefix(Account.prenom_key, "rest")))
-    fetch = bindparam("fetch")
-    branches = [select(Account.id.label("aid")).where(condition).limit(fetch) for condition in lookups]
+        lookups.append(and_(col(Account.nom_key) == bindparam("first"), _bound_prefix(col(Account.prenom_key), "rest")))
+    fetch: BindParameter[int] = bindparam("fetch")
+    branches: list[Select[Any]] = [select(col(Account.id).label("aid")).where(condition).limit(fetch)
+                                   for condition in lookups]
     if shape.ine:
-        branches.append(select(InformationsPerso.account_id.label("aid"))
+        branches.append(select(col(InformationsPerso.account_id).label("aid"))
                         .where(_bound_prefix(InformationsPerso.ine, "ine")).limit(fetch))
     if not branches:
         return None
     hits_found = union(*(select(b.subquery().c.aid) for b in branches)).subquery("hits_found")
-    upper = bindparam("upper")
-    exact = or_(Account.login == upper, Account.nom_key == upper, Account.prenom_key == upper,
+    upper: BindParameter[str] = bindparam("upper")
+    exact = or_(col(Account.login) == upper, col(Account.nom_key) == upper, col(Account.prenom_key) == upper,
                 func.upper(Account.numero_etudiant) == upper, func.upper(InformationsPerso.ine) == upper,
-                Account.mail_key == bindparam("lower"), Account.nom_key == bindparam("key"))
+                col(Account.mail_key) == bindparam("lower"), col(Account.nom_key) == bindparam("key"))
 
     def in_byte_order(column):
         # as Python compares: a linguistic collation (PostgreSQL en_US…)
         # would sort "LE GOFF" among the LEG… names
         return column.collate("C") if postgresql else column
 
-    return (select(Account.login, Account.nom, Account.prenom, Account.mail, Account.numero_etudiant,
-                   InformationsPerso.ine, Account.account_valid)  # CandidateHit's fields, in order
+    return (sa_select(col(Account.login), col(Account.nom), col(Account.prenom), col(Account.mail),
+                      col(Account.numero_etudiant), col(InformationsPerso.ine),
+                      col(Account.account_valid))  # CandidateHit's fields, in order
             .select_from(hits_found)
-            .join(Account, Account.id == hits_found.c.aid)
-            .outerjoin(InformationsPerso, InformationsPerso.account_id == Account.id)
-            .order_by(case((exact, 0), else_=1), in_byte_order(Account.nom_key),
-                      in_byte_order(Account.prenom_key), in_byte_order(Account.login))
+            .join(Account, col(Account.id) == hits_found.c.aid)
+            .outerjoin(InformationsPerso, col(InformationsPerso.account_id) == col(Account.id))
+            .order_by(case((exact, 0), else_=1), in_byte_order(col(Account.nom_key)),
+                      in_byte_order(col(Account.prenom_key)), in_byte_order(col(Account.login)))
             .limit(fetch))
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -250,12 +258,13 @@ class StaffService:
             errors["centres"] = "Un gestionnaire doit être rattaché à au moins un centre."
         if errors:
             raise ValidationFailed(errors)
+        assert role_value is not None  # an unknown role is among the errors
         with self.ctx.db.session() as s:
             actor = self._principal(s, by, Role.ADMIN) if by is not None else None
             if s.exec(select(StaffUser.id).where(StaffUser.login == login)).first() is not None:
                 raise DomainError("Ce login est déjà utilisé par un membre du personnel.", "login")
             if centres:
-                known = set(s.exec(select(Centre.code).where(Centre.code.in_(centres))).all())
+                known = set(s.exec(select(col(Centre.code)).where(col(Centre.code).in_(centres))).all())
                 unknown = [c for c in centres if c not in known]
                 if unknown:
                     raise DomainError(f"Centre de candidature inconnu : {', '.join(unknown)}", "centres")
@@ -327,6 +336,7 @@ class StaffService:
         lockout = timedelta(minutes=settings.lockout_minutes)
         with self.ctx.db.session() as s:
             user = s.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            model: type[LoginAttempt | StaffUser]
             if user is None:
                 model, key, password_hash = LoginAttempt, throttle.unknown_login(s, "staff", login, now), None
             else:
@@ -336,7 +346,7 @@ class StaffService:
             raise self._staff_locked(attempt.locked_until, now)
         ok = dummy_verify(password or "") if password_hash is None else verify_secret(password_hash, password or "")
         with self.ctx.db.session() as s:
-            if not ok:
+            if not ok or user is None:  # no user: never ok (dummy_verify)
                 if user is not None:
                     self.ctx.audit(s, "staff", login, "staff_login_failed")
                 else:  # what was typed is not kept: it may be a password typed one field early
@@ -348,12 +358,12 @@ class StaffService:
                 else:
                     failure = DomainError(MSG_BAD_CREDENTIALS, "staff-password")
             elif not throttle.settle(s, StaffUser, key, attempt, now):
-                until = _aware(s.exec(select(StaffUser.locked_until).where(StaffUser.id == user.id)).one())
+                until = _aware(s.exec(select(col(StaffUser.locked_until)).where(col(StaffUser.id) == user.id)).one())
                 failure = self._staff_locked(until, now)
             elif user.disabled:
                 failure = Forbidden("Ce compte du personnel est désactivé.", "staff-login")
             else:
-                s.exec(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=now))
+                s.exec(update(StaffUser).where(col(StaffUser.id) == user.id).values(last_login_at=now))
                 self.ctx.audit(s, "staff", login, "staff_login")
                 return StaffPrincipal(user.login, Role(user.role), _centres(user.centre_codes))
         raise failure
@@ -392,7 +402,7 @@ class StaffService:
             if prefix:
                 params.update(_prefix_params(name, prefix))
         stmt = _search_statement(shape, self.ctx.db.is_postgresql)
-        rows = []
+        rows: Sequence[Row[*tuple[Any, ...]]] = []
         with self.ctx.db.read_session() as s:
             self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
             if stmt is not None:
@@ -481,7 +491,7 @@ class StaffService:
             acc = self._account(s, login)
             query = self._candidature_query().where(Candidature.account_id == acc.id)
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             rows = s.exec(query.order_by(Candidature.created_at, Candidature.id)).all()
             return [self._summary(*row) for row in rows]
 
@@ -499,13 +509,13 @@ class StaffService:
 
     def _recap(self, s: Session, current: StaffPrincipal, candidature_id: int) -> StaffRecap:
         c, login, f, centre = self._load_candidature(s, current, candidature_id)
-        acc = s.get(Account, c.account_id)
+        acc = s.get_one(Account, c.account_id)
         rows = s.exec(
             select(PieceSubmission, PieceType, FileBlob.mime, FileBlob.size)
-            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
-            .join(FileBlob, FileBlob.sha256 == PieceSubmission.blob_sha256, isouter=True)
+            .join(PieceType, col(PieceType.id) == col(PieceSubmission.piece_type_id))
+            .join(FileBlob, col(FileBlob.sha256) == col(PieceSubmission.blob_sha256), isouter=True)
             .where(PieceSubmission.candidature_id == c.id)
-            .order_by(PieceType.ordre, PieceType.code)
+            .order_by(col(PieceType.ordre), col(PieceType.code))
         ).all()
         pieces = tuple(
             PieceReview(p.id, t.code, t.libelle, t.conditional, StatutPiece(p.statut), p.file_name,
@@ -531,7 +541,7 @@ class StaffService:
             self._load_candidature(s, current, piece.candidature_id)
             if piece.blob_sha256 is None:
                 raise DomainError("Aucun fichier n'a été déposé pour cette pièce.")
-            blob = s.get(FileBlob, piece.blob_sha256)
+            blob = s.get_one(FileBlob, piece.blob_sha256)  # a referenced blob stays (foreign key)
             return PieceFile(piece.file_name or f"piece-{piece.id}", blob.mime, bytes(blob.data))
 
     def save_piece_file(self, principal: StaffPrincipal, piece_id: int, folder: str | Path) -> Path:
@@ -555,11 +565,12 @@ class StaffService:
         except OSError as exc:
             raise DomainError(f"Impossible d'écrire {target} : {exc.strerror}", "staff-save-folder") from None
         with self.ctx.db.session() as s:
+            # The candidate may have cancelled meanwhile: the file was written all the same.
             row = s.get(PieceSubmission, piece_id)
-            cand = s.get(Candidature, row.candidature_id)
-            acc = s.get(Account, cand.account_id)
-            self.ctx.audit(s, "staff", principal.login, "piece_file_saved", target_login=acc.login,
-                           candidature_id=cand.id, piece_id=piece_id, path=str(target))
+            cand = s.get(Candidature, row.candidature_id) if row else None
+            acc = s.get_one(Account, cand.account_id) if cand else None
+            self.ctx.audit(s, "staff", principal.login, "piece_file_saved", target_login=acc.login if acc else None,
+                           candidature_id=cand.id if cand else None, piece_id=piece_id, path=str(target))
         return target
 
     def review_pieces(self, principal: StaffPrincipal, candidature_id: int,
@@ -584,7 +595,7 @@ class StaffService:
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-piece-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
             if c.statut == StatutDossier.EN_ATTENTE:
                 raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
             now = self.ctx.now()
@@ -624,7 +635,7 @@ class StaffService:
         commentaire = (commentaire or "").strip() or None
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if c.statut == StatutDossier.EN_ATTENTE:
@@ -634,9 +645,9 @@ class StaffService:
             if c.decision_validated:
                 raise Forbidden("Une décision validée a déjà été rendue sur ce dossier.")
             pieces = s.exec(select(PieceSubmission, PieceType)
-                            .join(PieceType, PieceType.id == PieceSubmission.piece_type_id)
+                            .join(PieceType, col(PieceType.id) == col(PieceSubmission.piece_type_id))
                             .where(PieceSubmission.candidature_id == c.id)
-                            .order_by(PieceType.ordre, PieceType.code)).all()
+                            .order_by(col(PieceType.ordre), col(PieceType.code))).all()
             refused = [(p, t) for p, t in pieces if p.statut == StatutPiece.REFUSEE]
             if statut == StatutDossier.COMPLET:
                 pending = [t.libelle for p, t in pieces
@@ -654,7 +665,7 @@ class StaffService:
                 update_versioned(s, Candidature, c.id, expected_version, **values)
             except StaleVersion:
                 raise ConcurrentEdit() from None
-            acc = s.get(Account, c.account_id)
+            acc = s.get_one(Account, c.account_id)
             names = {"prenom": acc.prenom, "nom": acc.nom, "formation": f.titre}
             if statut == StatutDossier.COMPLET:
                 self.ctx.outbox.enqueue(s, MailKind.DOSSIER_COMPLET, acc.mail, **names)
@@ -689,7 +700,7 @@ class StaffService:
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-decision-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if c.statut == StatutDossier.EN_ATTENTE:
@@ -722,7 +733,7 @@ class StaffService:
                 letter = letters.build(s, c)
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, centre = self._load_candidature(s, current, candidature_id)
+            c, login, f, _centre = self._load_candidature(s, current, candidature_id)
             if c.version != expected_version:
                 raise ConcurrentEdit()
             if not c.decision:
@@ -746,7 +757,7 @@ class StaffService:
                                f"{format_date(f.date_confirmation)}.")
             if c.decision_commentaire:
                 details.append(f"Commentaire : {c.decision_commentaire}")
-            acc = s.get(Account, c.account_id)
+            acc = s.get_one(Account, c.account_id)
             self.ctx.outbox.enqueue(s, MailKind.DECISION, acc.mail, prenom=acc.prenom, nom=acc.nom,
                                     formation=f.titre, decision=decision.label,
                                     details="\n".join(details))
@@ -764,15 +775,16 @@ class StaffService:
         """Formations whose candidatures this person may list (its centres, or all for admins)."""
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            counts = (select(Candidature.formation_id, func.count().label("n"))
-                      .group_by(Candidature.formation_id).subquery())
-            query = (select(Formation.id, Formation.code, Formation.titre, Centre.code, counts.c.n)
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
-                     .join(counts, counts.c.formation_id == Formation.id, isouter=True))
+            counts = (select(col(Candidature.formation_id), func.count().label("n"))
+                      .group_by(col(Candidature.formation_id)).subquery())
+            query = (sa_select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Centre.code),
+                               counts.c.n)
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
+                     .join(counts, counts.c.formation_id == col(Formation.id), isouter=True))
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
-            rows = s.exec(query.order_by(Centre.code, Formation.code)).all()
+                query = query.where(col(Centre.code).in_(current.centres))
+            rows = s.execute(query.order_by(col(Centre.code), col(Formation.code))).all()
             return [FormationRow(i, code, titre, centre, n or 0) for i, code, titre, centre, n in rows]
 
     def pending_counts(self, principal: StaffPrincipal) -> PendingCounts:
@@ -782,17 +794,17 @@ class StaffService:
         """
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            query = (select(Centre.code, Formation.code, Formation.titre, Candidature.statut,
-                            Candidature.decision, func.count(Candidature.id))
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
-                     .join(Candidature, Candidature.formation_id == Formation.id, isouter=True)
-                     .group_by(Centre.code, Formation.code, Formation.titre, Candidature.statut,
-                               Candidature.decision))
+            query = (sa_select(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
+                               col(Candidature.decision), func.count(col(Candidature.id)))
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
+                     .join(Candidature, col(Candidature.formation_id) == col(Formation.id), isouter=True)
+                     .group_by(col(Centre.code), col(Formation.code), col(Formation.titre), col(Candidature.statut),
+                               col(Candidature.decision)))
             if current.role == Role.GESTIONNAIRE:
-                query = query.where(Centre.code.in_(current.centres))
+                query = query.where(col(Centre.code).in_(current.centres))
             grouped: dict[tuple[str, str, str], DossierCounts] = {}
-            for centre, code, titre, statut, decision, n in s.exec(query).all():
+            for centre, code, titre, statut, decision, n in s.execute(query).all():
                 key = (centre, code, titre)
                 here = DossierCounts()
                 if n:
@@ -819,26 +831,27 @@ class StaffService:
     def _formation_rows(self, s: Session, current: StaffPrincipal, formation_code: str,
                         statut, decision) -> list[FormationCandidatureRow]:
         row = s.exec(select(Formation, Centre.code)
-                     .join(Commission, Commission.id == Formation.commission_id)
-                     .join(Centre, Centre.id == Commission.centre_id)
+                     .join(Commission, col(Commission.id) == col(Formation.commission_id))
+                     .join(Centre, col(Centre.id) == col(Commission.centre_id))
                      .where(Formation.code == formation_code)).first()
         if row is None:
             raise NotFound(f"Formation inconnue : {formation_code}")
         formation, centre = row
         check_centre(current, centre)
-        query = (select(Candidature, Account, InformationsPerso.ine, InformationsPerso.date_naissance,
-                        Baccalaureat.annee, Baccalaureat.serie, Baccalaureat.mention, Baccalaureat.has_bac)
-                 .join(Account, Account.id == Candidature.account_id)
-                 .join(InformationsPerso, InformationsPerso.account_id == Account.id, isouter=True)
-                 .join(Baccalaureat, Baccalaureat.account_id == Account.id, isouter=True)
-                 .where(Candidature.formation_id == formation.id))
+        query = (sa_select(Candidature, Account, col(InformationsPerso.ine), col(InformationsPerso.date_naissance),
+                           col(Baccalaureat.annee), col(Baccalaureat.serie), col(Baccalaureat.mention),
+                           col(Baccalaureat.has_bac))
+                 .join(Account, col(Account.id) == col(Candidature.account_id))
+                 .join(InformationsPerso, col(InformationsPerso.account_id) == col(Account.id), isouter=True)
+                 .join(Baccalaureat, col(Baccalaureat.account_id) == col(Account.id), isouter=True)
+                 .where(col(Candidature.formation_id) == formation.id))
         if statut:
-            query = query.where(Candidature.statut == StatutDossier(statut).value)
+            query = query.where(col(Candidature.statut) == StatutDossier(statut).value)
         if decision == "aucune":
-            query = query.where(Candidature.decision.is_(None))
+            query = query.where(col(Candidature.decision).is_(None))
         elif decision:
-            query = query.where(Candidature.decision == Decision(decision).value)
-        rows = s.exec(query.order_by(Account.nom_key, Account.prenom_key, Account.login)).all()
+            query = query.where(col(Candidature.decision) == Decision(decision).value)
+        rows = s.execute(query.order_by(col(Account.nom_key), col(Account.prenom_key), col(Account.login))).all()
         return [
             FormationCandidatureRow(
                 candidature_id=c.id, login=a.login, nom=a.nom, prenom=a.prenom, mail=a.mail, ine=ine,
@@ -929,14 +942,31 @@ class StaffService:
             if filters.until is not None:
                 query = query.where(AuditLog.at < filters.until)
             limit = max(1, min(filters.limit, 5000))
-            rows = s.exec(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)).all()
+            rows = s.exec(query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)).all()
             return [AuditEntry(r.id, _aware(r.at), r.actor_kind, r.actor, r.action, r.target_login,
                                r.candidature_id, r.details) for r in rows]
 
 
 __all__ = [
-    "AuditEntry", "AuditFilters", "CSV_DELIMITER", "CandidateAdminView", "CandidateHit",
-    "CandidatureSummary", "ExportResult", "FormationCandidatureRow", "FormationRow", "PieceFile",
-    "PieceReview", "PieceReviewResult", "SEARCH_CAP", "SearchResult", "StaffPrincipal", "StaffRecap",
-    "StaffService", "StaffSessionEnded", "StaffUserView", "prefix_successor", "search_key",
+    "CSV_DELIMITER",
+    "SEARCH_CAP",
+    "AuditEntry",
+    "AuditFilters",
+    "CandidateAdminView",
+    "CandidateHit",
+    "CandidatureSummary",
+    "ExportResult",
+    "FormationCandidatureRow",
+    "FormationRow",
+    "PieceFile",
+    "PieceReview",
+    "PieceReviewResult",
+    "SearchResult",
+    "StaffPrincipal",
+    "StaffRecap",
+    "StaffService",
+    "StaffSessionEnded",
+    "StaffUserView",
+    "prefix_successor",
+    "search_key",
 ]

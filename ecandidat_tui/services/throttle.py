@@ -24,9 +24,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -63,11 +63,11 @@ def claim(s: Session, model: Any, key: dict[str, Any], now: datetime, *,
     where = _where(model, key)
     # A lock that is over starts a new count at this attempt; the count of a lock in force
     # stays as it was (the staff console shows how many failures locked the account).
-    counted = s.execute(
+    counted = cast(CursorResult[Any], s.execute(
         update(model).where(*where, or_(model.locked_until.is_(None), model.locked_until <= now))
         .values(failed_attempts=case((model.locked_until.is_(None), model.failed_attempts + 1), else_=1),
                 locked_until=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if counted.rowcount == 0:
         until = s.execute(select(model.locked_until).where(*where)).scalar()
         return Attempt(False, _aware(until))

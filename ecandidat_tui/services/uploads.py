@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..display import safe_text
 from .errors import DomainError
@@ -256,7 +257,7 @@ def check_upload(path: str | os.PathLike[str], roots: Iterable[Path], max_bytes:
 # a file past a limit shows "nombre de pages inconnu" / "dimensions inconnues".
 
 PREVIEW_INFLATE_LIMIT = 2 * 1024 * 1024  # bytes one PDF stream may inflate to
-_PDF_LIMITS = dict(
+_PDF_LIMITS: dict[str, Any] = dict(
     zlib_maximum_output_length=PREVIEW_INFLATE_LIMIT,
     lzw_maximum_output_length=PREVIEW_INFLATE_LIMIT,
     run_length_maximum_output_length=PREVIEW_INFLATE_LIMIT,

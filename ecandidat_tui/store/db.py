@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, update
+from sqlalchemy import CursorResult, event, inspect, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10.0  # defaults of settings.db_connect_timeout_seconds / db_statement_timeout_seconds
@@ -172,20 +172,20 @@ class Database:
         self.engine.dispose()
 
 
-def update_versioned(session: Session, model: type, key: Any, expected_version: int, **values: Any) -> int:
+def update_versioned(session: Session, model: type[SQLModel], key: Any, expected_version: int, **values: Any) -> int:
     """UPDATE one row only if its version is still `expected_version`.
 
     Returns the new version; raises StaleVersion when another terminal wrote
     first. The check and the write are one statement, so it holds under races.
     """
-    pk = list(model.__table__.primary_key.columns)[0]
+    mapper = inspect(model)
     stmt = (
         update(model)
-        .where(pk == key, model.version == expected_version)
+        .where(mapper.primary_key[0] == key, mapper.columns["version"] == expected_version)
         .values(**values, version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
-    result = session.execute(stmt)
+    result = cast(CursorResult[Any], session.execute(stmt))
     if result.rowcount != 1:
         raise StaleVersion(f"{model.__name__} {key} changed since version {expected_version}")
     return expected_version + 1

@@ -16,10 +16,11 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from sqlalchemy import insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .models import Centre, Commission, Formation, FormationPiece, PieceType
 
@@ -80,19 +81,26 @@ _DEMO: tuple = (
              ("LIC-SVT", "Licence Sciences de la vie et de la Terre", "biologie géologie écologie", _D, None),
              ("LIC-MIASHS", "Licence MIASHS", "mathématiques informatique sciences humaines statistique", _D, None),
              ("LIC-BIO", "Licence Sciences de la vie", "biologie cellulaire génétique biochimie", _D, None),
-             ("LIC-ELEC", "Licence Électronique, énergie électrique, automatique", "électronique automatique EEA", _D, None),
+             ("LIC-ELEC", "Licence Électronique, énergie électrique, automatique",
+              "électronique automatique EEA", _D, None),
          ]),
         ("SCI-MAS", "Commission des masters de sciences",
          "Faculté des Sciences, Scolarité masters, 163 avenue de Luminy, 13009 Marseille",
          "04 13 55 10 40", "sciences-masters@univ.example", [
-             ("MAS-INFO-IA", "Master Informatique parcours Intelligence artificielle", "IA apprentissage données", _D, None),
-             ("MAS-INFO-GL", "Master Informatique parcours Génie logiciel", "logiciel développement architecture", _D, None),
-             ("MAS-MATH-AP", "Master Mathématiques appliquées, statistique", "statistique data science modélisation", _D, None),
-             ("MAS-PHYS-FOND", "Master Physique fondamentale et applications", "physique quantique astrophysique", _D, None),
+             ("MAS-INFO-IA", "Master Informatique parcours Intelligence artificielle",
+              "IA apprentissage données", _D, None),
+             ("MAS-INFO-GL", "Master Informatique parcours Génie logiciel",
+              "logiciel développement architecture", _D, None),
+             ("MAS-MATH-AP", "Master Mathématiques appliquées, statistique",
+              "statistique data science modélisation", _D, None),
+             ("MAS-PHYS-FOND", "Master Physique fondamentale et applications",
+              "physique quantique astrophysique", _D, None),
              ("MAS-CHIMIE", "Master Chimie parcours Chimie verte", "chimie environnement durable", _D, None),
-             ("MAS-BIOINFO", "Master Bio-informatique", "génomique bioinformatique biologie computationnelle", _D, None),
+             ("MAS-BIOINFO", "Master Bio-informatique",
+              "génomique bioinformatique biologie computationnelle", _D, None),
              ("MAS-OCEANO", "Master Sciences de la mer, océanographie", "océan mer biologie marine", _D, None),
-             ("MAS-ECOLOGIE", "Master Biodiversité, écologie et évolution", "écologie biodiversité évolution", _D, None),
+             ("MAS-ECOLOGIE", "Master Biodiversité, écologie et évolution",
+              "écologie biodiversité évolution", _D, None),
          ]),
     ]),
     ("DROIT", "Faculté de Droit et de Science Politique", None, [
@@ -100,7 +108,8 @@ _DEMO: tuple = (
          "Faculté de Droit, 3 avenue Robert Schuman, 13628 Aix-en-Provence Cedex 1",
          "04 42 17 28 00", "droit-licences@univ.example", [
              ("LIC-DROIT", "Licence Droit", "droit civil constitutionnel", _D, None),
-             ("LIC-AES", "Licence Administration économique et sociale", "AES administration économie social", _D, None),
+             ("LIC-AES", "Licence Administration économique et sociale",
+              "AES administration économie social", _D, None),
              ("LIC-SCPO", "Licence Science politique", "politique institutions relations internationales", _D, None),
              ("LIC-DROIT-ECO", "Licence Droit-Économie", "droit économie double licence", _D, _NO_FORM),
          ]),
@@ -163,8 +172,10 @@ _DEMO: tuple = (
               "réseaux télécoms administration systèmes", _D, _LP_PIECES),
              ("LP-LOGISTIQUE", "Licence professionnelle Logistique et pilotage des flux",
               "logistique transport supply chain", _D, _LP_PIECES),
-             ("LP-COMMERCE", "Licence professionnelle Commerce et distribution", "commerce vente distribution", _D, _LP_PIECES),
-             ("LP-GRH", "Licence professionnelle Métiers de la GRH : assistant", "paie RH gestion du personnel", _D, _LP_PIECES),
+             ("LP-COMMERCE", "Licence professionnelle Commerce et distribution",
+              "commerce vente distribution", _D, _LP_PIECES),
+             ("LP-GRH", "Licence professionnelle Métiers de la GRH : assistant",
+              "paie RH gestion du personnel", _D, _LP_PIECES),
              ("LP-ENERGIE", "Licence professionnelle Maîtrise de l'énergie, électricité, développement durable",
               "énergie électricité renouvelable", _P, _LP_PIECES),
              ("LP-QUALITE", "Licence professionnelle Qualité, hygiène, sécurité, santé, environnement",
@@ -182,7 +193,8 @@ _DEMO: tuple = (
              ("LIC-STAPS-EM", "Licence STAPS Entraînement sportif", "sport entraînement", _D, None),
              ("LIC-STAPS-APAS", "Licence STAPS Activité physique adaptée et santé", "APA santé handicap", _D, None),
              ("LIC-STAPS-MS", "Licence STAPS Management du sport", "management sport événementiel", _D, None),
-             ("MAS-STAPS-IEAP", "Master Ingénierie et ergonomie de l'activité physique", "ergonomie mouvement", _D, None),
+             ("MAS-STAPS-IEAP", "Master Ingénierie et ergonomie de l'activité physique",
+              "ergonomie mouvement", _D, None),
              ("MAS-STAPS-EOPS", "Master Entraînement et optimisation de la performance sportive",
               "performance préparation physique", _D, None),
          ]),
@@ -205,7 +217,7 @@ _DEMO: tuple = (
          "04 13 94 22 00", "formation-continue@univ.example", [
              ("DU-DAEU-A", "DAEU A (Diplôme d'accès aux études universitaires, option littéraire)",
               "DAEU reprise d'études bac", _D, ("IDENTITE", "PHOTO", "CV", "LETTRE", "INFO_COMPL")),
-             ("DU-FLE", "DU Français langue étrangère", "FLE français étrangers", _D, _DU_PIECES + ("LANGUE",)),
+             ("DU-FLE", "DU Français langue étrangère", "FLE français étrangers", _D, (*_DU_PIECES, "LANGUE")),
              ("DU-CYBER", "DU Cybersécurité", "sécurité informatique cyber", _D, _DU_PIECES),
              ("DU-MEDIATION", "DU Médiation", "médiation conflits", _P, _DU_PIECES),
              ("DU-DATA", "DU Analyse de données", "data statistique Python", _D, _DU_PIECES),
@@ -311,11 +323,11 @@ def _as_session(db_or_session: Any) -> Iterator[Session]:
 
 def ensure_standard_pieces(session: Session) -> dict[str, int]:
     """Create the ten standard piece types that are missing; code -> id."""
-    existing = dict(session.execute(select(PieceType.code, PieceType.id)).all())
+    existing = dict(session.execute(select(col(PieceType.code), col(PieceType.id))).all())
     missing = [dict(p) for p in STANDARD_PIECES if p["code"] not in existing]
     if missing:
         session.execute(insert(PieceType), missing)
-        existing = dict(session.execute(select(PieceType.code, PieceType.id)).all())
+        existing = dict(session.execute(select(col(PieceType.code), col(PieceType.id))).all())
     return existing
 
 
@@ -341,7 +353,8 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
                                 "max_candidatures": None})
         session.execute(insert(Centre), centre_rows)
         centre_ids = dict(session.execute(
-            select(Centre.code, Centre.id).where(Centre.code.in_([r["code"] for r in centre_rows]))).all())
+            select(col(Centre.code), col(Centre.id))
+            .where(col(Centre.code).in_([r["code"] for r in centre_rows]))).all())
         commission_rows = []
         for c, row in enumerate(centre_rows):
             for k in range(2):
@@ -357,8 +370,8 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
         session.execute(insert(Commission), commission_rows)
         commission_ids = [
             cid for (cid,) in session.execute(
-                select(Commission.id).where(Commission.centre_id.in_(list(centre_ids.values())))
-                .order_by(Commission.id)).all()
+                select(col(Commission.id)).where(col(Commission.centre_id).in_(list(centre_ids.values())))
+                .order_by(col(Commission.id))).all()
         ]
         formation_rows = []
         for i in range(n_formations):
@@ -380,7 +393,8 @@ def generate_catalog(db_or_session: Any, n_formations: int = 10_000, n_centres: 
         n_links = 0
         if with_pieces:
             formation_ids = [fid for (fid,) in session.execute(
-                select(Formation.id).where(Formation.code.like(f"{pfx}F%")).order_by(Formation.id)).all()]
+                select(col(Formation.id)).where(col(Formation.code).like(f"{pfx}F%"))
+                .order_by(col(Formation.id))).all()]
             all_ids = [piece_ids[c] for c in ALL_PIECES]
             links = [{"formation_id": fid, "piece_type_id": pid} for fid in formation_ids for pid in all_ids]
             n_links = len(links)

@@ -6,14 +6,17 @@ of `ecandidat_tui.domain`; rows a screen edits carry `version` for optimistic
 locking (see `store.db.update_versioned`); `*_key` columns hold the
 upper-case, accent-free form of a name, used for search and for the student
 system.
+
+A surrogate `id` is typed `int`: it is None only between a row's
+construction and the flush that inserts it, and the services read ids only
+of rows loaded or flushed (the column itself is NOT NULL).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from ..domain import OutboxStatus, StatutDossier, StatutPiece
@@ -25,11 +28,11 @@ class _Table(SQLModel):
     are built from the database, never validated, and building 22 schemas
     up front was a third of the time to import the store (~70 ms at start-up)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = {"defer_build": True}
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------- accounts
@@ -43,7 +46,7 @@ class Account(_Table, table=True):
         Index("ix_account_nom_key_prenom_key", "nom_key", "prenom_key"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     login: str = Field(max_length=8, unique=True)
     nom: str = Field(max_length=30)
     prenom: str = Field(max_length=20)
@@ -80,7 +83,7 @@ class OneTimeCode(_Table, table=True):
 
     __tablename__ = "one_time_code"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=16)
     lookup: str = Field(max_length=64, index=True)
@@ -154,7 +157,7 @@ class CursusInterne(_Table, table=True):
 
     __tablename__ = "cursus_interne"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     annee_universitaire: str = Field(max_length=9)
     code: str = Field(max_length=20)
@@ -168,7 +171,7 @@ class CursusInterne(_Table, table=True):
 class CursusExterne(_Table, table=True):
     __tablename__ = "cursus_externe"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     pays: str = Field(max_length=3)
     etablissement: str = Field(max_length=100)
@@ -185,7 +188,7 @@ class CursusExterne(_Table, table=True):
 class Stage(_Table, table=True):
     __tablename__ = "stage"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     annee: int
     duree: str = Field(max_length=30)
@@ -198,7 +201,7 @@ class Stage(_Table, table=True):
 class ExperiencePro(_Table, table=True):
     __tablename__ = "experience_pro"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     annee: int
     intitule: str = Field(max_length=100)
@@ -216,7 +219,7 @@ class Centre(_Table, table=True):
 
     __tablename__ = "centre"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     libelle: str = Field(max_length=200)
     max_candidatures: int | None = None
@@ -226,7 +229,7 @@ class Commission(_Table, table=True):
     __tablename__ = "commission"
     __table_args__ = (UniqueConstraint("centre_id", "code", name="uq_commission_centre_code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     centre_id: int = Field(foreign_key="centre.id", index=True)
     code: str = Field(max_length=20)
     libelle: str = Field(max_length=200)
@@ -238,7 +241,7 @@ class Commission(_Table, table=True):
 class Formation(_Table, table=True):
     __tablename__ = "formation"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     titre: str = Field(max_length=200)
     mots_cles: str = Field(default="", max_length=300)
@@ -261,7 +264,7 @@ class PieceType(_Table, table=True):
 
     __tablename__ = "piece_type"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     libelle: str = Field(sa_column=Column(Text, nullable=False))
     conditional: bool = False
@@ -286,7 +289,7 @@ class Candidature(_Table, table=True):
         Index("ix_candidature_formation_statut", "formation_id", "statut"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     formation_id: int = Field(foreign_key="formation.id")
     statut: str = Field(default=StatutDossier.EN_ATTENTE, max_length=16)
@@ -325,7 +328,7 @@ class PieceSubmission(_Table, table=True):
         UniqueConstraint("candidature_id", "piece_type_id", name="uq_piece_candidature_type"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     candidature_id: int = Field(foreign_key="candidature.id", index=True, ondelete="CASCADE")
     piece_type_id: int = Field(foreign_key="piece_type.id")
     statut: str = Field(default=StatutPiece.EN_ATTENTE, max_length=16)
@@ -345,7 +348,7 @@ class OutboxMail(_Table, table=True):
     __tablename__ = "outbox_mail"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     to_addr: str = Field(max_length=100)
     subject: str = Field(max_length=200)
@@ -371,7 +374,7 @@ class OutboxMail(_Table, table=True):
 class StaffUser(_Table, table=True):
     __tablename__ = "staff_user"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     login: str = Field(max_length=64, unique=True)
     password_hash: str
     role: str = Field(max_length=16)
@@ -401,7 +404,7 @@ class AuditLog(_Table, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_at", "at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     actor_kind: str = Field(max_length=10)
     actor: str = Field(max_length=64, index=True)

@@ -9,8 +9,10 @@ does something irreversible.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -29,7 +31,7 @@ class ConfirmModal(ModalScreen[bool]):
     ConfirmModal Button { margin-left: 2; }
     """
 
-    BINDINGS = [Binding("escape", "answer(False)", "Non", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer(False)", "Non", show=False)]
 
     def __init__(self, message: str, *, title: str = "Confirmation", yes: str = "Oui", no: str = "Non",
                  default_yes: bool = False, yes_variant: str = "primary", id: str | None = "confirm-modal") -> None:

@@ -15,12 +15,13 @@ nothing matches (the service then refuses it with its message).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -136,7 +137,7 @@ class LongTextField(Field):
 
 
 class _SearchInput(Input):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", "Suivant", show=False),
         Binding("up", "move(-1)", "Précédent", show=False),
         Binding("escape", "close", "Fermer la liste", show=False),
@@ -165,13 +166,13 @@ class SearchSelect(Field):
     class Changed(Message):
         """The chosen code changed (also after a programmatic `select()`)."""
 
-        def __init__(self, select: "SearchSelect", code: str) -> None:
+        def __init__(self, select: SearchSelect, code: str) -> None:
             super().__init__()
             self.select = select
             self.code = code
 
         @property
-        def control(self) -> "SearchSelect":
+        def control(self) -> SearchSelect:
             return self.select
 
     def __init__(self, label: str, field_id: str, items: Iterable[tuple[str, str]],

@@ -8,7 +8,7 @@ countdown, no cursor blink. Update after an intended change with
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ import pytest
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.testing import hold_still, make_harness
 
-FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 FIXED_LOGIN = "E2YQLXU7"
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 THEMES = [pytest.param(False, id="ecandidat"), pytest.param(True, id="contraste")]
@@ -34,7 +34,7 @@ class Scene:
         self.cand = self.harness.seed_candidate(nom="Gockel", prenom="Charlotte", mail="charlotte.gockel@example.org")
         self.candidature_id: int | None = None
 
-    def with_candidature(self) -> "Scene":
+    def with_candidature(self) -> Scene:
         self.harness.seed_profile(self.cand)
         formation_id = self.harness.seed_open_formation(code="LIC-SNAP", titre="Licence Sciences de l'éducation",
                                                         pieces=("IDENTITE", "CV", "LETTRE"), limit_in_days=12)

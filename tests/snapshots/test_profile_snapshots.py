@@ -8,7 +8,7 @@ and review the SVG diffs.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -16,7 +16,7 @@ from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.store.models import Account, CursusInterne
 from ecandidat_tui.testing import hold_still, make_harness
 
-FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 TABS = ["tab-info", "tab-adresse", "tab-bac", "tab-cursus-interne", "tab-cursus-externe",
         "tab-stages", "tab-experiences"]

@@ -10,7 +10,8 @@ from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.screens.assistance import AssistanceScreen, ContentScreen, load_content
 
 PAGES = [
-    ("#assistance-faq", "faq", "Foire aux questions", ["Comment créer un compte", "Transmettre ma candidature", "Annuler la candidature"]),
+    ("#assistance-faq", "faq", "Foire aux questions",
+     ["Comment créer un compte", "Transmettre ma candidature", "Annuler la candidature"]),
     ("#assistance-outils", "boite-a-outils", "Boîte à outils", ["Formats acceptés", "10 Mo", "Curriculum vitae"]),
     ("#assistance-aide", "aide", "Aide", ["La procédure pas à pas", "Qui contacter", "Université Exemple"]),
 ]

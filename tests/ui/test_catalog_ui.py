@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 from textual.widgets import Button, Input, Static, Tree
 
@@ -16,7 +16,7 @@ TODAY = date(2026, 3, 15)
 
 
 def _fixed_clock():
-    return datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=timezone.utc)
+    return datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=UTC)
 
 
 async def _settle(app, pilot) -> None:

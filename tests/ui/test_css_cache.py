@@ -97,7 +97,7 @@ def test_new_variables_are_not_served_the_rules_of_the_old_ones(tmp_path: Path, 
 def test_css_with_errors_is_never_cached(tmp_path: Path):
     sheet = CachedStylesheet(path=tmp_path / "css.pickle")
     sheet.add_source("Screen { colour: red; }", read_from=("bad.tcss", ""))
-    with pytest.raises(Exception):
+    with pytest.raises(stylesheet_module.StylesheetParseError):
         sheet.parse()
     sheet.save()
     assert not (tmp_path / "css.pickle").exists()  # so the error is reported on every start

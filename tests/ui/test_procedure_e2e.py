@@ -135,5 +135,5 @@ async def test_seed_procedure_end_to_end(ecandidat):
                 assert bytes(blobs[sub.blob_sha256].data) == expected.read_bytes()
         assert s.exec(select(AuditLog).where(AuditLog.action == "transmit")).one().actor == cand.login
     subjects = [m.subject for m in h.mails(to=cand.mail)]
-    assert any("Votre candidature à la formation Licence Procédure étudiant" == s_ for s_ in subjects)
+    assert any(s_ == "Votre candidature à la formation Licence Procédure étudiant" for s_ in subjects)
     assert any("a été transmise" in s_ for s_ in subjects)

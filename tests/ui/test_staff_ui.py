@@ -6,8 +6,9 @@ import csv
 
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 
+from ecandidat_tui.services.errors import DomainError
 from ecandidat_tui.store.models import Account, AuditLog, Candidature, PieceSubmission
 
 from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of, type_ahead
@@ -173,7 +174,7 @@ async def test_unlock_a_locked_candidate(ecandidat):
     staff = ecandidat.seed_staff("admin")
     cand = ecandidat.seed_candidate()
     for _ in range(ecandidat.settings.max_failed_logins):
-        with pytest.raises(Exception):
+        with pytest.raises(DomainError):
             ecandidat.services.accounts.authenticate(cand.login, "Mauvais-2026!")
     app = ecandidat.staff_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -4,8 +4,10 @@ next frame and draws its text cells itself."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input
@@ -16,7 +18,7 @@ from ecandidat_tui.widgets.table import TextTable
 
 
 class KeysApp(App):
-    BINDINGS = [Binding("f5", "send", "Envoyer"), Binding("f6", "other", "Autre")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f5", "send", "Envoyer"), Binding("f6", "other", "Autre")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -160,7 +162,7 @@ async def test_text_cells_are_drawn_as_textual_draws_them():
     async with app.run_test(size=(110, 12)) as pilot:
         table = app.query_one(TextTable)
         for label, width in zip(("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle",
-                                 "Commentaire"), (20, 11, 12, 14, 20)):
+                                 "Commentaire"), (20, 11, 12, 14, 20), strict=True):
             table.add_column(label, width=width)
         for n, row in enumerate(CELLS):
             table.add_row(*row, key=str(n))

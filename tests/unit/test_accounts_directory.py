@@ -17,7 +17,7 @@ CSV = """numero_etudiant;ent_login;password;nom;prenom;mail;ine;date_naissance;c
 22000001;JDupont;Secret-Ent-1!;Dupont;Jean;jean.dupont@etu.example.org;;2003-05-04;M.;2021;GEN;2021/2022;L1HIST;Licence 1 Histoire;12.5;20;Admis
 22000001;JDupont;Secret-Ent-1!;Dupont;Jean;jean.dupont@etu.example.org;;2003-05-04;M.;2021;GEN;2022/2023;L2HIST;Licence 2 Histoire;13;20;Admis
 22000002;lmoreau;Secret-Ent-2!;Moreau;Léa;lea.moreau@etu.example.org;;;Mme;;;;;;;;
-"""
+"""  # noqa: E501  rows of a directory export, kept whole to read as one
 
 
 def test_demo_students_are_loaded_with_the_demo(ecandidat):

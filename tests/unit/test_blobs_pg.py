@@ -27,7 +27,7 @@ def _run_together(targets):
     def run(i, target):
         try:
             results[i] = target()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # reported by the test
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]

@@ -146,7 +146,8 @@ def test_smtp_down_then_up_delivers_exactly_once(home, migrated_url, smtp_server
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     def authenticator(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (SMTP_USER.encode(), SMTP_PASSWORD.encode())
+        ok = (isinstance(data, LoginPassword)
+              and (data.login, data.password) == (SMTP_USER.encode(), SMTP_PASSWORD.encode()))
         return AuthResult(success=ok)
 
     server = smtp_server(authenticator=authenticator, auth_require_tls=False)  # not started: the server is down

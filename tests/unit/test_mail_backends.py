@@ -6,7 +6,7 @@ import io
 import logging
 import mailbox
 import ssl
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -115,7 +115,7 @@ def tls_files(tmp_path_factory) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -133,7 +133,8 @@ def tls_files(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    ok = (isinstance(auth_data, LoginPassword)
+          and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode())
     if ok:
         return AuthResult(success=True)
     # A careless server that echoes what it was given: the backend must scrub it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlmodel import select
@@ -18,7 +18,7 @@ from ecandidat_tui.mail.templates import TemplateRenderer
 from ecandidat_tui.store.db import Database
 from ecandidat_tui.store.models import FileBlob, OutboxMail
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PLACEHOLDERS = dict(prenom="Ana", nom="Lopez", formation="Licence Droit", code_formation="L-DROIT")
 
 
@@ -78,10 +78,9 @@ def row(db: Database, mail_id: int) -> OutboxMail:
 
 
 def test_mail_exists_only_if_the_change_commits(database, outbox):
-    with pytest.raises(RuntimeError):
-        with database.session() as s:
-            outbox.enqueue(s, MailKind.CANDIDATURE_CANCELLED, "a@example.org", **PLACEHOLDERS)
-            raise RuntimeError("the change failed")
+    with pytest.raises(RuntimeError), database.session() as s:
+        outbox.enqueue(s, MailKind.CANDIDATURE_CANCELLED, "a@example.org", **PLACEHOLDERS)
+        raise RuntimeError("the change failed")
     with database.read_session() as s:
         assert s.exec(select(OutboxMail)).all() == []
 
@@ -100,7 +99,8 @@ def test_enqueue_renders_and_dispatch_delivers(database, outbox):
     assert (stored.status, stored.attempts, stored.last_error, stored.sent_at) == (OutboxStatus.SENT, 1, None, T0)
     assert message.message_id == stored.message_id
     # Nothing is sent twice.
-    assert Dispatcher(database, backend, sender="x@univ.example", clock=Clock()).dispatch_pending(ignore_backoff=True).sent == []
+    again = Dispatcher(database, backend, sender="x@univ.example", clock=Clock())
+    assert again.dispatch_pending(ignore_backoff=True).sent == []
     assert len(backend.messages) == 1
 
 
@@ -163,7 +163,7 @@ def test_failed_after_max_attempts(database, outbox):
     clock, backend = Clock(), FlakyBackend()
     dispatcher = Dispatcher(database, backend, sender="noreply@univ.example", clock=clock)
     mail_id = enqueue(database, outbox)
-    for attempt in range(1, MAX_ATTEMPTS):
+    for _attempt in range(1, MAX_ATTEMPTS):
         assert dispatcher.dispatch_pending().retrying == [mail_id]
         clock.advance(hours=1)
     report = dispatcher.dispatch_pending()
@@ -273,7 +273,7 @@ def test_two_dispatchers_never_send_a_mail_twice(database, outbox, ignore_backof
             dispatcher = Dispatcher(db, backend, sender="noreply@univ.example")
             start.wait()
             dispatcher.dispatch_pending(ignore_backoff=ignore)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(engines[0], ignore_backoff)),

@@ -134,9 +134,9 @@ def _enqueue_calls() -> list[tuple[str, int, str, set[str] | None]]:
                     value = node.value
                     if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) for k in value.keys):
                         return {k.value for k in value.keys}
-                    if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "dict" and not value.args:
-                        if all(k.arg for k in value.keywords):
-                            return {k.arg for k in value.keywords}
+                    if (isinstance(value, ast.Call) and getattr(value.func, "id", "") == "dict" and not value.args
+                            and all(k.arg for k in value.keywords)):
+                        return {k.arg for k in value.keywords}
             return None
 
         def passed(func, call: ast.Call) -> tuple[set[str] | None, list[str]]:
@@ -170,7 +170,7 @@ def _enqueue_calls() -> list[tuple[str, int, str, set[str] | None]]:
                 if getattr(call.func, "attr", "") != "enqueue" or len(call.args) < 2:
                     continue
                 kind = kind_of(call.args[1])
-                names, forwarded = passed(func, call)
+                names, _forwarded = passed(func, call)
                 if kind is not None:
                     found.append((path.name, call.lineno, kind, names))
                 elif isinstance(call.args[1], ast.Name) and names is not None:

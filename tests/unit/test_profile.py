@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from sqlmodel import select
@@ -13,7 +13,7 @@ from ecandidat_tui.store.models import (
     Account, Adresse, Baccalaureat, Candidature, CursusInterne, Formation, InformationsPerso, Stage,
 )
 
-NOW = datetime(2026, 3, 15, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
 
 
 def make_account(harness, nom="Gockel", prenom="Charlotte", from_directory=False) -> int:

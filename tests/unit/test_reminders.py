@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlmodel import select
@@ -17,7 +17,7 @@ from sqlmodel import select
 from ecandidat_tui.domain import MailKind, StatutDossier
 from ecandidat_tui.store.models import AuditLog, Candidature, Formation, OutboxMail
 
-NOON = datetime(2026, 3, 2, 11, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
@@ -87,7 +87,7 @@ def test_each_delay_is_mailed_once_and_names_the_missing_pieces(h):
 
 
 def test_a_missed_run_sends_the_delay_that_applies_then_and_never_the_longer_one(h):
-    clock, cand, cid, deadline = seed(h)
+    clock, _cand, _cid, deadline = seed(h)
     clock.move_to(deadline, 1)
     assert h.services.reminders.send_reminders().sent == 1
     clock.move_to(deadline, 0)

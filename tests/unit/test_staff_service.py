@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from ecandidat_tui.domain import Decision, Role, StatutDossier, StatutPiece
 from ecandidat_tui.services.errors import ConcurrentEdit, DomainError, Forbidden, ValidationFailed
@@ -120,9 +122,8 @@ def test_authenticate_staff_lockout_and_disabled(ecandidat):
             svc.authenticate_staff("sam", "Mauvais-2026!")
     with pytest.raises(Forbidden, match="verrouillé"):
         svc.authenticate_staff("sam", staff.password)  # even the right password
-    ecandidat.services.ctx.clock = (
-        lambda base=ecandidat.services.ctx.now(): base.__add__(
-            __import__("datetime").timedelta(minutes=ecandidat.settings.lockout_minutes + 1)))
+    later = ecandidat.services.ctx.now() + timedelta(minutes=ecandidat.settings.lockout_minutes + 1)
+    ecandidat.services.ctx.clock = lambda: later
     assert svc.authenticate_staff("sam", staff.password).login == "sam"
     svc.disable_staff_user("sam")
     with pytest.raises(Forbidden, match="désactivé"):
@@ -244,7 +245,7 @@ def test_gestionnaire_of_another_centre_is_refused(ecandidat, tmp_path, method):
 
 def test_gestionnaire_sees_only_its_centres(ecandidat):
     svc = ecandidat.services.staff
-    cand, dossier, staff = setup_dossier(ecandidat)
+    cand, _dossier, staff = setup_dossier(ecandidat)
     ecandidat.seed_dossier(cand.account_id, "FB1", "CTR-B")
     assert [c.formation_code for c in svc.list_candidatures(staff["gest"].principal, cand.login)] == ["FA1"]
     assert [c.formation_code for c in svc.list_candidatures(staff["gest_b"].principal, cand.login)] == ["FB1"]
@@ -371,7 +372,7 @@ def test_favorable_mail_names_the_confirmation_date(ecandidat):
 def test_two_staff_deciding_the_same_dossier(h):
     """Both read version N; the first write wins, the second gets ConcurrentEdit and nothing is overwritten."""
     svc = h.services.staff
-    cand, dossier, staff = setup_dossier(h)
+    _cand, dossier, staff = setup_dossier(h)
     cid = dossier.candidature_id
     seen_by_gest = svc.staff_recap(staff["gest"].principal, cid).candidature.version
     seen_by_admin = svc.staff_recap(staff["admin"].principal, cid).candidature.version
@@ -403,12 +404,32 @@ def test_save_piece_file(ecandidat, tmp_path):
     assert audit_rows(ecandidat, "piece_file_saved")[0].target_login == cand.login
 
 
+def test_save_piece_file_is_audited_when_the_candidature_went_meanwhile(ecandidat, tmp_path, monkeypatch):
+    svc = ecandidat.services.staff
+    _cand, dossier, staff = setup_dossier(ecandidat)
+    read = svc.piece_file
+
+    def read_then_gone(principal, piece_id):
+        piece = read(principal, piece_id)
+        with ecandidat.services.db.session() as s:  # gone between the read and the audit
+            s.execute(delete(PieceSubmission).where(col(PieceSubmission.candidature_id) == dossier.candidature_id))
+            s.execute(delete(Candidature).where(col(Candidature.id) == dossier.candidature_id))
+        return piece
+
+    monkeypatch.setattr(svc, "piece_file", read_then_gone)
+    path = svc.save_piece_file(staff["support"].principal, dossier.piece_ids[0], tmp_path)
+    assert path.read_bytes().startswith(b"%PDF")
+    (row,) = audit_rows(ecandidat, "piece_file_saved")
+    assert (row.target_login, row.candidature_id) == (None, None)
+    assert json.loads(row.details)["piece_id"] == dossier.piece_ids[0]
+
+
 # ------------------------------------------------------------ export
 
 
 def test_formation_list_filters_and_csv_export(h, tmp_path):
     svc = h.services.staff
-    cand, dossier, staff = setup_dossier(h)
+    cand, _dossier, staff = setup_dossier(h)
     other = h.insert_candidate("Ngô", "Thành", "thanh@example.org", ine="1234567890A")
     d2 = h.seed_dossier(other.account_id, "FA1", "CTR-A")
     h.insert_candidate("Zola", "Émile")  # no candidature
@@ -537,7 +558,7 @@ def test_cli_staff_user_add_list_disable(tmp_path, monkeypatch, capsys):
 def test_reviewing_a_piece_moves_the_dossier_version(ecandidat):
     """A recap the candidate read before a staff review is stale: its transmit is refused."""
     svc = ecandidat.services.staff
-    cand, dossier, staff = setup_dossier(ecandidat)
+    _cand, dossier, staff = setup_dossier(ecandidat)
     gest = staff["gest"].principal
     before = svc.staff_recap(gest, dossier.candidature_id)
     piece = before.pieces[0]

@@ -95,9 +95,8 @@ def test_models_and_migration_agree(database):
 def test_mail_key_is_unique(database):
     with database.session() as s:
         s.add(_account(1, mail_key="same@example.org"))
-    with pytest.raises(IntegrityError):
-        with database.session() as s:
-            s.add(_account(2, mail_key="same@example.org"))
+    with pytest.raises(IntegrityError), database.session() as s:
+        s.add(_account(2, mail_key="same@example.org"))
     with database.read_session() as s:
         assert len(s.exec(select(Account)).all()) == 1
 
@@ -105,9 +104,8 @@ def test_mail_key_is_unique(database):
 def test_login_is_unique(database):
     with database.session() as s:
         s.add(_account(1, login="ABC12345"))
-    with pytest.raises(IntegrityError):
-        with database.session() as s:
-            s.add(_account(2, login="ABC12345"))
+    with pytest.raises(IntegrityError), database.session() as s:
+        s.add(_account(2, login="ABC12345"))
 
 
 def test_ine_is_unique(database):
@@ -118,10 +116,9 @@ def test_ine_is_unique(database):
         s.add(InformationsPerso(account_id=first.id, ine="1234567890A", civilite="M.", nom_naissance="LOPEZ",
                                 prenom="Ana", date_naissance=date(2005, 3, 1), pays_naissance="FRA"))
         ids = first.id, second.id
-    with pytest.raises(IntegrityError):
-        with database.session() as s:
-            s.add(InformationsPerso(account_id=ids[1], ine="1234567890A", civilite="M.", nom_naissance="LOPEZ",
-                                    prenom="Ana", date_naissance=date(2005, 3, 1), pays_naissance="FRA"))
+    with pytest.raises(IntegrityError), database.session() as s:
+        s.add(InformationsPerso(account_id=ids[1], ine="1234567890A", civilite="M.", nom_naissance="LOPEZ",
+                                prenom="Ana", date_naissance=date(2005, 3, 1), pays_naissance="FRA"))
 
 
 def test_one_candidature_per_formation(database):
@@ -131,23 +128,20 @@ def test_one_candidature_per_formation(database):
         formation = _formation(s)
         s.add(Candidature(account_id=account.id, formation_id=formation.id))
         ids = account.id, formation.id
-    with pytest.raises(IntegrityError):
-        with database.session() as s:
-            s.add(Candidature(account_id=ids[0], formation_id=ids[1]))
+    with pytest.raises(IntegrityError), database.session() as s:
+        s.add(Candidature(account_id=ids[0], formation_id=ids[1]))
 
 
 def test_foreign_keys_are_enforced(database):
-    with pytest.raises(IntegrityError):
-        with database.session() as s:
-            s.add(Candidature(account_id=999_999, formation_id=999_999))
+    with pytest.raises(IntegrityError), database.session() as s:
+        s.add(Candidature(account_id=999_999, formation_id=999_999))
 
 
 def test_failed_unit_of_work_leaves_nothing(database):
-    with pytest.raises(RuntimeError):
-        with database.session() as s:
-            s.add(_account(1))
-            s.flush()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), database.session() as s:
+        s.add(_account(1))
+        s.flush()
+        raise RuntimeError("boom")
     with database.read_session() as s:
         assert s.exec(select(Account)).all() == []
 
@@ -171,9 +165,8 @@ def test_update_versioned_refuses_a_stale_version(database):
 
     with database.session() as s:
         assert update_versioned(s, Account, account_id, seen_by_a, nom="Martin") == 2
-    with pytest.raises(StaleVersion):
-        with database.session() as s:
-            update_versioned(s, Account, account_id, seen_by_b, nom="Durand")
+    with pytest.raises(StaleVersion), database.session() as s:
+        update_versioned(s, Account, account_id, seen_by_b, nom="Durand")
 
     with database.read_session() as s:
         row = s.get(Account, account_id)
@@ -181,9 +174,8 @@ def test_update_versioned_refuses_a_stale_version(database):
 
 
 def test_update_versioned_on_a_vanished_row(database):
-    with pytest.raises(StaleVersion):
-        with database.session() as s:
-            update_versioned(s, Account, 424242, 1, nom="X")
+    with pytest.raises(StaleVersion), database.session() as s:
+        update_versioned(s, Account, 424242, 1, nom="X")
 
 
 def test_datetimes_come_back_aware_utc(database):
@@ -246,7 +238,7 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path, _sqlite_tem
                     # when the read lock has to be upgraded; BEGIN IMMEDIATE avoids it.
                     s.exec(select(Account.id)).all()
                     s.add(_account(worker * 100 + i))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(dbs[w % 2], w)) for w in range(4)]
@@ -304,7 +296,7 @@ def test_a_fleet_starting_at_once_migrates_once(db_url):
         try:
             start.wait()
             results.append(ensure_schema(db))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             results.append(exc)
 
     threads = [threading.Thread(target=boot, args=(db,)) for db in dbs]

@@ -6,8 +6,10 @@ role and goes through AccountService, which audits it).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
@@ -34,7 +36,7 @@ ACTIONS = {
 
 
 class CandidateAdminScreen(StaffScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *StaffScreen.BINDINGS,
         Binding("f7", "dossiers", "Candidatures", id="staff-open-dossiers-key"),
         Binding("ctrl+r", "reload", "Actualiser", id="staff-reload", show=False),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -79,7 +79,9 @@ def cut(text: str, width: int) -> str:
 class StaffScreen(Screen):
     """Base of the staff screens: Échap goes back, service calls run in workers."""
 
-    BINDINGS = [Binding("escape", "back", "Retour", id="staff-back", tooltip="Revenir à l'écran précédent")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour", id="staff-back", tooltip="Revenir à l'écran précédent"),
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

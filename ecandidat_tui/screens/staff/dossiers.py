@@ -9,8 +9,10 @@ service (ConcurrentEdit): the screen says so and reloads the new state.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
@@ -74,7 +76,7 @@ DECISION_OPTIONS = [(d.label, d.value) for d in Decision]
 
 
 class DossierReviewScreen(StaffScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *StaffScreen.BINDINGS,
         Binding("space", "toggle_piece", "Sélectionner", id="staff-toggle-piece"),
         Binding("ctrl+a", "select_all", "Tout sélectionner", id="staff-select-all"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
@@ -15,7 +17,7 @@ class StaffLoginScreen(StaffScreen):
     # Enter in Identifiant moves to Mot de passe as the key arrives, as on the candidates'
     # Connexion: over SSH a password typed fast (or by a password manager) behind it must
     # not land in the visible Identifiant field.
-    BINDINGS = [Binding("enter", "password_field", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "password_field", show=False, priority=True)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "password_field":  # otherwise Enter goes on to the focused widget
@@ -27,7 +29,7 @@ class StaffLoginScreen(StaffScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")
-        with VerticalScroll(id="staff-login-body", can_focus=False):
+        with VerticalScroll(id="staff-login-body", can_focus=False):  # noqa: SIM117  nested as the widget tree is
             with Vertical(id="staff-login-panel", classes="panel"):
                 yield Static("Connexion du personnel", classes="panel-title")
                 yield Label("Identifiant *")

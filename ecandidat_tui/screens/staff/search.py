@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
@@ -17,7 +19,7 @@ from .suivi import summary_line
 
 
 class StaffSearchScreen(StaffScreen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "focus_search", "Rechercher", id="staff-focus-search"),
         Binding("down", "to_results", "Résultats", id="staff-to-results", show=False),
     ]
