@@ -28,7 +28,7 @@ from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 
 from ecandidat_tui import textual_compat
-from ecandidat_tui.screens.errors import configure_logging
+from ecandidat_tui.error_reporting import configure_logging
 from ecandidat_tui.textual_compat import TolerantLinuxDriver, tolerant_incremental_decoder
 
 STARTUP_TIMEOUT = 60.0  # a loaded CI machine imports Textual slowly

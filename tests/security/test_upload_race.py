@@ -135,7 +135,11 @@ async def test_the_candidate_is_told_and_nothing_is_attached(ecandidat, monkeypa
         await pilot.pause()
         await pilot.press(*"docs/cv.pdf", "enter")
         await settle(app, pilot)
-        assert any(CHANGED in n.message for n in app._notifications)
+        # The dialog stays open with the refusal next to the path and what was typed.
+        assert CHANGED in str(app.screen.query_one("#file-path-error").content)
+        assert app.screen.query_one("#file-path").value.endswith("docs/cv.pdf")
+        await pilot.press("escape")
+        await settle(app, pilot)
         lettre = app.screen.recap.pieces[codes.index("LETTRE")]
         assert (lettre.statut_label, lettre.file_name) == ("En attente", None)
     assert store_state(h) == before

@@ -48,7 +48,12 @@ def decided(h, decision=Decision.FAVORABLE, *, titre="Licence Informatique", ran
 
 def test_the_letter_is_produced_at_validation_and_kept(h):
     cand, cid, gest, recap = decided(h, Decision.LISTE_COMPLEMENTAIRE, rang=4,
-                                     commentaire="Dossier solide, \x1b[31mrevoir\x1b[0m la lettre")
+                                     commentaire="Dossier solide, revoir la lettre", validate=False)
+    # A comment holding a control is refused when recorded; an address stored before that rule
+    # (or imported) may still hold one: the letter shows it visibly, never raw.
+    with h.services.db.session() as s:
+        s.exec(select(Adresse).where(Adresse.account_id == cand.account_id)).one().complement1 = "Bât. \x1b[31mB"
+    recap = h.services.staff.validate_decision(gest, cid, recap.candidature.version)
     assert recap.has_letter
     pdf = h.services.decision_letters.letter(cand.account_id, cid)
     assert pdf.file_name == f"courrier-{cand.login.upper()}_DUPRE_ELISE-FA1.pdf"

@@ -545,7 +545,7 @@ def test_cli_staff_user_add_list_disable(tmp_path, monkeypatch, capsys):
     assert "mot de passe" in capsys.readouterr().err.lower()
     assert cli.main(["staff-user", "list"]) == 0
     out = capsys.readouterr().out
-    assert "bob" in out and "support" in out and "active" in out and "eve" not in out
+    assert "bob" in out and "support" in out and "actif" in out and "eve" not in out
     assert cli.main(["staff-user", "disable", "bob"]) == 0
     services = build_services(load_settings())
     try:
