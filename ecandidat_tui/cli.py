@@ -10,7 +10,8 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from .config import ConfigError, Settings, load_settings
 from .display import safe_text
@@ -328,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ecandidat", description="eCandidat dans le terminal : candidats, personnel et maintenance."
     )
-    parser.add_argument("--kiosk", action="store_true", help="lancer l'application candidat en mode libre-service (borne)")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="lancer l'application candidat en mode libre-service (borne)")
     parser.set_defaults(handler=cmd_candidate)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -342,17 +344,21 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="paramètres").add_subparsers(dest="sub", required=True, metavar="ACTION")
     add("show", cmd_config_show, "afficher les paramètres en vigueur, secrets masqués", config)
 
-    db = sub.add_parser("db", help="schéma de la base de données").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    db = sub.add_parser("db", help="schéma de la base de données").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     add("upgrade", cmd_db_upgrade, "appliquer les migrations", db)
 
-    catalog = sub.add_parser("catalog", help="l'Offre de formation").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_catalog_import, "charger une offre de formation en JSON ou CSV (voir docs/catalog.md)", catalog).add_argument("file")
+    catalog = sub.add_parser("catalog", help="l'Offre de formation").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_catalog_import, "charger une offre de formation en JSON ou CSV (voir docs/catalog.md)",
+        catalog).add_argument("file")
     p = add("export", cmd_catalog_export, "écrire l'offre de formation au format de l'import (JSON ou CSV)", catalog)
     p.add_argument("file", nargs="?", help="le fichier à écrire (par défaut : la sortie standard)")
     p.add_argument("--format", choices=["json", "csv"], help="par défaut : d'après l'extension du fichier, sinon json")
     p.add_argument("--force", action="store_true", help="remplacer un fichier existant")
 
-    mail = sub.add_parser("mail", help="les mails en attente d'envoi").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    mail = sub.add_parser("mail", help="les mails en attente d'envoi").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     p = add("list", cmd_mail_list, "lister les mails", mail)
     p.add_argument("--status", choices=["pending", "sent", "failed"])
     p.add_argument("--limit", type=_bounded_int(1, MAX_LIST_LIMIT, "un nombre de mails"), default=50)
@@ -362,7 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("remind", cmd_mail_remind, "mettre en file les rappels avant la date limite de retour (cron, chaque jour)",
         mail)
 
-    staff_user = sub.add_parser("staff-user", help="comptes du personnel").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    staff_user = sub.add_parser("staff-user", help="comptes du personnel").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     p = add("add", cmd_staff_user_add, "créer un compte du personnel (mot de passe demandé deux fois)", staff_user)
     p.add_argument("login")
     p.add_argument("--role", required=True, choices=["support", "gestionnaire", "admin"])
@@ -370,13 +377,17 @@ def build_parser() -> argparse.ArgumentParser:
     add("list", cmd_staff_user_list, "lister les comptes du personnel", staff_user)
     add("disable", cmd_staff_user_disable, "désactiver un compte du personnel", staff_user).add_argument("login")
 
-    directory = sub.add_parser("directory", help="l'annuaire local des étudiants (ENT)").add_subparsers(dest="sub", required=True, metavar="ACTION")
-    add("import", cmd_directory_import, "charger des étudiants en CSV ou JSON (voir docs/directory.md)", directory).add_argument("file")
+    directory = sub.add_parser("directory", help="l'annuaire local des étudiants (ENT)").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
+    add("import", cmd_directory_import, "charger des étudiants en CSV ou JSON (voir docs/directory.md)",
+        directory).add_argument("file")
 
-    maintenance = sub.add_parser("maintenance", help="maintenance").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    maintenance = sub.add_parser("maintenance", help="maintenance").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     add("purge", cmd_maintenance_purge, "supprimer les comptes non validés dont le délai est passé", maintenance)
 
-    kiosk = sub.add_parser("kiosk", help="mise en place d'une borne").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    kiosk = sub.add_parser("kiosk", help="mise en place d'une borne").add_subparsers(
+        dest="sub", required=True, metavar="ACTION")
     add("unlock-code", cmd_kiosk_unlock_code, "chiffrer un code de déverrouillage du personnel pour config.toml", kiosk)
     return parser
 

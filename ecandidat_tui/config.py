@@ -194,8 +194,8 @@ def _convert(key: str, raw: Any, source: str) -> Any:
         if kind == "float":
             if isinstance(raw, bool):
                 raise ValueError
-            value = float(raw)
-            if not math.isfinite(value) or value < 0:  # "nan" and "inf" are floats to Python
+            number = float(raw)
+            if not math.isfinite(number) or number < 0:  # "nan" and "inf" are floats to Python
                 raise ValueError
             return number
         if kind == "Path":

@@ -6,6 +6,8 @@ unexpected error; the reference is in the log next to the traceback.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical

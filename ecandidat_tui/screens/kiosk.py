@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import ClassVar
 from weakref import WeakKeyDictionary
 
 from textual import events, work

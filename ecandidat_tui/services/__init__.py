@@ -98,13 +98,13 @@ class Services:
         return PieceService(self.ctx)
 
     @cached_property
-    def decision_letters(self) -> "DecisionLetterService":
+    def decision_letters(self) -> DecisionLetterService:
         from .decision_letter import DecisionLetterService
 
         return DecisionLetterService(self.ctx)
 
     @cached_property
-    def dossier_pdf(self) -> "DossierPdfService":
+    def dossier_pdf(self) -> DossierPdfService:
         from .dossier_pdf import DossierPdfService
 
         return DossierPdfService(self.ctx)
@@ -128,7 +128,7 @@ class Services:
         return StaffService(self.ctx)
 
     @cached_property
-    def campaign(self) -> "CampaignService":
+    def campaign(self) -> CampaignService:
         from .campaign import CampaignService
 
         return CampaignService(self.ctx)

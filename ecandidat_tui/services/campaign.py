@@ -154,8 +154,9 @@ class CampaignService:
         """The commissions a formation of this person may belong to (their centres; all for an admin)."""
         with self.ctx.db.read_session() as s:
             current = current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            query = (select(Centre.code, Centre.libelle, Commission.code, Commission.libelle)
-                     .join(Commission, Commission.centre_id == Centre.id).order_by(Centre.code, Commission.code))
+            query = (select(col(Centre.code), col(Centre.libelle), col(Commission.code), col(Commission.libelle))
+                     .join(Commission, col(Commission.centre_id) == col(Centre.id))
+                     .order_by(col(Centre.code), col(Commission.code)))
             if current.role == Role.GESTIONNAIRE:
                 query = query.where(col(Centre.code).in_(current.centres))
             return [CommissionChoice(*row) for row in s.execute(query)]
@@ -169,17 +170,19 @@ class CampaignService:
 
     @staticmethod
     def _form(s: Session, code: str, *, lock: bool = False) -> tuple[Formation, FormationForm]:
-        query = select(Formation).where(Formation.code == code)
+        query = select(Formation).where(col(Formation.code) == code)
         if lock:
             query = query.with_for_update()
         f = s.execute(query).scalar_one_or_none()
         if f is None:
             raise NotFound(f"La formation {code} n'existe pas ou plus.")
         centre_code, commission_code = s.execute(
-            select(Centre.code, Commission.code).join(Commission, Commission.centre_id == Centre.id)
-            .where(Commission.id == f.commission_id)).one()
-        pieces = s.execute(select(PieceType.code).join(FormationPiece, FormationPiece.piece_type_id == PieceType.id)
-                           .where(FormationPiece.formation_id == f.id).order_by(PieceType.code)).scalars().all()
+            select(col(Centre.code), col(Commission.code)).join(Commission, col(Commission.centre_id) == col(Centre.id))
+            .where(col(Commission.id) == f.commission_id)).one()
+        pieces = s.execute(select(col(PieceType.code))
+                           .join(FormationPiece, col(FormationPiece.piece_type_id) == col(PieceType.id))
+                           .where(col(FormationPiece.formation_id) == f.id)
+                           .order_by(col(PieceType.code))).scalars().all()
         values = {name: getattr(f, name) for name in FORMATION_COLUMNS}
         return f, FormationForm(code=f.code, centre_code=centre_code, commission_code=commission_code,
                                 pieces=tuple(pieces), **values)
@@ -210,18 +213,18 @@ class CampaignService:
             current = current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             check_centre(current, centre_code)
             commission_id = s.execute(
-                select(Commission.id).join(Centre, Centre.id == Commission.centre_id)
-                .where(Centre.code == centre_code, Commission.code == commission_code)).scalar_one_or_none()
+                select(col(Commission.id)).join(Centre, col(Centre.id) == col(Commission.centre_id))
+                .where(col(Centre.code) == centre_code, col(Commission.code) == commission_code)).scalar_one_or_none()
             if commission_id is None:
                 raise DomainError("Choisissez une commission d'un de vos centres.", "commission")
-            piece_ids = dict(s.execute(select(PieceType.code, PieceType.id)
+            piece_ids = dict(s.execute(select(col(PieceType.code), col(PieceType.id))
                                        .where(col(PieceType.code).in_(record.pieces))).all())
             unknown = [p for p in record.pieces if p not in piece_ids]
             if unknown:
                 raise DomainError(f"Type de pièce inconnu : {', '.join(unknown)}.", "pieces")
             columns = {name: getattr(record, name) for name in FORMATION_COLUMNS}
             if original is None:
-                if s.execute(select(Formation.id).where(Formation.code == record.code)).first() is not None:
+                if s.execute(select(col(Formation.id)).where(col(Formation.code) == record.code)).first() is not None:
                     raise DomainError(f"La formation {record.code} existe déjà.", "code")
                 f = Formation(code=record.code, commission_id=commission_id, **columns)
                 s.add(f)
@@ -238,7 +241,7 @@ class CampaignService:
             check_centre(current, seen.centre_code)  # moving a formation out of one's centre is refused too
             if seen != original:
                 raise ConcurrentEdit()
-            old_ids = dict(s.execute(select(PieceType.code, PieceType.id)
+            old_ids = dict(s.execute(select(col(PieceType.code), col(PieceType.id))
                                      .where(col(PieceType.code).in_(seen.pieces))).all())
             removed = {old_ids[p] for p in set(seen.pieces) - set(record.pieces)}
             added = {piece_ids[p] for p in set(record.pieces) - set(seen.pieces)}
@@ -261,13 +264,13 @@ class CampaignService:
     @staticmethod
     def _impact(s: Session, f: Formation, record: FormationRecord, removed: set[int], today: date) -> Impact:
         """The candidatures not transmitted that the change strands, and why."""
-        waiting = (select(Candidature.id).where(Candidature.formation_id == f.id,
+        waiting = (select(col(Candidature.id)).where(col(Candidature.formation_id) == f.id,
                                                 col(Candidature.transmitted_at).is_(None)))
         touched: set[int] = set()
         reasons = []
         if removed:
             holders = set(s.execute(
-                select(PieceSubmission.candidature_id).distinct()
+                select(col(PieceSubmission.candidature_id)).distinct()
                 .where(col(PieceSubmission.candidature_id).in_(waiting),
                        col(PieceSubmission.piece_type_id).in_(removed),
                        col(PieceSubmission.blob_sha256).is_not(None))).scalars())
@@ -305,15 +308,16 @@ class CampaignService:
                                                          (Role.GESTIONNAIRE, Role.ADMIN)))
             if kind == "centre":
                 check_centre(current, code)
-                row: Any = s.execute(select(Centre).where(Centre.code == code)).scalar_one_or_none()
+                row: Any = s.execute(select(Centre).where(col(Centre.code) == code)).scalar_one_or_none()
                 names: tuple[str, ...] = ("libelle", "max_candidatures")
             elif kind == "commission":
                 check_centre(current, centre_code)
-                row = s.execute(select(Commission).join(Centre, Centre.id == Commission.centre_id)
-                                .where(Centre.code == centre_code, Commission.code == code)).scalar_one_or_none()
+                row = s.execute(select(Commission).join(Centre, col(Centre.id) == col(Commission.centre_id))
+                                .where(col(Centre.code) == centre_code, col(Commission.code) == code)
+                                ).scalar_one_or_none()
                 names = ("libelle", "adresse", "telephone", "mail")
             else:
-                row = s.execute(select(PieceType).where(PieceType.code == code)).scalar_one_or_none()
+                row = s.execute(select(PieceType).where(col(PieceType.code) == code)).scalar_one_or_none()
                 names = ("libelle", "conditional", "shared", "ordre")
             return None if row is None else {name: getattr(row, name) for name in names}
 
@@ -324,12 +328,12 @@ class CampaignService:
         with self.ctx.db.session() as s:
             current = current_principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
             check_centre(current, centre_code)
-            centre_id = s.execute(select(Centre.id).where(Centre.code == centre_code)).scalar_one_or_none()
+            centre_id = s.execute(select(col(Centre.id)).where(col(Centre.code) == centre_code)).scalar_one_or_none()
             if centre_id is None:
                 raise NotFound(f"Le centre {centre_code} n'existe pas.")
             fields = record.model_dump(include={"libelle", "adresse", "telephone", "mail"})
-            row = s.execute(select(Commission).where(Commission.centre_id == centre_id,
-                                                     Commission.code == record.code).with_for_update()
+            row = s.execute(select(Commission).where(col(Commission.centre_id) == centre_id,
+                                                     col(Commission.code) == record.code).with_for_update()
                             ).scalar_one_or_none()
             if row is None:
                 s.add(Commission(centre_id=centre_id, code=record.code, **fields))
@@ -348,7 +352,8 @@ class CampaignService:
             if create and current.role != Role.ADMIN:
                 raise Forbidden(MSG_FORBIDDEN)
             check_centre(current, record.code)
-            row = s.execute(select(Centre).where(Centre.code == record.code).with_for_update()).scalar_one_or_none()
+            row = s.execute(select(Centre).where(col(Centre.code) == record.code).with_for_update()
+                            ).scalar_one_or_none()
             if create:
                 if row is not None:
                     raise DomainError(f"Le centre {record.code} existe déjà.", "code")
@@ -369,7 +374,7 @@ class CampaignService:
         with self.ctx.db.session() as s:
             current = current_principal(s, principal, Role.ADMIN)
             fields = record.model_dump(include={"libelle", "conditional", "shared", "ordre"})
-            row = s.execute(select(PieceType).where(PieceType.code == record.code).with_for_update()
+            row = s.execute(select(PieceType).where(col(PieceType.code) == record.code).with_for_update()
                             ).scalar_one_or_none()
             if row is None:
                 s.add(PieceType(code=record.code, **fields))

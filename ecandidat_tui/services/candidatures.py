@@ -274,7 +274,7 @@ class CandidatureService:
             account = s.exec(select(Account).where(Account.id == account_id).with_for_update()).first()
             if account is None:
                 raise NotFound("Ce compte n'existe pas.")
-            formation, commission, centre = self._formation_bits(s, formation_id)
+            formation, _commission, centre = self._formation_bits(s, formation_id)
             if not formation.ouverte:
                 raise DomainError("Les candidatures à cette formation sont fermées.", "formation")
             if not formation.date_debut_depot <= today <= formation.date_fin_depot:

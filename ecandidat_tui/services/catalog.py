@@ -147,8 +147,8 @@ class CatalogService:
         a few milliseconds where the whole tree of 10,000 formations takes a
         few hundred, so a screen can show the centres before the formations."""
         today = self.ctx.today()
-        is_open = case((and_(Formation.ouverte, Formation.date_debut_depot <= today,
-                             Formation.date_fin_depot >= today), 1))
+        is_open = case((and_(col(Formation.ouverte), col(Formation.date_debut_depot) <= today,
+                             col(Formation.date_fin_depot) >= today), 1))
         with self.ctx.db.read_session() as s:
             rows = s.connection().execute(
                 select(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures),
@@ -171,11 +171,11 @@ class CatalogService:
             centres = conn.execute(
                 select(col(Centre.id), col(Centre.code), col(Centre.libelle), col(Centre.max_candidatures))).all()
             rows = conn.execute(
-                select(Formation.id, Formation.code, Formation.titre, Formation.mots_cles,
-                       Commission.centre_id, Formation.commission_id, Formation.mode,
-                       Formation.date_debut_depot, Formation.date_fin_depot, Formation.date_limite_retour,
-                       Formation.ouverte)
-                .join(Commission, Commission.id == Formation.commission_id))
+                select(col(Formation.id), col(Formation.code), col(Formation.titre), col(Formation.mots_cles),
+                       col(Commission.centre_id), col(Formation.commission_id), col(Formation.mode),
+                       col(Formation.date_debut_depot), col(Formation.date_fin_depot),
+                       col(Formation.date_limite_retour), col(Formation.ouverte))
+                .join(Commission, col(Commission.id) == col(Formation.commission_id)))
             by_centre: dict[int, list[FormationSummary]] = {}
             labels = {m.value: m.label for m in ModeFormation}
             # The driver returns a new object for every value; the tree keeps one

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from .catalog_import import CSV_COLUMNS, DATE_FIELDS
@@ -34,7 +35,7 @@ def catalog_document(s: Session) -> dict[str, Any]:
     pieces = s.execute(select(PieceType).order_by(PieceType.code)).scalars().all()
     piece_codes = {p.id: p.code for p in pieces}
     links: dict[int, list[str]] = {}
-    for fid, pid in s.execute(select(FormationPiece.formation_id, FormationPiece.piece_type_id)):
+    for fid, pid in s.execute(select(col(FormationPiece.formation_id), col(FormationPiece.piece_type_id))):
         links.setdefault(fid, []).append(piece_codes[pid])
     by_commission: dict[int, list[dict[str, Any]]] = {}
     for f in s.execute(select(Formation).order_by(Formation.code)).scalars():

@@ -299,9 +299,9 @@ def sync_candidature_pieces(s: Any, changes: Mapping[int, tuple[set[int], set[in
     if not changes:
         return 0
     waiting: dict[int, list[int]] = {}
-    for cid, fid in s.execute(select(Candidature.id, Candidature.formation_id).where(
+    for cid, fid in s.execute(select(col(Candidature.id), col(Candidature.formation_id)).where(
             col(Candidature.formation_id).in_(list(changes)), col(Candidature.transmitted_at).is_(None))
-            .order_by(Candidature.id).with_for_update()):
+            .order_by(col(Candidature.id)).with_for_update()):
         waiting.setdefault(fid, []).append(cid)
     shas: set[str] = set()
     new_rows: list[dict[str, Any]] = []
@@ -309,10 +309,11 @@ def sync_candidature_pieces(s: Any, changes: Mapping[int, tuple[set[int], set[in
         removed, added = changes[fid]
         if removed:
             where = (col(PieceSubmission.candidature_id).in_(cids), col(PieceSubmission.piece_type_id).in_(removed))
-            shas.update(sha for sha in s.execute(select(PieceSubmission.blob_sha256).where(*where)).scalars() if sha)
+            shas.update(sha for sha in s.execute(select(col(PieceSubmission.blob_sha256)).where(*where)).scalars()
+                        if sha)
             s.execute(delete(PieceSubmission).where(*where))
         if added:
-            have = set(s.execute(select(PieceSubmission.candidature_id, PieceSubmission.piece_type_id).where(
+            have = set(s.execute(select(col(PieceSubmission.candidature_id), col(PieceSubmission.piece_type_id)).where(
                 col(PieceSubmission.candidature_id).in_(cids), col(PieceSubmission.piece_type_id).in_(added))).all())
             new_rows.extend({"candidature_id": cid, "piece_type_id": pid, "updated_at": now}
                             for cid in cids for pid in sorted(added) if (cid, pid) not in have)

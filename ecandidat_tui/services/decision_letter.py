@@ -198,10 +198,10 @@ class DecisionLetterService:
         Only reads: the validation builds it before its write transaction, so the
         ~0.1 s of PDF work never holds the store's write lock."""
         decision = Decision(cand.decision or "")  # ValueError: the caller checked there is one
-        formation = s.get(Formation, cand.formation_id)
-        commission = s.get(Commission, formation.commission_id)
-        centre = s.get(Centre, commission.centre_id)
-        account = s.get(Account, cand.account_id)
+        formation = s.get_one(Formation, cand.formation_id)  # foreign keys: these rows exist
+        commission = s.get_one(Commission, formation.commission_id)
+        centre = s.get_one(Centre, commission.centre_id)
+        account = s.get_one(Account, cand.account_id)
         adresse = s.get(Adresse, cand.account_id)
         dtype = diploma_type(formation.titre)
         institution = self.ctx.settings.institution
@@ -283,9 +283,9 @@ class DecisionLetterService:
                 raise DomainError(MSG_NOT_AVAILABLE)
             if cand.decision_letter_sha256 is None:
                 raise DomainError(MSG_NO_LETTER)
-            blob = s.get(FileBlob, cand.decision_letter_sha256)
-            account = s.get(Account, account_id)
-            formation = s.get(Formation, cand.formation_id)
+            blob = s.get_one(FileBlob, cand.decision_letter_sha256)  # foreign keys: these rows exist
+            account = s.get_one(Account, account_id)
+            formation = s.get_one(Formation, cand.formation_id)
             name = letter_file_name(account.login, account.nom, account.prenom, formation.code)
             return DossierPdf(name, bytes(blob.data))
 
@@ -296,7 +296,7 @@ class DecisionLetterService:
         pdf = self.letter(account_id, candidature_id)
         path = write_pdf(real, pdf, overwrite, "Le courrier")
         with self.ctx.db.session() as s:
-            account = s.get(Account, account_id)
+            account = s.get_one(Account, account_id)  # its candidature's letter was just read
             self.ctx.audit(s, "candidat", account.login, "decision_letter_saved", target_login=account.login,
                            candidature_id=candidature_id, file=pdf.file_name)
         return path

@@ -35,7 +35,7 @@ from ..store.models import (
 from ..text import format_date
 from . import reference
 from .context import ServiceContext
-from .errors import FORBIDDEN_CHARS, MSG_FORBIDDEN_CHARS, ConcurrentEdit, Forbidden, NotFound, ValidationFailed
+from .errors import ConcurrentEdit, Forbidden, NotFound, ValidationFailed
 from .ine import check_ine, normalise_ine
 from .profile_checks import MSG_POSTAL, MSG_REQUIRED, POSTAL_RE, Checker
 from .profile_views import (

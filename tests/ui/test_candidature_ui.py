@@ -101,7 +101,8 @@ async def test_refused_upload_is_shown_and_store_unchanged(ecandidat):
         assert "ni un PDF" in str(app.screen.query_one("#file-path-error").content)
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.screen.recap.pieces[[p.code for p in app.screen.recap.pieces].index("LETTRE")].statut_label == "En attente"
+        pieces = app.screen.recap.pieces
+        assert pieces[[p.code for p in pieces].index("LETTRE")].statut_label == "En attente"
     assert blobs(h) == []
 
 

@@ -237,7 +237,7 @@ def test_cli_export_refuses_to_overwrite_unasked(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert cli.main(["catalog", "import", str(target)]) == 0
     out, _ = capsys.readouterr()
-    assert out.startswith("0 created, 0 updated, 4 unchanged")
+    assert out.startswith("0 créé(s), 0 modifié(s), 4 inchangé(s)")
     assert cli.main(["catalog", "export"]) == 0
     assert json.loads(capsys.readouterr().out)["centres"][0]["code"] == "C1"
 

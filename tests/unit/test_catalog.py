@@ -230,10 +230,12 @@ def test_import_json_creates_then_changes_nothing(empty, tmp_path):
     catalog = empty.services.catalog
     first = catalog.import_file(path)
     assert (first.created, first.updated, first.unchanged) == (14, 0, 0)
-    assert first.summary() == "14 créé(s), 0 modifié(s), 0 inchangé(s) (1 centres, 2 commissions, 3 formations, 8 types de pièces)"
+    assert first.summary() == ("14 créé(s), 0 modifié(s), 0 inchangé(s) "
+                               "(1 centres, 2 commissions, 3 formations, 8 types de pièces)")
     counts = catalog.counts()
     second = catalog.import_file(path)
-    assert second.summary() == "0 créé(s), 0 modifié(s), 14 inchangé(s) (1 centres, 2 commissions, 3 formations, 8 types de pièces)"
+    assert second.summary() == ("0 créé(s), 0 modifié(s), 14 inchangé(s) "
+                                "(1 centres, 2 commissions, 3 formations, 8 types de pièces)")
     assert catalog.counts() == counts
     detail = catalog.formation_by_code("LIC-THEATRE")
     assert detail.mode == "papier"

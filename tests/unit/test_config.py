@@ -78,6 +78,13 @@ def test_toml_then_environment(tmp_path):
     assert s.mail_dispatch_seconds == 5.0
 
 
+def test_float_setting_from_the_environment(tmp_path):
+    s = load_settings(env={"ECANDIDAT_HOME": str(tmp_path / "h"), "ECANDIDAT_SMTP_TIMEOUT": "2.5"})
+    assert s.smtp_timeout == 2.5
+    with pytest.raises(ConfigError, match="ECANDIDAT_SMTP_TIMEOUT"):
+        load_settings(env={"ECANDIDAT_HOME": str(tmp_path / "h"), "ECANDIDAT_SMTP_TIMEOUT": "nan"})
+
+
 def test_system_file_then_user_file_then_environment(tmp_path, monkeypatch, xdg):
     """What an SSH account reads: the machine's file, under its own config.toml and environment."""
     system = write_config(tmp_path / "etc", 'database_url = "sqlite:////srv/ecandidat/ecandidat.db"\n'
