@@ -18,11 +18,16 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both engines: SQLite's batch mode copies the table, and
+# dropping `formation` while candidatures refer to it breaks their foreign keys.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("formation") as batch:
-        batch.add_column(sa.Column("ouverte", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("formation", sa.Column("ouverte", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("formation") as batch:
-        batch.drop_column("ouverte")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE formation DROP COLUMN ouverte")
+    else:
+        op.drop_column("formation", "ouverte")
