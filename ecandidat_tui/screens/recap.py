@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, LoadingIndicator, Static
 from textual.worker import WorkerState
@@ -29,64 +29,12 @@ from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 from ..widgets.table import TextTable
 from .file_picker import DownloadDialog, PieceFileDialog
+from .recap_pieces import PIECE_COLUMNS, PiecePreviewModal, _short, piece_column_widths
 
 NON_CONCERNE_TEXT = "Si vous n'êtes pas concerné par cette pièce, cliquez ici"
 CONCERNE_TEXT = "Je suis finalement concerné par cette pièce"
 BUSY_DELAY = 0.15  # seconds of work before the busy indicator shows
 FIRST_READ_WAIT = 0.1  # seconds the first layout waits for the recap
-PIECE_COLUMNS = ("Pièce justificative", "Fichier", "Statut", "Pièce conditionnelle", "Commentaire")
-GRID_CHROME = 6  # screen columns around the grid's cells: the body's gutter, the grid's scrollbar (kept free)
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def piece_column_widths(screen_width: int) -> tuple[int, ...]:
-    """The pièces grid's column widths for a screen `screen_width` columns wide.
-
-    All five columns of eCandidat when they fit (from ~100 columns), the
-    Pièce justificative taking what is left; below that, Commentaire leaves
-    the grid (the line under the grid shows the comment of the chosen
-    piece), so that nothing has to be scrolled sideways at 80 columns.
-    """
-    room = screen_width - GRID_CHROME
-    five = room - 2 * 5  # each cell has one column of padding on each side
-    # Pièce conditionnelle: its whole header, and "☐ cliquez ici (n)" with its key.
-    if five >= 34 + 16 + 12 + 20 + 20:
-        return (five - (16 + 12 + 20 + 20), 16, 12, 20, 20)
-    if five >= 24 + 14 + 12 + 20 + 14:
-        return (five - (14 + 12 + 20 + 14), 14, 12, 20, 14)
-    return (max(18, room - 2 * 4 - (14 + 12 + 20)), 14, 12, 20)
-
-
-class PiecePreviewModal(ModalScreen[None]):
-    """Name, type, size and page count or image size of a stored file."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Fermer", show=False)]
-
-    def __init__(self, libelle: str, facts) -> None:
-        super().__init__(id="piece-preview-dialog")
-        self.libelle = libelle
-        self.facts = facts
-
-    def compose(self) -> ComposeResult:
-        f = self.facts
-        with Vertical(classes="dialog", id="preview-panel"):
-            yield Static("Aperçu du fichier", classes="dialog-title")
-            yield Static(_short(self.libelle, 200), id="preview-piece", markup=False)
-            yield Static(f"Nom : {safe_text(f.name)}\nType : {f.type_label}\nTaille : {f.size_label}\n"
-                         f"{'Pages' if f.mime == 'application/pdf' else 'Dimensions'} : {f.details}",
-                         id="preview-facts", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Fermer", id="preview-close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#preview-close", Button).focus()
-
-    @on(Button.Pressed, "#preview-close")
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class RecapScreen(Screen[bool]):

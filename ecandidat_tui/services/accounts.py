@@ -11,23 +11,29 @@ Staff actions (`unlock`, `force_password_reset`, …) take the staff member as
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
-from typing import Any, NamedTuple, overload
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..domain import CodeKind, MailKind
 from ..store.models import Account, Baccalaureat, CursusInterne, IssuedLogin, LoginAttempt, OneTimeCode
-from ..text import format_date
 from . import account_rules as rules
 from . import throttle
-from .context import ServiceContext
-from .directory import DirectoryPerson, DirectoryService
-from .errors import DomainError, NotFound, ValidationFailed, refuse_unstorable
+from .directory import DirectoryPerson
+from .errors import DomainError, ValidationFailed, refuse_unstorable
+from .account_base import (
+    ACTOR_CANDIDATE as ACTOR_CANDIDATE,
+    ACTOR_STAFF as ACTOR_STAFF,
+    ACTOR_SYSTEM as ACTOR_SYSTEM,
+    _hash_code,
+)
+from .account_staff import AccountStaffActions
+from .account_views import (  # re-exported for callers of this module
+    AccountInfo, CreatedAccount, EntOutcome, EntPrefill, LoginResult, Validated,
+)
 from .security import (
     code_lookup,
     dummy_verify,
@@ -55,208 +61,15 @@ MSG_RESET_EXPIRED = ("Ce code de réinitialisation a expiré. Demandez-en un nou
 MSG_OLD_PASSWORD = "L'ancien mot de passe est incorrect"
 MSG_SAME_PASSWORD = "Le nouveau mot de passe doit être différent de l'ancien"
 
-ACTOR_CANDIDATE = "candidate"
-ACTOR_STAFF = "staff"
-ACTOR_SYSTEM = "system"
-
 _LOGIN_ATTEMPTS = 20
 
 
-# ------------------------------------------------------------ read models
-
-
-class _CodeHashes(NamedTuple):
-    """A new one-time code's salted Argon2id hash and its index (`code_lookup`)."""
-
-    hash: str
-    lookup: str
-
-
-def _hash_code(code: str) -> _CodeHashes:
-    """Both hashes of a new code, computed before the transaction that stores it."""
-    return _CodeHashes(hash_secret(code), code_lookup(code))
-
-
-@dataclass(frozen=True)
-class CreatedAccount:
-    login: str
-    mail: str
-    nom: str
-    prenom: str
-    validity_deadline: datetime
-    from_directory: bool = False
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    account_id: int
-    login: str
-    nom: str
-    prenom: str
-    must_change_password: bool
-
-
-@dataclass(frozen=True)
-class EntPrefill:
-    """What Créer un compte shows after a first ENT login (the mail must still be validated)."""
-
-    ent_login: str
-    numero_etudiant: str
-    nom: str
-    prenom: str
-    mail: str
-
-
-@dataclass(frozen=True)
-class Validated:
-    """What a validation code validated: a new account or a new address, of an ENT student or not."""
-
-    login: str
-    mail_change: bool
-    ent: bool
-
-    @property
-    def advice(self) -> str:
-        """What to do next, for this kind of account."""
-        done = ("Votre nouvelle adresse mail est validée." if self.mail_change
-                else f"Votre compte {self.login} est validé.")
-        if self.ent:
-            return (f"{done} Connectez-vous avec votre identifiant ENT et le mot de passe de votre ENT, "
-                    "dans le cadre « Je suis étudiant à l'université ».")
-        if self.mail_change:
-            return f"{done} Connectez-vous avec votre login {self.login} et votre mot de passe habituel."
-        return f"{done} Vous pouvez vous connecter avec le login et le mot de passe reçus par mail."
-
-
-@dataclass(frozen=True)
-class EntOutcome:
-    """An ENT login either opens the account (`login`) or starts creating one (`prefill`)."""
-
-    login: LoginResult | None = None
-    prefill: EntPrefill | None = None
-
-
-@dataclass(frozen=True)
-class AccountInfo:
-    """An account as the staff console and Informations perso. show it (no secret)."""
-
-    account_id: int
-    login: str
-    nom: str
-    prenom: str
-    mail: str
-    created_at: datetime
-    mail_validated: bool
-    account_valid: bool
-    validity_deadline: datetime | None
-    locked_until: datetime | None
-    failed_attempts: int
-    from_directory: bool
-    ent_login: str | None
-    numero_etudiant: str | None
-    last_login_at: datetime | None
-    pending_mail: str | None
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.prenom} {self.nom}".upper()
 
 
 # ---------------------------------------------------------------- service
 
 
-class AccountService:
-    def __init__(self, ctx: ServiceContext, directory: DirectoryService) -> None:
-        self.ctx = ctx
-        self.directory = directory
-
-    @property
-    def settings(self):
-        return self.ctx.settings
-
-    # ------------------------------------------------------------ helpers
-
-    def _link(self, code: str) -> str:
-        return f"{self.settings.public_url}/#!validation/{code}"
-
-    @staticmethod
-    def _date_text(moment: datetime) -> str:
-        return format_date(moment, at=" à ")
-
-    @staticmethod
-    def _hour_text(moment: datetime) -> str:
-        return moment.astimezone().strftime("%H:%M")
-
-    @overload
-    @staticmethod
-    def _aware(moment: datetime) -> datetime: ...
-    @overload
-    @staticmethod
-    def _aware(moment: datetime | None) -> datetime | None: ...
-    @staticmethod
-    def _aware(moment: datetime | None) -> datetime | None:
-        if moment is not None and moment.tzinfo is None:
-
-            return moment.replace(tzinfo=UTC)
-        return moment
-
-    def _account_by_login(self, s: Session, login: str) -> Account | None:
-        login = (login or "").strip().upper()
-        if not login:
-            return None
-        return s.exec(select(Account).where(Account.login == login)).first()
-
-    def _account_by_mail(self, s: Session, key: str) -> Account | None:
-        return s.exec(select(Account).where(Account.mail_key == key)).first()
-
-    def _require_login(self, s: Session, login: str) -> Account:
-        account = self._account_by_login(s, login)
-        if account is None:
-            raise NotFound(f"Aucun compte avec le login {login}")
-        return account
-
-    def _require_id(self, s: Session, account_id: int) -> Account:
-        account = s.get(Account, account_id)
-        if account is None:
-            raise NotFound("Ce compte n'existe plus")
-        return account
-
-    def _mail_taken(self, s: Session, key: str, except_id: int | None = None) -> bool:
-        other = self._account_by_mail(s, key)
-        return other is not None and other.id != except_id
-
-    def _drop_codes(self, s: Session, account_id: int, *kinds: CodeKind) -> None:
-        """Kill the unused codes of these kinds: a new code replaces them."""
-        s.exec(sa_delete(OneTimeCode).where(
-            col(OneTimeCode.account_id) == account_id, col(OneTimeCode.kind).in_([k.value for k in kinds]),
-            col(OneTimeCode.used_at).is_(None)))
-
-    def _add_code(self, s: Session, account_id: int, kind: CodeKind, code: str, code_hash: _CodeHashes,
-                  expires_at: datetime, payload: str | None = None) -> None:
-        s.add(OneTimeCode(account_id=account_id, kind=kind.value, lookup=code_hash.lookup,
-                          code_hash=code_hash.hash, payload=payload, expires_at=expires_at,
-                          created_at=self.ctx.now()))
-
-    def _use_code(self, s: Session, row: OneTimeCode, now: datetime) -> bool:
-        """Mark `row` used, unless another terminal did first (one conditional UPDATE)."""
-        used = s.exec(sa_update(OneTimeCode).where(col(OneTimeCode.id) == row.id, col(OneTimeCode.used_at).is_(None))
-                      .values(used_at=now).execution_options(synchronize_session=False))
-        return used.rowcount == 1
-
-    def _find_code(self, s: Session, code: str, lookup: str, kinds: tuple[CodeKind, ...]) -> OneTimeCode | None:
-        """The row of `code`; `lookup` is its `code_lookup`, computed before the transaction."""
-        if not code:
-            return None
-        rows = s.exec(select(OneTimeCode).where(
-            OneTimeCode.lookup == lookup,
-            col(OneTimeCode.kind).in_([k.value for k in kinds]))).all()
-        for row in rows:
-            if verify_secret(row.code_hash, code):
-                return row
-        if not rows:
-            dummy_verify(code)  # same cost as a hit
-        return None
-
+class AccountService(AccountStaffActions):
     # ---------------------------------------------------------- creation
 
     def create_account(self, nom: str, prenom: str, mail: str, mail_confirm: str, *,
@@ -622,64 +435,6 @@ class AccountService:
                            target_login=account.login)
             return account.login
 
-    # -------------------------------------------------- activation codes
-
-    def _issue_activation(self, s: Session, account: Account, code: str, code_hash: _CodeHashes) -> None:
-        """A new activation code for an unvalidated account; the old ones die."""
-        now = self.ctx.now()
-        self._drop_codes(s, account.id, CodeKind.ACTIVATION)
-        deadline = self._aware(account.validity_deadline) or now + timedelta(days=self.settings.activation_code_days)
-        self._add_code(s, account.id, CodeKind.ACTIVATION, code, code_hash, deadline)
-        self.ctx.outbox.enqueue(s, MailKind.ACTIVATION_CODE, account.mail, prenom=account.prenom,
-                                nom=account.nom, login=account.login, code=code, link=self._link(code),
-                                deadline=self._date_text(deadline))
-
-    def _issue_mail_change(self, s: Session, account: Account, new_mail: str, code: str,
-                           code_hash: _CodeHashes) -> None:
-        """A code validating `new_mail` for this account, mailed to that address."""
-        now = self.ctx.now()
-        self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
-        expires = now + timedelta(days=self.settings.activation_code_days)
-        self._add_code(s, account.id, CodeKind.MAIL_CHANGE, code, code_hash, expires,
-                       payload=json.dumps({"mail": new_mail}))
-        self.ctx.outbox.enqueue(s, MailKind.MAIL_CHANGED, new_mail, prenom=account.prenom, nom=account.nom,
-                                login=account.login, code=code, link=self._link(code))
-
-    def _pending_mail_change(self, s: Session, key: str) -> OneTimeCode | None:
-        rows = s.exec(select(OneTimeCode).where(
-            col(OneTimeCode.kind) == CodeKind.MAIL_CHANGE, col(OneTimeCode.used_at).is_(None))).all()
-        for row in rows:
-            payload = json.loads(row.payload or "{}")
-            if rules.mail_key(payload.get("mail", "")) == key:
-                return row
-        return None
-
-    def resend_activation(self, mail: str) -> None:
-        """J'ai perdu mon code d'activation: a new code to an address awaiting validation.
-
-        The caller shows the same answer whether or not such an account exists.
-        """
-        try:
-            key = rules.mail_key(rules.normalise_mail(mail))
-        except ValueError as exc:
-            raise DomainError(str(exc), "mail") from None
-        code = new_code()
-        code_hash = _hash_code(code)
-        with self.ctx.db.session() as s:
-            account = self._account_by_mail(s, key)
-            if account is not None and not account.account_valid and account.validity_deadline is not None:
-                self._issue_activation(s, account, code, code_hash)
-                self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
-                               target_login=account.login)
-                return
-            pending = self._pending_mail_change(s, key)
-            if pending is not None:
-                account = self._require_id(s, pending.account_id)
-                new_mail = json.loads(pending.payload or "{}")["mail"]
-                self._issue_mail_change(s, account, new_mail, code, code_hash)
-                self.ctx.audit(s, ACTOR_CANDIDATE, account.login, "account.activation_resend",
-                               target_login=account.login)
-
     # ------------------------------------------------------------ mail
 
     def change_mail(self, account_id: int, new: str, confirm: str) -> str:
@@ -760,92 +515,3 @@ class AccountService:
     def account_info(self, login: str) -> AccountInfo:
         with self.ctx.db.read_session() as s:
             return self._info(s, self._require_login(s, login))
-
-    # ------------------------------------------------- staff actions
-
-    def unlock(self, login: str, actor: str) -> None:
-        with self.ctx.db.session() as s:
-            account = self._require_login(s, login)
-            account.failed_attempts = 0
-            account.locked_until = None
-            s.add(account)
-            self.ctx.audit(s, ACTOR_STAFF, actor, "account.unlock", target_login=account.login)
-
-    def resend_activation_for(self, login: str, actor: str) -> None:
-        code = new_code()
-        code_hash = _hash_code(code)
-        with self.ctx.db.session() as s:
-            account = self._require_login(s, login)
-            pending = s.exec(select(OneTimeCode).where(
-                OneTimeCode.account_id == account.id, OneTimeCode.kind == CodeKind.MAIL_CHANGE,
-                col(OneTimeCode.used_at).is_(None))).first()
-            if pending is not None:
-                self._issue_mail_change(s, account, json.loads(pending.payload or "{}")["mail"], code, code_hash)
-            elif not account.account_valid:
-                self._issue_activation(s, account, code, code_hash)
-            else:
-                raise DomainError("Ce compte est déjà validé : aucun code d'activation à renvoyer")
-            self.ctx.audit(s, ACTOR_STAFF, actor, "account.activation_resend", target_login=account.login)
-
-    def force_password_reset(self, login: str, actor: str) -> None:
-        """The old password stops working; a reset code goes to the candidate's address."""
-        code = new_code()
-        code_hash = _hash_code(code)
-        now = self.ctx.now()
-        expires = now + timedelta(hours=self.settings.reset_code_hours)
-        with self.ctx.db.session() as s:
-            account = self._require_login(s, login)
-            account.password_hash = None
-            account.must_change_password = False
-            account.version += 1
-            s.add(account)
-            self._drop_codes(s, account.id, CodeKind.RESET)
-            self._add_code(s, account.id, CodeKind.RESET, code, code_hash, expires)
-            self.ctx.outbox.enqueue(s, MailKind.PASSWORD_RESET_FORCED, account.mail, prenom=account.prenom,
-                                    nom=account.nom, login=account.login, code=code,
-                                    expires=self._date_text(expires))
-            self.ctx.audit(s, ACTOR_STAFF, actor, "account.password_reset_forced", target_login=account.login)
-
-    def correct_mail(self, login: str, new_mail: str, actor: str) -> str:
-        """Support corrects a mistyped address; an unvalidated account gets a new code there."""
-        try:
-            mail = rules.normalise_mail(new_mail)
-        except ValueError as exc:
-            raise DomainError(str(exc), "mail") from None
-        key = rules.mail_key(mail)
-        code = new_code()
-        code_hash = _hash_code(code)
-        with self.ctx.db.session() as s:
-            account = self._require_login(s, login)
-            if account.mail_key == key and account.mail == mail:
-                raise DomainError(rules.MSG_MAIL_SAME, "mail")
-            if self._mail_taken(s, key, except_id=account.id):
-                raise DomainError(rules.MSG_MAIL_TAKEN, "mail")
-            old = account.mail
-            account.mail = mail
-            account.mail_key = key
-            account.version += 1
-            s.add(account)
-            self._drop_codes(s, account.id, CodeKind.MAIL_CHANGE)
-            if not account.account_valid:
-                if account.validity_deadline is None:
-                    # Blocked by a mail change: the corrected address replaces the pending one.
-                    self._issue_mail_change(s, account, mail, code, code_hash)
-                else:
-                    self._issue_activation(s, account, code, code_hash)
-            self.ctx.audit(s, ACTOR_STAFF, actor, "account.mail_correct", target_login=account.login,
-                           old_mail=old, new_mail=mail)
-            try:
-                s.flush()
-            except IntegrityError:
-                raise DomainError(rules.MSG_MAIL_TAKEN, "mail") from None
-        return mail
-
-    def delete_unvalidated(self, login: str, actor: str) -> None:
-        with self.ctx.db.session() as s:
-            account = self._require_login(s, login)
-            if account.account_valid or account.validity_deadline is None:
-                raise DomainError("Seul un compte jamais validé peut être supprimé")
-            self.ctx.audit(s, ACTOR_STAFF, actor, "account.delete_unvalidated", target_login=account.login)
-            s.exec(sa_delete(OneTimeCode).where(col(OneTimeCode.account_id) == account.id))
-            s.exec(sa_delete(Account).where(col(Account.id) == account.id))

@@ -54,7 +54,8 @@ def _task(services: Any, task: str, index: int, args: dict[str, Any]) -> Any:
 
 
 def _child(spec: dict[str, Any], index: int, barrier: Any, results: Any) -> None:
-    from ecandidat_tui.services import accounts, staff
+    from ecandidat_tui.services import accounts
+    from ecandidat_tui.services import staff_users as staff
     from ecandidat_tui.services.errors import DomainError
     from ecandidat_tui.testing import make_harness
 

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from ecandidat_tui.domain import StatutPiece
-from ecandidat_tui.services import staff as staff_module
+from ecandidat_tui.services import staff_users as staff_module
 from ecandidat_tui.services.errors import DomainError
 from ecandidat_tui.store.models import FileBlob, PieceSubmission, StaffUser
 
