@@ -12,17 +12,15 @@ import json
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from ..domain import ModeFormation
-from ..store.demo import demo_catalog, lock_demo_load
 from ..store.models import Centre, Commission, Formation, FormationPiece, PieceType
 from ..text import fold
-from .catalog_import import CatalogImportError, ImportReport, _parse_csv, _parse_json, _Validator, apply_document
 from .catalog_views import (
     CatalogTree, CentreNode, CentreOverview, FormationDetail, FormationSummary, PieceTypeView, mode_label,
     period_state,
@@ -30,6 +28,19 @@ from .catalog_views import (
 from .context import ServiceContext
 from .errors import NotFound
 from .import_files import read_import_text
+
+if TYPE_CHECKING:
+    from .catalog_import import CatalogImportError, ImportReport
+
+
+def __getattr__(name: str) -> Any:
+    """The importer's names, imported when first asked for: a kiosk that never
+    imports a catalog does not build its record models (about 1 MiB)."""
+    if name in ("CatalogImportError", "ImportReport"):
+        from . import catalog_import
+
+        return getattr(catalog_import, name)
+    raise AttributeError(name)
 
 # ------------------------------------------------------------- service
 
@@ -59,6 +70,9 @@ class CatalogService:
         """
         if not self.is_empty():
             return False
+        from ..store.demo import demo_catalog, lock_demo_load
+        from .catalog_import import CatalogImportError, _parse_json, _Validator, apply_document
+
         v = _Validator()
         doc = demo_catalog(self.ctx.today())
         _parse_json(json.dumps(doc), v)
@@ -86,6 +100,8 @@ class CatalogService:
         return self.import_text(text, kind.lstrip("."))
 
     def import_text(self, text: str, kind: str) -> ImportReport:
+        from .catalog_import import CatalogImportError, _parse_csv, _parse_json, _Validator, apply_document
+
         v = _Validator()
         if kind == "json":
             _parse_json(text, v)
@@ -110,6 +126,7 @@ class CatalogService:
     def export_text(self, kind: str) -> str:
         """The whole catalog in the import format `kind` ("json" or "csv"): importing it changes nothing."""
         from .catalog_export import catalog_csv, catalog_document, catalog_json
+        from .catalog_import import CatalogImportError
 
         if kind not in ("json", "csv"):
             raise CatalogImportError([f"unknown catalog format {kind!r} (json or csv)"])
