@@ -10,7 +10,8 @@ server answers, with the 200,000-candidate population of `generate.py`;
 SQLite otherwise):
 
 1. start the N processes at once and log each in with its own staff account
-   (production Argon2id hash), until its search screen is on the terminal;
+   (production Argon2id hash, an administrator), until its home screen is on
+   the terminal with its totals (a grouped read of every candidature);
 2. **CPU at rest**: every console sits idle for 10 s (smoke: 2 s); the CPU
    each process used over that time (`/proc/PID/stat`, user + system);
 3. **search latency**: each console searches a candidate by login, as a
@@ -51,6 +52,7 @@ FOUND = b"1 candidat(s)."
 EMPTY = b"Saisissez au moins"
 LOGIN_SCREEN = b"Connexion du personnel"
 SEARCH_SCREEN = b"Rechercher un candidat"
+HOME_LOADED = b"suivi par formation"  # the home screen's totals (an administrator's) are on screen
 CTRL_U = b"\x15"  # Input: delete everything left of the cursor
 
 
@@ -142,6 +144,9 @@ def _log_in(term: Terminal, console: Console) -> None:
     if term.wait_for(console, SEARCH_SCREEN, since, timeout=60) is None:
         raise RuntimeError(f"console {console.index} never showed its search screen: "
                            f"{bytes(console.output[-400:])!r}")
+    # At rest means after the home screen's own reads: its totals over the whole population.
+    if term.wait_for(console, HOME_LOADED, since, timeout=180) is None:
+        raise RuntimeError(f"console {console.index} never showed its totals: {bytes(console.output[-400:])!r}")
 
 
 def _search_loop(term: Terminal, console: Console, logins: list[str], seconds: float, seed: int) -> None:
@@ -188,7 +193,7 @@ def _round(engine: str, url: str, services, logins: list[str], n: int, home: Pat
     for i, login in enumerate(staff):
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
                    ECANDIDAT_HOME=str(home / f"console-{n}-{i}"), ECANDIDAT_DATABASE_URL=url,
-                   ECANDIDAT_MAIL_BACKEND="memory")
+                   ECANDIDAT_MAIL_BACKEND="memory", ECANDIDAT_DB_POOL_SIZE="2")
         env.pop("ECANDIDAT_CONFIG", None)
         consoles.append(_spawn(i, login, env))
         term.add(consoles[-1])
@@ -200,7 +205,7 @@ def _round(engine: str, url: str, services, logins: list[str], n: int, home: Pat
         for t in threads:
             t.join()
         idle = 2.0 if smoke else 10.0
-        time.sleep(1.0)  # the last screen's first paint is over
+        time.sleep(2.0)  # every console logged in and its home screen loaded: now at rest
         before = {c.index: _cpu_seconds(c.proc.pid) for c in consoles}
         t0 = time.perf_counter()
         time.sleep(idle)

@@ -57,6 +57,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "db_connect_timeout_seconds": (1, 3600),
     "db_statement_timeout_seconds": (1, 3600),
     "kiosk_unlock_attempts": (1, 100),
+    "db_pool_size": (1, 50),
 }
 MAX_TEXT_SETTING = 500  # characters of a text setting (a URL, an institution's name)
 
@@ -105,6 +106,7 @@ class Settings:
     reminder_days: list[int] = field(default_factory=lambda: [7, 1])  # `mail remind`: days before the deadline
     db_connect_timeout_seconds: float = 10.0  # PostgreSQL: a server that does not answer is an error
     db_statement_timeout_seconds: float = 30.0
+    db_pool_size: int = 5  # PostgreSQL: connections a process keeps open (as many more under a burst)
     kiosk_unlock_attempts: int = 5  # wrong unlock codes before the kiosk refuses for lockout_minutes
 
     @property

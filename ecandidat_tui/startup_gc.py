@@ -12,15 +12,12 @@ it to the permanent generation, `gc.freeze()`), so later full passes walk
 only what the session allocates. Nothing leaks: objects are still freed by
 reference counting, and cycles made after start-up are collected as usual.
 
-It also makes full passes rarer: one every `FULL_PASS_EVERY` passes of the
-middle generation instead of Python's 10. What a session reads later is
-not frozen: the Offre de formation's 10,000 formations are ~180,000
-objects, and a full pass over them takes 50-90 ms on the event loop. With
-Python's default, reading them (in a thread worker, as the screen opens)
-met a full pass or two, and typing in the filter one every dozen
-keystrokes: a visible stall. Cycles are still collected by the younger
-generations, where almost all of them die (the catalog tree's old nodes
-are freed at once: `widgets/catalog_tree.py`).
+Full passes then keep Python's own pace (`FULL_PASS_EVERY`, one every 10
+passes of the middle generation). Making them rarer (100) was measured to
+cost ~2 MiB at a kiosk's peak (the Offre de formation's 180,000 objects are
+not frozen) for no gain on the filter's keystroke p95 once the catalog tree
+frees its old nodes at once (`widgets/catalog_tree.py`); see
+benchmarks/README.md.
 
 This is the app's only garbage-collector policy; nothing else calls `gc`.
 """
@@ -30,7 +27,7 @@ from __future__ import annotations
 import gc
 import threading
 
-FULL_PASS_EVERY = 100  # passes of the middle generation per full pass (Python: 10)
+FULL_PASS_EVERY = 10  # passes of the middle generation per full pass: Python's own
 
 _lock = threading.Lock()
 _paused = False

@@ -151,9 +151,11 @@ def build_services(settings: Settings, *, mail_backend: MailBackend | None = Non
                    prepare: bool = True, clock=None) -> Services:
     """Everything the apps and the command line need, from settings."""
     ensure_dirs(settings)
+    pool = ({"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size}
+            if settings.database_url.startswith("postgres") else {})
     db = Database(settings.database_url, unavailable=lambda _exc: DatabaseUnavailable(),
                   connect_timeout=settings.db_connect_timeout_seconds,
-                  statement_timeout=settings.db_statement_timeout_seconds)
+                  statement_timeout=settings.db_statement_timeout_seconds, **pool)
     outbox = Outbox(TemplateRenderer(settings.config_dir / "mail-templates"))
     ctx = ServiceContext(settings=settings, db=db, outbox=outbox)
     if clock is not None:

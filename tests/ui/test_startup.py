@@ -72,7 +72,7 @@ async def test_a_login_typed_while_the_orm_loads_waits_for_it_then_succeeds(ecan
         await settle(app, pilot)
         assert app.candidate is not None and app.candidate.login == cand.login
         assert gc.isenabled() and gc.get_freeze_count() > 0  # back on, start-up heap frozen
-        assert gc.get_threshold()[2] == startup_gc.FULL_PASS_EVERY  # and full passes rare
+        assert gc.get_threshold()[2] == startup_gc.FULL_PASS_EVERY  # full passes at their set pace
 
 
 async def test_a_new_database_is_ready_only_once_migrated(tmp_path: Path):
