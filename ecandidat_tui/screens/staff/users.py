@@ -127,28 +127,15 @@ class StaffUsersScreen(StaffScreen):
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def ask_unlock(self) -> None:
-        login = self.highlighted_login()
-        if login is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                principal = self.app.principal
-
-                def call(staff):
-                    staff.unlock_staff_user(login, by=principal)
-                    return staff.list_staff_users(by=principal)
-
-                self.call_staff(call, lambda users: self.user_unlocked(login, users))
-
-        self.app.push_screen(ConfirmModal(f"Déverrouiller le compte du personnel {login} et effacer ses "
-                                          "échecs de connexion ?"), answered)
-
-    def user_unlocked(self, login: str, users: list[StaffUserView]) -> None:
-        self.show(users)
-        self.notify(f"Compte {login} déverrouillé.")
+        self._confirm_then("unlock_staff_user", "Déverrouiller le compte du personnel {login} et effacer ses "
+                           "échecs de connexion ?", "Compte {login} déverrouillé.")
 
     def ask_disable(self) -> None:
+        self._confirm_then("disable_staff_user", "Désactiver le compte du personnel {login} ? Il ne pourra "
+                           "plus se connecter à la console.", "Compte {login} désactivé.")
+
+    def _confirm_then(self, action: str, question: str, done: str) -> None:
+        """Ask about the highlighted user; on Oui, call `StaffService.<action>` and show the list again."""
         login = self.highlighted_login()
         if login is None:
             return
@@ -158,17 +145,16 @@ class StaffUsersScreen(StaffScreen):
                 principal = self.app.principal
 
                 def call(staff):
-                    staff.disable_staff_user(login, by=principal)
+                    getattr(staff, action)(login, by=principal)
                     return staff.list_staff_users(by=principal)
 
-                self.call_staff(call, lambda users: self.user_disabled(login, users))
+                self.call_staff(call, lambda users: self._changed(users, done.format(login=login)))
 
-        self.app.push_screen(ConfirmModal(f"Désactiver le compte du personnel {login} ? Il ne pourra "
-                                          "plus se connecter à la console."), answered)
+        self.app.push_screen(ConfirmModal(question.format(login=login)), answered)
 
-    def user_disabled(self, login: str, users: list[StaffUserView]) -> None:
+    def _changed(self, users: list[StaffUserView], message: str) -> None:
         self.show(users)
-        self.notify(f"Compte {login} désactivé.")
+        self.notify(message)
 
     def show_error(self, exc: DomainError, field: str | None = None) -> None:
         """Refusals of the add form go under their field; everything else is a notification."""
