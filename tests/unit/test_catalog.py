@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from ecandidat_tui import cli
-from ecandidat_tui.services import catalog as catalog_module
 from ecandidat_tui.services.catalog import CatalogImportError, CatalogService
 from ecandidat_tui.services.errors import DomainError, NotFound
 from ecandidat_tui.store.demo import STANDARD_PIECES, demo_catalog, generate_catalog
@@ -396,13 +395,15 @@ def test_a_failure_while_writing_rolls_everything_back(empty, tmp_path, monkeypa
     path = tmp_path / "catalog.json"
     path.write_text(_doc_block("json"), encoding="utf-8")
     catalog = empty.services.catalog
-    original = catalog_module.apply_document
+    from ecandidat_tui.services import catalog_import
+
+    original = catalog_import.apply_document
 
     def apply_then_fail(session, doc, *rest):
         original(session, doc, *rest)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(catalog_module, "apply_document", apply_then_fail)
+    monkeypatch.setattr(catalog_import, "apply_document", apply_then_fail)  # the service imports it when used
     with pytest.raises(RuntimeError):
         catalog.import_file(path)
     assert catalog.counts()["formations"] == 0 and catalog.counts()["centres"] == 0
