@@ -36,7 +36,14 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
-from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import (
+    FOCUS_KEYS,
+    LeanStylingMixin,
+    RestingCursorMixin,
+    ServicesFactory,
+    ServicesHostMixin,
+    build_services_in_worker,
+)
 from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .error_reporting import ErrorReportingMixin, configure_logging
@@ -105,7 +112,7 @@ class NavigationCommands(Provider):
         """Choosing "Aucune page ne correspond" just closes the menu."""
 
 
-class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
+class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, RestingCursorMixin, App[int]):
     TITLE = "eCandidat"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -150,6 +157,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App
 
         self.push_screen(ConnexionScreen())
         self._start_background()
+        self._start_cursor_rest()
         if self.settings.kiosk:
             self._last_activity = self.clock.monotonic()
             poll = min(1.0, max(0.1, float(self.settings.idle_timeout_seconds) / 4))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING
 from collections.abc import Callable
 
 from textual import events, work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 
 from . import startup_gc, textual_compat
 from .config import Settings
@@ -113,6 +115,62 @@ class LeanStylingMixin:
         if node is not self and not node.is_attached:
             return  # styled when it mounts (the app applies the stylesheet on register)
         super().update_styles(node, animate=animate)
+
+
+class RestingCursorMixin:
+    """A text cursor blinks while a person is there, and rests when nobody is.
+
+    Textual's cursor blinks forever: a repaint written to the terminal twice a
+    second by every console left open, which is the whole CPU of an idle SSH
+    console (see "Capacity" in docs/deployment.md). After
+    `cursor_rest_seconds` without a key, a click or a paste, the focused
+    field's cursor stops blinking and stays drawn; the next key, click or
+    paste makes it blink again, before the key reaches the field. A field
+    that gets the focus while nobody is there (a screen opened by a timer) is
+    rested at the next check (four per delay). Mix in before `App`; call `_start_cursor_rest`
+    in `on_mount`.
+    """
+
+    settings: Settings
+    _ACTIVITY = (events.Key, events.MouseDown, events.MouseUp, events.MouseMove,
+                 events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+    _last_input: float | None = None  # monotonic time of the last key, click or paste; None until mounted
+    _rested_cursors: tuple[Widget, ...] = ()
+
+    def _start_cursor_rest(self) -> None:
+        rest = self.settings.cursor_rest_seconds
+        self._last_input = time.monotonic()
+        # Checked four times per delay (every 15 s by default): the cursor rests between
+        # 1 and 1.25 delays after the last key. (Timer.reset restarts only at the next tick.)
+        self.set_interval(rest / 4, self._check_cursor_rest, name="cursor-rest")  # type: ignore[attr-defined]
+
+    def _check_cursor_rest(self) -> None:
+        if self._last_input is not None and time.monotonic() - self._last_input >= self.settings.cursor_rest_seconds:
+            self._rest_cursor()
+
+    def _rest_cursor(self) -> None:
+        """Nobody typed for a while: the focused field's cursor stops blinking, visible."""
+        widget = self.focused  # type: ignore[attr-defined]
+        if widget is not None and getattr(widget, "cursor_blink", None) is True:
+            widget.cursor_blink = False
+            self._rested_cursors += (widget,)
+
+    def _wake_cursors(self) -> None:
+        for widget in self._rested_cursors:
+            if not widget.is_attached:
+                continue
+            if widget.has_focus:
+                widget.cursor_blink = True
+            else:  # an Input's watcher would start blinking a field that has no focus
+                widget.set_reactive(type(widget).cursor_blink, True)  # type: ignore[attr-defined]
+        self._rested_cursors = ()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, self._ACTIVITY) and self._last_input is not None:
+            self._last_input = time.monotonic()
+            if self._rested_cursors:
+                self._wake_cursors()
+        await super().on_event(event)  # type: ignore[misc]
 
 
 class ServicesHostMixin:

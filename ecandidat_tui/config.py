@@ -58,6 +58,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "db_statement_timeout_seconds": (1, 3600),
     "kiosk_unlock_attempts": (1, 100),
     "db_pool_size": (1, 50),
+    "cursor_rest_seconds": (0.1, 24 * 3600),
 }
 MAX_TEXT_SETTING = 500  # characters of a text setting (a URL, an institution's name)
 
@@ -107,6 +108,7 @@ class Settings:
     db_connect_timeout_seconds: float = 10.0  # PostgreSQL: a server that does not answer is an error
     db_statement_timeout_seconds: float = 30.0
     db_pool_size: int = 5  # PostgreSQL: connections a process keeps open (as many more under a burst)
+    cursor_rest_seconds: float = 60.0  # without a key, the text cursor stops blinking (an idle console: no CPU)
     kiosk_unlock_attempts: int = 5  # wrong unlock codes before the kiosk refuses for lockout_minutes
 
     @property

@@ -17,7 +17,14 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
-from .app_base import FOCUS_KEYS, LeanStylingMixin, ServicesFactory, ServicesHostMixin, build_services_in_worker
+from .app_base import (
+    FOCUS_KEYS,
+    LeanStylingMixin,
+    RestingCursorMixin,
+    ServicesFactory,
+    ServicesHostMixin,
+    build_services_in_worker,
+)
 from .config import Settings
 from .error_reporting import ErrorReportingMixin, configure_logging
 from .services.staff_views import StaffPrincipal
@@ -28,7 +35,7 @@ if TYPE_CHECKING:
 
 
 
-class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int]):
+class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, RestingCursorMixin, App[int]):
     TITLE = "eCandidat — console du personnel"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
@@ -68,6 +75,7 @@ class StaffApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, App[int
 
         self.push_screen(StaffLoginScreen())
         self._start_background()
+        self._start_cursor_rest()
 
     def start_session(self, principal: StaffPrincipal) -> None:
         from .screens.staff.search import StaffSearchScreen
