@@ -145,6 +145,24 @@ async def log_in(pilot, candidate: SeededCandidate | str, password: str | None =
     assert not isinstance(app.screen, ConnexionScreen), text_of(app, "#login-error")
 
 
+async def open_recap(pilot, candidature: int | None = None) -> Any:
+    """From Mon compte: the Candidatures tab, the line of `candidature` (an id;
+    the first line when None), Entrée; waits for its Récapitulatif and returns it."""
+    from ..screens.mon_compte import MonCompteScreen
+
+    account = await wait_for_screen(pilot, MonCompteScreen)
+    account.show_tab("tab-candidatures")
+    await settle(pilot.app, pilot)
+    table = account.query_one("#candidatures-table")
+    table.focus()
+    if candidature is not None:
+        table.move_cursor(row=table.get_row_index(str(candidature)))
+    await pilot.press("enter")
+    recap = await wait_for_screen(pilot, "recap-screen")
+    assert candidature is None or recap.candidature_id == candidature, f"opened {recap.candidature_id}"
+    return recap
+
+
 def _find_editor(screen, key: str, quiet: bool = False):
     """The editor a form key names: an id (with or without `#`) or a field's label
     (None when `quiet` and there is none)."""

@@ -18,9 +18,8 @@ import pypdf  # noqa: F401
 import pytest
 
 from ecandidat_tui.app import CandidateSession
-from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.services.uploads import MIME_PDF, MIME_PNG, file_facts
-from ecandidat_tui.testing import click_visible, settle, text_of
+from ecandidat_tui.testing import click_visible, open_recap, settle, text_of
 
 INFLATED_MIB = 400
 BUDGET = 8 * 1024 * 1024  # "no more than a few MiB"
@@ -132,13 +131,7 @@ async def test_the_candidate_sees_pages_unknown(ecandidat, bomb):
     app = h.app()
     async with app.run_test(size=(100, 40)) as pilot:
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, RecapScreen)
+        await open_recap(pilot)
         table = app.screen.query_one("#pieces-table")
         table.focus()
         codes = [p.code for p in app.screen.recap.pieces]

@@ -18,7 +18,7 @@ from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.display import csv_cell
 from ecandidat_tui.services.errors import TargetExists
 from ecandidat_tui.store.models import AuditLog
-from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of, wait_until
+from ecandidat_tui.testing import click_visible, open_recap, settle, staff_log_in, text_of, wait_until
 
 HOSTILE = {
     "AA000001": '=HYPERLINK("http://e.x/";"x")',
@@ -167,12 +167,7 @@ async def test_the_candidate_is_asked_before_the_dossier_replaces_a_file(ecandid
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_recap(pilot)
         question = f"Le fichier {existing} existe déjà. Le remplacer ?"
         await save_dossier(app, pilot)
         assert text_of(app, "#confirm-message") == question

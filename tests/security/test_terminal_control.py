@@ -18,12 +18,11 @@ from textual.widgets import DataTable, Input
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.domain import StatutPiece
 from ecandidat_tui.display import SafeFormatter, csv_cell, is_safe, safe_text
-from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.services.catalog import CatalogImportError
 from ecandidat_tui.services.uploads import UploadRefused
 from ecandidat_tui.store import migrate
 from ecandidat_tui.store.models import PieceSubmission
-from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of
+from ecandidat_tui.testing import click_visible, open_recap, settle, staff_log_in, text_of
 
 TITLE = "\x1b]0;pwned\x07"  # OSC 0: sets the terminal's title
 CSI = "\x1b[2J\x1b[31m"  # clears the screen, then red
@@ -204,13 +203,7 @@ async def test_candidate_recap_never_draws_controls(ecandidat):
     app = h.app()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, RecapScreen)
+        await open_recap(pilot)
         screen = rendered(app)
         assert_no_control(screen)
         assert "^[]0;pwned^Gcv" in screen and "Floue^[[2J" in screen
@@ -369,12 +362,7 @@ async def test_the_file_picker_does_not_list_a_hostile_file_name(ecandidat):
     app = h.app()
     async with app.run_test(size=(100, 40)) as pilot:
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_recap(pilot)
         await click_visible(app, pilot, "#piece-add")
         await pilot.pause()
         await pilot.click("#file-browse")

@@ -14,11 +14,10 @@ import pytest
 from sqlmodel import select
 
 from ecandidat_tui.app import CandidateSession
-from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.services import uploads
 from ecandidat_tui.services.uploads import UploadRefused, check_upload
 from ecandidat_tui.store.models import FileBlob, PieceSubmission
-from ecandidat_tui.testing import settle
+from ecandidat_tui.testing import open_recap, settle
 
 SECRET = b"%PDF-1.4\nle dossier d'un autre candidat\n%%EOF\n"
 MINE = b"%PDF-1.4\nma lettre\n%%EOF\n"
@@ -119,13 +118,7 @@ async def test_the_candidate_is_told_and_nothing_is_attached(ecandidat, monkeypa
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
         app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, RecapScreen) and app.screen.candidature_id == cid
+        await open_recap(pilot, cid)
         table = app.screen.query_one("#pieces-table")
         table.focus()
         codes = [p.code for p in app.screen.recap.pieces]

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.screens.profile_forms import ProfileForm
 from ecandidat_tui.screens.recap import RecapScreen
-from ecandidat_tui.testing import click_visible, settle, wait_until
+from ecandidat_tui.testing import click_visible, open_recap, settle, wait_until
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -133,13 +133,7 @@ async def test_recap_dialogs_are_centred(ecandidat, size):
     app = ecandidat.app()
     async with app.run_test(size=size) as pilot:
         log_in(app, cand)
-        await settle(app, pilot)
-        app.screen.show_tab("tab-candidatures")
-        await settle(app, pilot)
-        app.screen.query_one("#candidatures-table").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, RecapScreen)
+        await open_recap(pilot)
         app.screen.query_one("#pieces-table").focus()
         await pilot.press("a")  # Ajouter un fichier
         await settle(app, pilot)
@@ -160,14 +154,7 @@ async def test_recap_dialogs_are_centred(ecandidat, size):
 
 async def open_first_recap(app, pilot, cand) -> RecapScreen:
     log_in(app, cand)
-    await settle(app, pilot)
-    app.screen.show_tab("tab-candidatures")
-    await settle(app, pilot)
-    app.screen.query_one("#candidatures-table").focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert isinstance(app.screen, RecapScreen)
-    return app.screen
+    return await open_recap(pilot)
 
 
 # ------------------------------------------------------- 9. usable at 80x24

@@ -11,23 +11,16 @@ from ecandidat_tui.domain import Decision, StatutDossier
 from ecandidat_tui.screens.file_picker import RootedFileOpen
 from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.store.models import Candidature, FileBlob, PieceSubmission
-from ecandidat_tui.testing import settle, wait_until
+from ecandidat_tui.testing import open_recap, settle, wait_until
 
 
 def login(app, cand):
     app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
 
 
-async def open_recap(app, pilot, cand, cid):
+async def recap_of(app, pilot, cand, cid):
     login(app, cand)
-    await settle(app, pilot)
-    app.screen.show_tab("tab-candidatures")
-    await settle(app, pilot)
-    table = app.screen.query_one("#candidatures-table")
-    table.focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert isinstance(app.screen, RecapScreen) and app.screen.candidature_id == cid
+    await open_recap(pilot, cid)
 
 
 async def goto(app, pilot, code):
@@ -90,7 +83,7 @@ async def test_refused_upload_is_shown_and_store_unchanged(ecandidat):
     fake.write_text("pas un pdf")
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await goto(app, pilot, "LETTRE")
         await pilot.press("a")
         await pilot.pause()
@@ -114,7 +107,7 @@ async def test_picker_browses_inside_the_root_only(ecandidat):
     root = h.settings.effective_upload_roots()[0]
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await goto(app, pilot, "PHOTO")
         await pilot.click("#piece-add")
         await pilot.pause()
@@ -164,7 +157,7 @@ async def test_other_terminal_changed_the_piece_first(ecandidat):
     cid = h.seed_candidature(cand.account_id)
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await goto(app, pilot, "LETTRE")
         # Meanwhile, another kiosk logged in as the same candidate attaches a letter.
         row = next(p for p in h.services.candidatures.recap(cand.account_id, cid).pieces if p.code == "LETTRE")
@@ -185,7 +178,7 @@ async def test_cancel_candidature(ecandidat):
     cid = h.seed_candidature(cand.account_id)
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await pilot.click("#recap-cancel")
         await pilot.pause()
         assert "irréversible" in str(app.screen.query_one("#confirm-message").content)
@@ -205,7 +198,7 @@ async def test_download_saves_the_pdf(ecandidat):
     root = h.settings.effective_upload_roots()[0]
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await pilot.click("#recap-download")
         await pilot.pause()
         assert app.screen.query_one("#download-folder").value == str(root)
@@ -224,7 +217,7 @@ async def test_kiosk_download_by_mail(ecandidat):
     h.settings.kiosk_roots = [h.home / "usb"]
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await pilot.click("#recap-download")
         await pilot.pause()
         await pilot.click("#download-mail")
@@ -242,7 +235,7 @@ async def test_favorable_decision_confirmed(ecandidat):
         c.statut, c.decision, c.decision_validated = StatutDossier.COMPLET, Decision.FAVORABLE, True
     app = h.app()
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         assert "Décision : Favorable" in str(app.screen.query_one("#recap-informations").content)
         assert app.screen.query_one("#recap-decision-actions").display
         await pilot.click("#recap-confirm")
@@ -269,7 +262,7 @@ async def test_file_names_and_comments_show_as_typed(ecandidat):
     comment_on(h, cand, cid, "PHOTO", "Voir [/mail] svp")
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         await goto(app, pilot, "LETTRE")
         await pilot.press("a")
         await pilot.pause()
@@ -341,7 +334,7 @@ async def test_the_pieces_grid_fits_the_terminal_and_follows_a_resize(ecandidat)
     comment_on(h, cand, cid, "PHOTO", "Photo trop sombre")
     app = h.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         screen = app.screen
         table = screen.query_one("#pieces-table")
         assert app.focused is table  # the grid has the focus as the screen opens

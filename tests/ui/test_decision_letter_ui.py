@@ -7,9 +7,8 @@ from textual.widgets import DataTable, Input, Select
 
 from ecandidat_tui.app import CandidateSession
 from ecandidat_tui.domain import Decision
-from ecandidat_tui.screens.recap import RecapScreen
 from ecandidat_tui.store.models import AuditLog, Candidature, FileBlob
-from ecandidat_tui.testing import click_visible, settle, staff_log_in, text_of
+from ecandidat_tui.testing import click_visible, open_recap, settle, staff_log_in, text_of
 
 SIZE = (80, 24)
 
@@ -89,15 +88,9 @@ async def test_a_broken_institution_template_is_refused_next_to_the_decision(eca
     assert not h.mails(to="elise@example.org", subject="Décision")
 
 
-async def open_recap(app, pilot, cand, cid):
+async def recap_of(app, pilot, cand, cid):
     app.start_session(CandidateSession(cand.account_id, cand.login, cand.nom, cand.prenom))
-    await settle(app, pilot)
-    app.screen.show_tab("tab-candidatures")
-    await settle(app, pilot)
-    app.screen.query_one("#candidatures-table").focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert isinstance(app.screen, RecapScreen) and app.screen.candidature_id == cid
+    await open_recap(pilot, cid)
 
 
 def seeded(h, validate=True):
@@ -118,7 +111,7 @@ async def test_the_candidate_downloads_the_letter_from_the_recap(ecandidat):
     root = h.settings.effective_upload_roots()[0]
     app = h.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         button = app.screen.query_one("#recap-letter")
         assert button.display and str(button.label) == "Télécharger le courrier"
         assert button.region.bottom <= SIZE[1] and button.region.right <= SIZE[0]  # on screen at 80x24
@@ -155,7 +148,7 @@ async def test_no_letter_button_before_validation_and_a_word_for_old_decisions(e
     cand, cid = seeded(h, validate=False)
     app = h.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         assert "En attente" in text_of(app, "#recap-informations")
         assert not app.screen.query("#recap-letter")
     # A decision validated before letters existed: said, no button.
@@ -163,6 +156,6 @@ async def test_no_letter_button_before_validation_and_a_word_for_old_decisions(e
         s.get(Candidature, cid).decision_validated = True
     app = h.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await open_recap(app, pilot, cand, cid)
+        await recap_of(app, pilot, cand, cid)
         assert "Courrier : aucun" in text_of(app, "#recap-informations")
         assert not app.screen.query("#recap-letter")
