@@ -16,12 +16,11 @@ from typing import ClassVar, TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from ..session import CandidateSession
+from .login_base import LoginFieldsScreen
 from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -34,16 +33,12 @@ def _error(widget_id: str) -> Static:
     return error
 
 
-class ConnexionScreen(Screen):
+class ConnexionScreen(LoginFieldsScreen):
     """Log in (ENT or eCandidat account) or start creating an account."""
 
     # The login field has the focus from the first frame (focusing it in
     # on_mount moved the focus a second time, restyling the screen twice).
     AUTO_FOCUS = "#login-user"
-    # Enter in an identifier field moves to its password as the key arrives.
-    # The Input's own Enter only posts Submitted: keys pasted or typed fast
-    # behind it (a password manager, a badge reader) reached the identifier.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "password_field", show=False, priority=True)]
     PASSWORD_OF: ClassVar[dict[str, str]] = {"login-user": "#login-password", "ent-login": "#ent-password"}
 
     def compose(self) -> ComposeResult:
@@ -86,15 +81,6 @@ class ConnexionScreen(Screen):
             self._login()
         elif widget_id == "ent-password":
             self._ent_login()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "password_field":  # otherwise Enter goes on to the focused widget
-            return self.focused is not None and self.focused.id in self.PASSWORD_OF
-        return True
-
-    def action_password_field(self) -> None:
-        assert self.focused is not None
-        self.set_focus(self.query_one(self.PASSWORD_OF[self.focused.id or ""], Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("login-user", "login-password"):

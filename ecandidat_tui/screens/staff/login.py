@@ -5,27 +5,21 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from ...widgets.footer import Footer
+from ..login_base import LoginFieldsScreen
 from .common import StaffScreen
 
 
-class StaffLoginScreen(StaffScreen):
-    # Enter in Identifiant moves to Mot de passe as the key arrives, as on the candidates'
-    # Connexion: over SSH a password typed fast (or by a password manager) behind it must
-    # not land in the visible Identifiant field.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "password_field", show=False, priority=True)]
+class StaffLoginScreen(LoginFieldsScreen, StaffScreen):
+    PASSWORD_OF: ClassVar[dict[str, str]] = {"staff-login": "#staff-password"}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "password_field":  # otherwise Enter goes on to the focused widget
-            return self.focused is not None and self.focused.id == "staff-login"
-        return action != "back"  # nothing to go back to
-
-    def action_password_field(self) -> None:
-        self.set_focus(self.query_one("#staff-password", Input))
+        if action == "back":
+            return False  # nothing to go back to
+        return super().check_action(action, parameters)
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.app.settings.institution} — eCandidat, console du personnel", id="app-title")
@@ -45,11 +39,8 @@ class StaffLoginScreen(StaffScreen):
         self.query_one("#staff-login", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "staff-login":
-            self.query_one("#staff-password", Input).focus()
-        else:
-            self.submit()
+        event.stop()  # Mot de passe (Enter in Identifiant moves to it: LoginFieldsScreen)
+        self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "staff-login-submit":
