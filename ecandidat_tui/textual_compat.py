@@ -21,7 +21,8 @@ Sections:
 5. Screen update timer: the 1/60 s slot Textual's `Timer` skips.
 6. Footer: whether its bindings are known yet.
 7. Tree: nodes added without a layout of the whole screen.
-8. Terminal input: a byte that is not UTF-8 is read as Latin-1 or dropped, never a crash.
+8. Terminal input: a byte that is not UTF-8 is read as Latin-1 or dropped, never a crash;
+   the input thread sleeps while nobody types.
 
 Textual bugs found on the way are written up in `docs/upstream.md`.
 """
@@ -29,11 +30,15 @@ Textual bugs found on the way are written up in `docs/upstream.md`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import logging
 import os
+import selectors
 import sys
+import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -390,6 +395,13 @@ class RepaintOnlyTree(Tree):  # type: ignore[type-arg]
 # build decoders with the error handler below, and restarts its input loop
 # (logging it) if it fails anyway. Tests: tests/security/test_input_bytes.py
 # (`test_the_decoder_name_textual_uses_is_still_there` guards the private name).
+#
+# Its input loop also waits on a selector made by `selectors.SelectSelector()`
+# (the module `linux_driver` imports) in turns of 0.1 s: ten wake-ups a second
+# with nobody at the console. The driver hands that loop a `QuietInputSelector`
+# instead (through the module name it uses), which sleeps until a byte comes
+# or the exit flag is set once nothing came for a second (see "Capacity" in
+# docs/deployment.md). Tests: the same file, "the input thread at rest".
 
 input_log = logging.getLogger("ecandidat_tui.input")
 
@@ -398,6 +410,9 @@ TERMINAL_INPUT_ERRORS = "ecandidat-terminal-input"
 # good (Textual then ends the app, as it would have on the first one).
 MAX_INPUT_CRASHES = 5
 CRASH_WINDOW = 1.0
+# The input thread's wait once nobody typed for QUIET_AFTER seconds (Textual's is 0.1 s).
+QUIET_AFTER = 1.0
+IDLE_INPUT_WAIT = 30.0
 
 
 def _terminal_bytes_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -427,14 +442,101 @@ if sys.platform != "win32":  # the Linux driver needs termios (Windows has its o
         )
 
 
+    def quiet_input_supported() -> bool:
+        """Does this Textual's input loop still build its selector through the name we replace?"""
+        return getattr(_linux_driver, "selectors", None) in (selectors, _QUIET_SELECTORS)
+
+    class WakingEvent(threading.Event):
+        """The driver's exit flag, which also wakes the input thread's wait."""
+
+        def __init__(self, wake_fd: int) -> None:
+            super().__init__()
+            self.wake_fd = wake_fd
+
+        def set(self) -> None:
+            super().set()
+            if self.wake_fd >= 0:
+                with contextlib.suppress(OSError):  # a full pipe already wakes it
+                    os.write(self.wake_fd, b"!")
+
+    class QuietInputSelector:
+        """The selector of Textual's input loop, which waits 0.1 s per turn so
+        that it can time out a lone Esc and see its exit flag: ten wake-ups a
+        second, most of an idle console's CPU. After `QUIET_AFTER` seconds
+        without a byte, a turn waits `IDLE_INPUT_WAIT` seconds instead; a byte
+        (a key, a mouse move, a resize report) or the exit flag ends the wait
+        at once, and the short turns come back for the keys that follow."""
+
+        def __init__(self, wake_fd: int) -> None:
+            self._selector = selectors.SelectSelector()
+            self._wake_fd = wake_fd
+            self._selector.register(wake_fd, selectors.EVENT_READ)
+            self._last_input = time.monotonic()
+
+        def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+            return self._selector.register(fileobj, events, data)
+
+        def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+            return self._selector.unregister(fileobj)
+
+        def close(self) -> None:
+            self._selector.close()  # the wake pipe is the driver's
+
+        def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+            watching_terminal = len(self._selector.get_map()) > 1
+            if timeout is not None and watching_terminal and time.monotonic() - self._last_input >= QUIET_AFTER:
+                timeout = max(timeout, IDLE_INPUT_WAIT)
+            ready = []
+            for key, mask in self._selector.select(timeout):
+                if key.fd == self._wake_fd:
+                    with contextlib.suppress(OSError):
+                        os.read(self._wake_fd, 512)  # the loop now sees the exit flag
+                else:
+                    ready.append((key, mask))
+            if ready:
+                self._last_input = time.monotonic()
+            return ready
+
+    _input_thread = threading.local()  # the wake pipe of the driver whose input thread this is
+
+    def _input_selector() -> Any:
+        wake_fd = getattr(_input_thread, "wake_fd", None)
+        return selectors.SelectSelector() if wake_fd is None else QuietInputSelector(wake_fd)
+
+    # What `linux_driver` sees as its `selectors` module: the same, but for the input loop's selector.
+    _QUIET_SELECTORS = types.SimpleNamespace(**{name: getattr(selectors, name) for name in dir(selectors)
+                                                if not name.startswith("__")})
+    _QUIET_SELECTORS.SelectSelector = _input_selector
+
     class TolerantLinuxDriver(_linux_driver.LinuxDriver):
-        """Textual's Linux driver, whose input thread survives any bytes."""
+        """Textual's Linux driver, whose input thread survives any bytes and sleeps while nobody types."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            self.exit_event = WakingEvent(self._wake_write)
+
+        def close(self) -> None:
+            super().close()
+            if isinstance(self.exit_event, WakingEvent) and self.exit_event.wake_fd >= 0:
+                self.exit_event.wake_fd = -1
+                os.close(self._wake_write)
+                os.close(self._wake_read)
 
         def run_input_thread(self) -> None:
             if tolerant_input_supported():
                 _linux_driver.getincrementaldecoder = tolerant_incremental_decoder  # type: ignore[assignment]
             else:
                 input_log.warning("Textual's input decoding changed: invalid bytes may reach the input thread")
+            if ENABLED and quiet_input_supported():
+                _linux_driver.selectors = _QUIET_SELECTORS  # type: ignore[assignment]
+                _input_thread.wake_fd = self._wake_read
+            try:
+                self._run_input_loop()
+            finally:
+                _input_thread.wake_fd = None
+
+        def _run_input_loop(self) -> None:
             crashes: list[float] = []
             while True:
                 try:

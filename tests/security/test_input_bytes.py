@@ -9,6 +9,7 @@ input thread and the app ended, a kiosk included.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -43,10 +44,10 @@ INVALID = [b"\xe9", b"\x80", b"\xc3\x28", b"\xe2\x28\xa1", b"\xc0\xaf", b"\xed\x
 class PtyApp:
     """`python -m ecandidat_tui [args]` on a new 80x24 pty."""
 
-    def __init__(self, home: Path, *args: str) -> None:
+    def __init__(self, home: Path, *args: str, **settings: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ECANDIDAT_", "TEXTUAL"))}
         env.update(ECANDIDAT_HOME=str(home), ECANDIDAT_MAIL_BACKEND="console", TERM="xterm-256color",
-                   COLUMNS="80", LINES="24")
+                   COLUMNS="80", LINES="24", **settings)
         pid, master = pty.fork()
         if pid == 0:  # child
             try:
@@ -98,8 +99,8 @@ class PtyApp:
 def spawn(tmp_path: Path) -> Iterator:
     apps: list[PtyApp] = []
 
-    def start(*args: str) -> PtyApp:
-        app = PtyApp(tmp_path / "home", *args)
+    def start(*args: str, **settings: str) -> PtyApp:
+        app = PtyApp(tmp_path / "home", *args, **settings)
         apps.append(app)
         app.read_until("Connexion", STARTUP_TIMEOUT)
         return app
@@ -211,3 +212,90 @@ async def test_an_input_that_keeps_crashing_is_given_up_and_logged(monkeypatch, 
     messages = [r.getMessage() for r in caplog.records]
     assert messages.count("Terminal input thread crashed (restarted)") == textual_compat.MAX_INPUT_CRASHES
     assert messages[-1] == "Terminal input thread crashed (giving up)"
+
+
+# ------------------------------------------------- the input thread at rest
+
+
+def test_textual_still_builds_its_input_selector_through_the_name_we_replace():
+    """Fails when a Textual upgrade stops making the input loop's selector through `selectors`."""
+    assert textual_compat.quiet_input_supported()
+
+
+def _timed(call):
+    start = time.monotonic()
+    result = call()
+    return result, time.monotonic() - start
+
+
+def test_the_input_selector_sleeps_once_quiet_and_wakes_for_a_byte_or_the_exit(monkeypatch):
+    import selectors
+    import threading
+
+    monkeypatch.setattr(textual_compat, "QUIET_AFTER", 0.05)
+    monkeypatch.setattr(textual_compat, "IDLE_INPUT_WAIT", 20.0)
+    terminal_r, terminal_w = os.pipe()
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK)
+    exit_flag = textual_compat.WakingEvent(wake_w)
+    selector = textual_compat.QuietInputSelector(wake_r)
+    selector.register(terminal_r, selectors.EVENT_READ)
+    try:
+        time.sleep(0.1)  # quiet: the next turn waits for input, not 0.1 s
+        threading.Timer(0.5, os.write, (terminal_w, b"x")).start()
+        ready, waited = _timed(lambda: selector.select(0.1))
+        assert [key.fd for key, _mask in ready] == [terminal_r]
+        assert 0.4 < waited < 5, "a quiet turn lasts until the key"
+        os.read(terminal_r, 1)
+
+        ready, waited = _timed(lambda: selector.select(0.1))  # just after a key: Textual's short turns
+        assert ready == [] and waited < 0.5
+
+        time.sleep(0.1)
+        threading.Timer(0.3, exit_flag.set).start()
+        ready, waited = _timed(lambda: selector.select(0.1))
+        assert ready == [] and waited < 5, "the exit flag ends the wait; the wake byte is not a key"
+        assert exit_flag.is_set()
+
+        selector.unregister(terminal_r)  # Textual's last turn, terminal no longer watched: short
+        ready, waited = _timed(lambda: selector.select(0.1))
+        assert ready == [] and waited < 0.5
+    finally:
+        selector.close()
+        for fd in (terminal_r, terminal_w, wake_r, wake_w):
+            os.close(fd)
+
+
+def _wake_ups(pid: int) -> int:
+    """How many times the process's threads went to sleep and were woken, so far."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            status = (task / "status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines()
+                              if line.startswith("voluntary_ctxt_switches")))
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts wake-ups in /proc (Linux)")
+def test_an_app_nobody_types_in_sleeps_then_answers_the_first_key_and_quits_at_once(spawn):
+    app = spawn(ECANDIDAT_CURSOR_REST_SECONDS="2")  # checked every 0.5 s
+    time.sleep(4.0)  # the cursor rests, and the input thread, without a byte for a second, waits for one
+    before = _wake_ups(app.pid)
+    time.sleep(4.0)
+    per_second = (_wake_ups(app.pid) - before) / 4.0
+    # Textual's input loop alone woke 10 times a second; what is left is the terminal
+    # watchdog (2) and the cursor check (2 here, one every 15 s by default).
+    assert per_second < 7, f"{per_second} wake-ups a second at rest"
+
+    app.write(b"Q7Z")
+    app.read_until("Q7Z", timeout=2.0)
+    app.write(b"\x1bOR")  # F3: Assistance
+    app.read_until("Assistance", timeout=2.0)
+    time.sleep(1.5)  # quiet again
+    app.write(b"\x1b")  # a lone Esc is told from a sequence by a 0.1 s timeout: it still comes
+    app.read_until("Je suis étudiant", timeout=2.0)
+    app.write(b"\x11")  # Ctrl+Q: the input thread ends at once, not at the end of a wait
+    deadline = time.monotonic() + 5.0
+    while app.alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.alive(), "the app did not end within 5 s of Ctrl+Q"
