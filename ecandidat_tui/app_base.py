@@ -180,6 +180,7 @@ class ServicesHostMixin:
     settings: Settings
 
     def _init_services(self, services: Services | None, factory: ServicesFactory | None) -> None:
+        textual_compat.install_output_guard()  # before anything is drawn
         self._services = services
         self._services_factory = factory
         self._services_error: BaseException | None = None

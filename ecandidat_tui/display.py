@@ -60,6 +60,18 @@ def safe_text(value: object, *, multiline: bool = False) -> str:
     return _UNSAFE.sub(lambda m: " " if m.group() == "\t" else _visible(m), text)
 
 
+def without_controls(text: str) -> str:
+    """`text` without its controls, bidi overrides and lone surrogates: the last
+    guard of terminal output (every one of them is zero cells wide, so a line
+    keeps its width). Screens show data with `safe_text` instead."""
+    return _UNSAFE.sub("", text)
+
+
+def has_controls(text: str) -> bool:
+    """Does `text` hold what `without_controls` removes?"""
+    return _UNSAFE.search(text) is not None
+
+
 def is_safe(text: str, *, multiline: bool = False) -> bool:
     """True when `safe_text` would return `text` unchanged."""
     return safe_text(text, multiline=multiline) == text
@@ -104,4 +116,4 @@ class SafeFormatter(logging.Formatter):
         return super().format(safe)
 
 
-__all__ = ["NEWLINE_MARK", "SafeFormatter", "csv_cell", "is_safe", "safe_text"]
+__all__ = ["NEWLINE_MARK", "SafeFormatter", "csv_cell", "has_controls", "is_safe", "safe_text", "without_controls"]

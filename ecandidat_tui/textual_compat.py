@@ -23,6 +23,7 @@ Sections:
 7. Tree: nodes added without a layout of the whole screen.
 8. Terminal input: a byte that is not UTF-8 is read as Latin-1 or dropped, never a crash;
    the input thread sleeps while nobody types.
+9. Terminal output: no control character from data is ever written to the terminal.
 
 Textual bugs found on the way are written up in `docs/upstream.md`.
 """
@@ -54,9 +55,12 @@ from textual.css.stylesheet import Stylesheet
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 from textual.widgets import DataTable, Footer, Tree
 from textual.widgets.tree import TreeNode
+
+from .display import has_controls, without_controls
 
 if TYPE_CHECKING:
     from textual.css.model import RuleSet
@@ -559,3 +563,35 @@ def tolerant_driver_class(driver_class: type) -> type:
     if sys.platform == "win32":
         return driver_class
     return TolerantLinuxDriver if driver_class is _linux_driver.LinuxDriver else driver_class
+
+
+# --------------------------------------------------------------------------
+# 9. Terminal output: no control character from data reaches the terminal
+# --------------------------------------------------------------------------
+#
+# Screens show stored and typed text through `display.safe_text` (ESC as `^[`,
+# a bidi override as `<U+202E>`). A widget that was missed, or a third-party
+# one (a toast, a file dialog, a Select's list), would write such a character
+# to the terminal as it is: a title change, a cleared screen, a reversed line.
+# Every line Textual writes goes through the public `Strip.render` (the
+# compositor's updates call it for each line); the guard wraps it and drops
+# those characters from the text of the segments (they are zero cells wide,
+# so the line keeps its layout). Lines without them, nearly all, cost one
+# `isprintable()` per segment. Installed by both apps; public method, so it
+# does not depend on ENABLED. Tests: tests/security/test_screen_sweep.py.
+
+_strip_render = Strip.render
+
+
+def _render_without_controls(self: Strip, console: Any) -> str:
+    if all(text.isprintable() or not has_controls(text) for text, _style, _control in self):
+        return _strip_render(self, console)
+    clean = Strip([Segment(without_controls(text), style, control) for text, style, control in self],
+                  self.cell_length)
+    return _strip_render(clean, console)
+
+
+def install_output_guard() -> None:
+    """From now on, `Strip.render` (what the driver writes) drops data's controls. Idempotent."""
+    if Strip.render is not _render_without_controls:
+        Strip.render = _render_without_controls  # type: ignore[method-assign]

@@ -38,9 +38,11 @@ from textual.widgets import Button, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from ..display import safe_text
 from ..textual_compat import PromptFrames
 from ..widgets.catalog_tree import CatalogTreeWidget
 from ..widgets.confirm import ConfirmModal
+from ..widgets.safe_input import SafeInput
 from ..widgets.footer import Footer
 from ..widgets.header import NavHeader
 
@@ -74,7 +76,7 @@ def formation_label(f: Any) -> Text:
     The state comes first: a long titre is cut at the tree's right edge, never the state."""
     mark, style = STATE_MARK.get(f.state, ("  ", ""))
     return Text.assemble(
-        (mark, style), (f"{STATE_SHORT.get(f.state, f.state):<7}  ", style), f.titre,
+        (mark, style), (f"{STATE_SHORT.get(f.state, f.state):<7}  ", style), safe_text(f.titre),
         (f"  {f.dates_label}", "dim"), (f"  {f.mode_label}", "dim"),
     )
 
@@ -82,10 +84,17 @@ def formation_label(f: Any) -> Text:
 def centre_label(centre: Any, total: int | None = None) -> Text:
     shown = centre.formation_count
     count = f"{shown}/{total}" if total is not None and total != shown else str(shown)
-    return Text.assemble((centre.libelle, "bold"), (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
+    return Text.assemble((safe_text(centre.libelle), "bold"),
+                         (f"  ({count} formation{'s' if shown > 1 else ''})", "dim"))
 
 
-class FilterInput(Input):
+def _shown(parts: list[Any]) -> list[Any]:
+    """`Text.assemble` parts, each text (stored: titres, libellés, contacts) with its controls visible."""
+    return [(safe_text(p[0], multiline=True), p[1]) if isinstance(p, tuple) else safe_text(p, multiline=True)
+            for p in parts]
+
+
+class FilterInput(SafeInput):
     """The filter box: its text changing never lays the whole screen out again.
 
     Textual's Input sets its virtual size from its text at every letter, and
@@ -450,7 +459,7 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
         if data is None or not hasattr(data, "dates_label"):
             if data is not None and hasattr(data, "formation_count"):
                 detail.update(Text.assemble(
-                    (data.libelle, "bold"), "\n",
+                    (safe_text(data.libelle), "bold"), "\n",
                     f"{_plural(data.formation_count, 'formation')}, dont "
                     f"{data.open_count} ouverte(s) aux candidatures.\n\n",
                     ("Entrée ou clic pour afficher les formations du centre.", "dim")))
@@ -463,7 +472,7 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
             self._show_detail(cached)
             self._detail_pending = False
         else:
-            detail.update(Text.assemble((data.titre, "bold"), f"  ({data.code})\n",
+            detail.update(Text.assemble((safe_text(data.titre), "bold"), f"  ({safe_text(data.code)})\n",
                                         f"{data.dates_label} · {data.mode_label}\n…"))
             self._load_detail(data.id)
 
@@ -500,7 +509,7 @@ class OffreFormationScreen(PromptFrames, Screen[int | None]):
                 notes.append("commune à vos candidatures")
             lines.append(f"• {p.libelle}")
             lines.append((f" ({', '.join(notes)})\n" if notes else "\n", "dim"))
-        self.query_one("#catalog-detail", Static).update(Text.assemble(*lines))
+        self.query_one("#catalog-detail", Static).update(Text.assemble(*_shown(lines)))
 
     # -------------------------------------------------------------- apply
 

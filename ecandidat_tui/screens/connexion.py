@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ..session import CandidateSession
 from .login_base import LoginFieldsScreen
+from ..widgets.safe_input import SafeInput
 from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class ConnexionScreen(LoginFieldsScreen):
                     yield Static("Connectez-vous avec votre compte ENT (la première fois, vous créerez "
                                  "votre compte eCandidat).", classes="panel-help")
                     yield Label("Identifiant ENT *")
-                    yield Input(id="ent-login")
+                    yield SafeInput(id="ent-login")
                     yield Label("Mot de passe ENT *")
                     yield Input(id="ent-password", password=True)
                     yield Button("Connexion ENT", id="ent-connexion", variant="primary")
@@ -60,7 +61,7 @@ class ConnexionScreen(LoginFieldsScreen):
                     yield Static("Je ne suis pas étudiant à l'université", classes="panel-title")
                     yield Static("Veuillez vous connecter avec votre compte eCandidat", classes="panel-help")
                     yield Label("Utilisateur *")
-                    yield Input(id="login-user")
+                    yield SafeInput(id="login-user")
                     yield Label("Mot de passe *")
                     yield Input(id="login-password", password=True)
                     yield Button("Connexion", id="login-submit", variant="primary")

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Static
 from textual_fspicker import FileOpen, Filters, SelectDirectory
 from textual_fspicker.parts import DirectoryNavigation
 
+from ..widgets.safe_input import SafeInput
 from ..display import is_safe
 
 
@@ -145,7 +146,7 @@ class PieceFileDialog(ModalScreen[str | None]):
             yield Static(self.piece_libelle, id="file-piece", markup=False)
             yield Static(f"Formats acceptés : PDF, JPEG, PNG. Dossiers autorisés : {shown}",
                          id="file-help", markup=False)
-            yield Input(placeholder="Nom du fichier (dans le premier dossier) ou chemin complet",
+            yield SafeInput(placeholder="Nom du fichier (dans le premier dossier) ou chemin complet",
                         id="file-path")
             yield Static("", id="file-path-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -231,7 +232,7 @@ class DownloadDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical(classes="dialog", id="download-panel"):
             yield Static(self.title_text, classes="dialog-title")
             yield Static(f"Fichier : {self.file_name}", id="download-name", markup=False)
-            yield Input(str(start[0]) if start else "", placeholder="Dossier où enregistrer le PDF",
+            yield SafeInput(str(start[0]) if start else "", placeholder="Dossier où enregistrer le PDF",
                         id="download-folder")
             yield Static("", id="download-folder-error", classes="field-error", markup=False)
             if self.kiosk:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 
+from ..display import safe_text
 from ..services import reference
 from ..services.errors import DomainError
 from ..services.profile import (
@@ -271,10 +272,10 @@ class MonCompteScreen(Screen):
         else:
             lines = [f"{info.nom_naissance} {info.prenom}".upper().strip(),
                      "Vous n'avez pas encore saisi vos informations personnelles."]
-        summary.update("\n".join(lines))
+        summary.update(safe_text("\n".join(lines), multiline=True))
         contact = [f"Adresse mail : {info.mail}"]
         contact.append(adresse.one_line() if adresse.exists else NO_CONTACT)
-        self.query_one("#info-contact", Static).update("\n".join(contact))
+        self.query_one("#info-contact", Static).update(safe_text("\n".join(contact), multiline=True))
 
     def _show_adresse(self, adresse: AdresseView) -> None:
         self.query_one("#adresse-notice").display = not adresse.exists
@@ -291,7 +292,7 @@ class MonCompteScreen(Screen):
                 _line("Cedex", adresse.cedex),
                 _line("Pays", reference.label("pays", adresse.pays)),
             ])
-        self.query_one("#adresse-summary", Static).update(text)
+        self.query_one("#adresse-summary", Static).update(safe_text(text, multiline=True))
 
     def _show_bac(self, bac: BaccalaureatView) -> None:
         self.query_one("#bac-notice").display = not bac.exists
@@ -318,7 +319,7 @@ class MonCompteScreen(Screen):
                           _line("Établissement", bac.etablissement)]
             lines.append(_line("Spécialités", bac.specialites))
             text = "\n".join(lines)
-        self.query_one("#bac-summary", Static).update(text)
+        self.query_one("#bac-summary", Static).update(safe_text(text, multiline=True))
 
     def _show_cursus_interne(self, rows: list[CursusInterneRow], internal: bool) -> None:
         table = self.query_one("#cursus-interne-table", DataTable)

@@ -36,16 +36,17 @@ if TYPE_CHECKING:
     )
     from .pg import DEFAULT_PG_URL, PgServer
     from .pilot import (
-        attach_piece, click_visible, fill_form, hold_still, log_in, open_recap, press_button, settle, staff_log_in,
-        text_of, type_ahead, wait_for_screen, wait_until,
+        assert_screen_safe, attach_piece, click_visible, fill_form, hold_still, log_in, open_recap, press_button,
+        settle, staff_log_in, text_of, type_ahead, wait_for_screen, wait_until,
     )
 
 _EXPORTS = {
     "harness": ("DEFAULT_PASSWORD", "STAFF_PASSWORD", "Harness", "PendingAccount", "SeededCandidate",
                 "SeededDossier", "SeededStaff", "make_harness"),
     "pg": ("DEFAULT_PG_URL", "PgServer"),
-    "pilot": ("attach_piece", "click_visible", "fill_form", "hold_still", "log_in", "open_recap", "press_button",
-              "settle", "staff_log_in", "text_of", "type_ahead", "wait_for_screen", "wait_until"),
+    "pilot": ("assert_screen_safe", "attach_piece", "click_visible", "fill_form", "hold_still", "log_in",
+              "open_recap", "press_button", "settle", "staff_log_in", "text_of", "type_ahead", "wait_for_screen",
+              "wait_until"),
 }
 _WHERE = {name: f"{__name__}.{module}" for module, names in _EXPORTS.items() for name in names}
 _WHERE["TestClock"] = "ecandidat_tui.clock"
@@ -54,8 +55,8 @@ __all__ = [  # noqa: RUF022 - grouped by module, as _EXPORTS
     "DEFAULT_PASSWORD", "STAFF_PASSWORD", "Harness", "PendingAccount", "SeededCandidate", "SeededDossier",
     "SeededStaff", "make_harness",
     "DEFAULT_PG_URL", "PgServer",
-    "attach_piece", "click_visible", "fill_form", "hold_still", "log_in", "open_recap", "press_button", "settle",
-    "staff_log_in", "text_of", "type_ahead", "wait_for_screen", "wait_until",
+    "assert_screen_safe", "attach_piece", "click_visible", "fill_form", "hold_still", "log_in", "open_recap",
+    "press_button", "settle", "staff_log_in", "text_of", "type_ahead", "wait_for_screen", "wait_until",
     "TestClock",
 ]
 

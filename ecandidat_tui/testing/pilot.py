@@ -102,6 +102,21 @@ def text_of(app, selector: str) -> str:
     return str(widget.content) if widget.display else ""
 
 
+# What must never reach a terminal from data: C0 controls but the newline, DEL, C1
+# controls (0x9b is a CSI on many terminals) and the bidi overrides and isolates.
+_RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def assert_screen_safe(app) -> str:
+    """Fail if what the app's screen draws (every visible cell, as the driver
+    would write it) holds a raw control character or bidi override: data must
+    show them as `^[` or `<U+202E>`. Returns the screen's SVG export."""
+    drawn = app.export_screenshot()
+    found = _RAW_CONTROL.search(drawn)
+    assert found is None, f"{found.group()!r} from data reached the terminal on {app.screen!r}"
+    return drawn
+
+
 async def wait_for_screen(pilot, screen: type[Screen] | str, timeout: float = 10.0) -> Any:
     """Wait until the active screen is a `screen` (a Screen class, or a screen id
     such as "recap-screen"), mounted and composed, with the workers it started

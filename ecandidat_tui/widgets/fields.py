@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ..display import is_safe, safe_text
+from .safe_input import SafeInput
 from ..text import fold
 
 
@@ -85,30 +85,17 @@ class TextField(Field):
 
     def compose(self) -> ComposeResult:
         yield self.compose_label()
-        yield Input(safe_text(self._initial), id=self.field_id, placeholder=self._placeholder,
-                    max_length=self._max_length, compact=True)
+        yield SafeInput(self._initial, id=self.field_id, placeholder=self._placeholder,
+                        max_length=self._max_length, compact=True)
         yield self.compose_error()
-
-    @on(Input.Changed)
-    def _controls_visible(self, event: Input.Changed) -> None:
-        """A terminal's paste may carry an escape sequence or a bidi override: shown visibly, never raw.
-
-        What was pasted is kept as it came, so the service refuses it next to the field
-        ("caractères non autorisés") instead of storing the visible stand-ins."""
-        if not is_safe(event.value):
-            self._pasted = event.value
-            event.input.value = safe_text(event.value)
 
     @property
     def value(self) -> str:
-        shown = self.query_one(Input).value
-        pasted = getattr(self, "_pasted", None)
-        return pasted if pasted is not None and shown == safe_text(pasted) else shown
+        return self.query_one(SafeInput).raw_value
 
     @value.setter
     def value(self, text: str) -> None:
-        self._pasted = None
-        self.query_one(Input).value = text
+        self.query_one(SafeInput).value = text
 
 
 class LongTextField(Field):
@@ -136,7 +123,7 @@ class LongTextField(Field):
         self.query_one(TextArea).text = text
 
 
-class _SearchInput(Input):
+class _SearchInput(SafeInput):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", "Suivant", show=False),
         Binding("up", "move(-1)", "Précédent", show=False),

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
+from ...widgets.safe_input import SafeInput
 from ..account_forms import PasswordChecklist, field_error, set_error
 
 _W = TypeVar("_W", bound=Widget)
@@ -199,7 +200,8 @@ def _hidden_one(widget: _W) -> _W:
 def labelled_input(label: str, widget_id: str, *, password: bool = False, value: str = "",
            placeholder: str = "") -> ComposeResult:
     yield Label(label, classes="field-label")
-    yield Input(value=value, id=widget_id, password=password, placeholder=placeholder)
+    field = Input if password else SafeInput  # a password is taken as typed, hidden anyway
+    yield field(value=value, id=widget_id, password=password, placeholder=placeholder)
     yield field_error(widget_id)
 
 

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
 
 from ...services.staff_views import AuditEntry, AuditFilters
+from ...widgets.safe_input import SafeInput
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
 from .common import Col, StaffScreen, compact_button, fmt_datetime
@@ -18,9 +19,9 @@ class AuditScreen(StaffScreen):
         yield self.staff_header()
         yield Static("Journal des actions", classes="screen-title")
         with Horizontal(classes="staff-filters"):
-            yield Input(id="staff-audit-actor", placeholder="Acteur")
-            yield Input(id="staff-audit-action", placeholder="Action (préfixe*)")
-            yield Input(id="staff-audit-target", placeholder="Candidat (login)")
+            yield SafeInput(id="staff-audit-actor", placeholder="Acteur")
+            yield SafeInput(id="staff-audit-action", placeholder="Action (préfixe*)")
+            yield SafeInput(id="staff-audit-target", placeholder="Candidat (login)")
             yield compact_button("Filtrer", id="staff-audit-apply", variant="primary")
         yield Static("Chargement…", id="staff-audit-status")
         yield TextTable(id="staff-audit-table", cursor_type="row", zebra_stripes=True)

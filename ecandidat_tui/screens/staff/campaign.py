@@ -23,10 +23,11 @@ from ...services.campaign import CommissionChoice, FormationForm, SaveResult
 from ...services.catalog_views import PieceTypeView
 from ...services.errors import DomainError, ValidationFailed
 from ...services.staff_views import FormationRow
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import Col, StaffScreen, compact_button, cut
+from .common import Col, StaffScreen, compact_button, cut, option_label
 
 FORM = "campaign-form"  # marks a refusal of a form (see show_error)
 
@@ -47,7 +48,7 @@ def field_row(prefix: str, name: str, label: str, **input_args: Any) -> ComposeR
     """One labelled input on one line, its error line under it."""
     with Horizontal(classes="campaign-row"):
         yield Label(label, classes="campaign-label")
-        yield Input(id=widget_id(prefix, name), compact=True, **input_args)
+        yield SafeInput(id=widget_id(prefix, name), compact=True, **input_args)
     yield Static("", id=f"{widget_id(prefix, name)}-error", classes="field-error", markup=False)
 
 
@@ -195,8 +196,8 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
         form, choices, types = result
         self.piece_types = {p.code: p for p in types}
         commission = self.query_one("#formation-commission", Select)
-        commission.set_options([(f"{c.centre_code} / {c.code} — {c.libelle}", f"{c.centre_code}/{c.code}")
-                                for c in choices])
+        commission.set_options([(option_label(f"{c.centre_code} / {c.code} — {c.libelle}"),
+                                 f"{c.centre_code}/{c.code}") for c in choices])
         if len(choices) == 1:
             commission.value = f"{choices[0].centre_code}/{choices[0].code}"
         if form is not None:
@@ -225,7 +226,7 @@ class FormationEditScreen(CampaignFormMixin, StaffScreen):
             table.add_row(code, cut(p.libelle if p else code, 40), "Oui" if p and p.conditional else "",
                           "Oui" if p and p.shared else "", key=code)
         self.query_one("#formation-piece-type", Select).set_options(
-            [(f"{p.code} — {cut(p.libelle, 50)}", p.code) for p in self.piece_types.values()
+            [(option_label(f"{p.code} — {cut(p.libelle, 50)}"), p.code) for p in self.piece_types.values()
              if p.code not in self.pieces])
 
     # ------------------------------------------------------------ actions

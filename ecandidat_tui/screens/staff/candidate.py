@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ...display import safe_text
 from ...services.staff_views import CandidateAdminView
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from .common import StaffScreen, fmt_datetime, oui_non, compact_button
@@ -54,7 +55,7 @@ class CandidateAdminScreen(StaffScreen):
             yield Static(f"Candidat {self.login}", classes="screen-title")
             yield Static("Chargement…", id="staff-candidate-info", markup=False)
             yield Label("Nouvelle adresse mail (correction)")
-            yield Input(id="staff-new-mail", placeholder="adresse@exemple.fr")
+            yield SafeInput(id="staff-new-mail", placeholder="adresse@exemple.fr")
             yield Static("", id="staff-new-mail-error", classes="field-error")
             with Grid(id="staff-candidate-actions", classes="staff-actions"):
                 yield compact_button("Renvoyer l'activation", id="staff-resend-activation")

@@ -22,10 +22,11 @@ from ...domain import Confirmation, Decision, StatutDossier
 from ...services.centre_list import NONE, PAGE_SIZE, SORTS, CentreFilters, CentrePage
 from ...services.errors import DomainError, TargetExists
 from ...services.staff_views import ExportResult, StaffSessionEnded
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
-from .common import StaffScreen, compact_button, decision_text
+from .common import StaffScreen, compact_button, decision_text, option_label
 from .dossiers import DossierReviewScreen
 
 STATUTS = [(s.label, s.value) for s in StatutDossier]
@@ -68,7 +69,7 @@ class CentreCandidaturesScreen(StaffScreen):
             table.add_column(label, width=width)
         yield table
         with Horizontal(classes="staff-buttons"):
-            yield Input(id="staff-centre-export-path", value=str(self.app.settings.home or "."), compact=True,
+            yield SafeInput(id="staff-centre-export-path", value=str(self.app.settings.home or "."), compact=True,
                         placeholder="Fichier ou dossier de l'export")
             yield compact_button("CSV", id="staff-centre-export-csv", variant="primary")
             yield compact_button("Excel", id="staff-centre-export-xlsx", variant="primary")
@@ -129,7 +130,7 @@ class CentreCandidaturesScreen(StaffScreen):
     def show_formations(self, formations: list[tuple[str, str]]) -> None:
         select = self.query_one("#staff-centre-formation", Select)
         with self.prevent(Select.Changed):
-            select.set_options([(f"{code} — {titre}", code) for code, titre in formations])
+            select.set_options([(option_label(f"{code} — {titre}"), code) for code, titre in formations])
             if self.formation_code:
                 select.value = self.formation_code
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar, NamedTuple
 
+from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Static
 from ...domain import Confirmation, Decision
 from ...services.errors import ConcurrentEdit, DomainError
 from ...services.staff_views import StaffSessionEnded
+from ...display import safe_text
 from ...text import format_date
 
 
@@ -25,6 +27,11 @@ def fmt_date(value: date | None) -> str:
 
 def fmt_datetime(value: datetime | None) -> str:
     return format_date(value, empty="—", at=" ")
+
+
+def option_label(text: str) -> Text:
+    """A Select's choice made of stored text: controls shown visibly, brackets never read as markup."""
+    return Text(safe_text(text))
 
 
 def oui_non(flag: bool) -> str:

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from ...domain import Decision, StatutDossier, StatutPiece
 from ...display import safe_text
 from ...services.staff_views import CandidatureSummary, PieceReviewResult, StaffRecap
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
@@ -104,13 +105,13 @@ class DossierReviewScreen(StaffScreen):
             yield TextTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
             yield Static("", id="staff-pieces-error", classes="field-error")
             yield Static("", id="staff-piece-details", markup=False)
-            yield Input(id="staff-piece-comment", placeholder="Commentaire (obligatoire pour un refus)")
+            yield SafeInput(id="staff-piece-comment", placeholder="Commentaire (obligatoire pour un refus)")
             yield Static("", id="staff-piece-comment-error", classes="field-error")
             with Horizontal(classes="staff-buttons"):
                 yield compact_button("Validée", id="staff-piece-validee", variant="success")
                 yield compact_button("Refusée", id="staff-piece-refusee", variant="error")
             with Horizontal(classes="staff-buttons"):
-                yield Input(id="staff-save-folder", value=str(self.app.settings.home or "."))
+                yield SafeInput(id="staff-save-folder", value=str(self.app.settings.home or "."))
                 yield compact_button("Enregistrer le fichier", id="staff-piece-save")
             yield Static("", id="staff-save-folder-error", classes="field-error")
             yield Static("Statut du dossier", classes="section-title")
@@ -122,9 +123,9 @@ class DossierReviewScreen(StaffScreen):
             yield Select(DECISION_OPTIONS, id="staff-decision", prompt="Choisir une décision")
             yield Static("", id="staff-decision-error", classes="field-error")
             yield Label("Rang (liste complémentaire)")
-            yield Input(id="staff-decision-rang", type="integer")
+            yield SafeInput(id="staff-decision-rang", type="integer")
             yield Static("", id="staff-decision-rang-error", classes="field-error")
-            yield Input(id="staff-decision-comment", placeholder="Commentaire de la décision")
+            yield SafeInput(id="staff-decision-comment", placeholder="Commentaire de la décision")
             yield Static("", id="staff-decision-comment-error", classes="field-error")
             with Horizontal(classes="staff-buttons"):
                 yield compact_button("Enregistrer la décision", id="staff-decision-record", variant="primary")

@@ -10,6 +10,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from ...domain import Decision, StatutDossier
 from ...services.errors import TargetExists
 from ...services.staff_views import ExportResult, FormationCandidatureRow, FormationRow
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
@@ -72,7 +73,7 @@ class FormationCandidaturesScreen(StaffScreen):
         yield Static("Chargement…", id="staff-formation-status")
         yield TextTable(id="staff-formation-candidatures", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="staff-buttons"):
-            yield Input(id="staff-export-path", value=str(self.app.settings.home or "."),
+            yield SafeInput(id="staff-export-path", value=str(self.app.settings.home or "."),
                         placeholder="Fichier .csv ou dossier")
             yield compact_button("Exporter en CSV", id="staff-export", variant="primary")
         yield Static("", id="staff-export-path-error", classes="field-error")

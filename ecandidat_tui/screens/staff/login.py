@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from ...widgets.safe_input import SafeInput
 from ...widgets.footer import Footer
 from ..login_base import LoginFieldsScreen
 from .common import StaffScreen
@@ -27,7 +28,7 @@ class StaffLoginScreen(LoginFieldsScreen, StaffScreen):
             with Vertical(id="staff-login-panel", classes="panel"):
                 yield Static("Connexion du personnel", classes="panel-title")
                 yield Label("Identifiant *")
-                yield Input(id="staff-login")
+                yield SafeInput(id="staff-login")
                 yield Static("", id="staff-login-error", classes="field-error")
                 yield Label("Mot de passe *")
                 yield Input(id="staff-password", password=True)

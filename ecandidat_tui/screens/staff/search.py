@@ -12,6 +12,7 @@ from textual.worker import get_current_worker
 
 from ...services.errors import DomainError
 from ...services.staff_views import SEARCH_MIN_CHARS, SearchResult, StaffSessionEnded
+from ...widgets.safe_input import SafeInput
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
 from .common import Col, StaffScreen
@@ -31,7 +32,7 @@ class StaffSearchScreen(StaffScreen):
         yield self.staff_header()
         yield Static("", id="staff-pending")
         yield Label("Rechercher un candidat : login, nom, prénom, mail, INE ou numéro étudiant")
-        yield Input(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
+        yield SafeInput(id="staff-search", placeholder="Au moins 2 caractères (début ou valeur exacte)")
         yield Static("Saisissez au moins 2 caractères.", id="staff-search-status")
         yield TextTable(id="staff-results", cursor_type="row", zebra_stripes=True)
         yield Footer()

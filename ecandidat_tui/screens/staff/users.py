@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from ...domain import Role
 from ...services.errors import DomainError, ValidationFailed
 from ...services.staff_views import StaffUserView
+from ...widgets.safe_input import SafeInput
 from ...widgets.confirm import ConfirmModal
 from ...widgets.footer import Footer
 from ...widgets.table import TextTable
@@ -44,12 +45,12 @@ class StaffUsersScreen(StaffScreen):
                 yield compact_button("Déverrouiller", id="staff-user-unlock")
             yield Static("Ajouter un membre du personnel", classes="section-title")
             with Horizontal(classes="staff-filters"):
-                yield Input(id="staff-user-login", placeholder="Identifiant")
+                yield SafeInput(id="staff-user-login", placeholder="Identifiant")
                 yield Select([(r.label, r.value) for r in Role], id="staff-user-role",
                              prompt="Rôle", value=Role.SUPPORT.value, allow_blank=False)
             yield Static("", id="staff-user-login-error", classes="field-error")
             yield Static("", id="staff-user-role-error", classes="field-error")
-            yield Input(id="staff-user-centres", placeholder="Centres (codes séparés par des virgules)")
+            yield SafeInput(id="staff-user-centres", placeholder="Centres (codes séparés par des virgules)")
             yield Static("", id="staff-user-centres-error", classes="field-error")
             with Horizontal(classes="staff-filters"):
                 yield Input(id="staff-user-password", password=True, placeholder="Mot de passe")
