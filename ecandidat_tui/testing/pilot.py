@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,9 +15,17 @@ if TYPE_CHECKING:
 
 async def settle(app, pilot) -> None:
     """Let thread workers finish and the screen catch up (twice: a worker's
-    result often starts another worker)."""
+    result often starts another worker). A worker cancelled on the way (an
+    exclusive worker replaced by a newer one, as a reload is) is not an error;
+    a worker that failed is raised."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(2):
-        await app.workers.wait_for_complete()
+        outcomes = await asyncio.gather(*(worker.wait() for worker in list(app.workers)), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, (WorkerCancelled,
+                                                                               asyncio.CancelledError)):
+                raise outcome
         await pilot.pause()
 
 
