@@ -79,8 +79,10 @@ DECISION_OPTIONS = [(d.label, d.value) for d in Decision]
 class DossierReviewScreen(StaffScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *StaffScreen.BINDINGS,
-        Binding("space", "toggle_piece", "Sélectionner", id="staff-toggle-piece"),
-        Binding("ctrl+a", "select_all", "Tout sélectionner", id="staff-select-all"),
+        # Named by the pieces' title, not in the footer: with them it ran past 80 columns
+        # and hid F8 and F10.
+        Binding("space", "toggle_piece", "Sélectionner", id="staff-toggle-piece", show=False),
+        Binding("ctrl+a", "select_all", "Tout sélectionner", id="staff-select-all", show=False),
         Binding("ctrl+r", "reload", "Actualiser", id="staff-reload", show=False),
     ]
 
@@ -101,7 +103,7 @@ class DossierReviewScreen(StaffScreen):
         yield self.staff_header()
         with VerticalScroll(id="staff-review-body", can_focus=False):
             yield Static("Chargement…", id="staff-recap-info", markup=False)
-            yield Static("Pièces justificatives (Espace : sélectionner)", classes="section-title")
+            yield Static("Pièces justificatives (Espace : sélectionner, Ctrl+A : toutes)", classes="section-title")
             yield TextTable(id="staff-pieces", cursor_type="row", zebra_stripes=True)
             yield Static("", id="staff-pieces-error", classes="field-error")
             yield Static("", id="staff-piece-details", markup=False)
