@@ -212,18 +212,40 @@ class ServicesHostMixin:
             raise RuntimeError("services failed to start") from self._services_error
         return self._services
 
+    # Seconds between two tries while the database does not answer at start-up (then the last, again).
+    SERVICES_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15)
+
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
     def _prepare_services(self) -> None:
-        try:
-            assert self._services_factory is not None
-            # The bare driver answers in a few ms; SQLAlchemy and the models
-            # take several times longer to load (see store/probe.py).
-            from .store.probe import is_at_head
+        """Build the services. While the database cannot be reached (a server
+        restarting, every connection taken at 9 a.m.), try again with growing
+        pauses, saying so once; a login typed meanwhile waits and goes through."""
+        from textual.worker import get_current_worker
 
-            if is_at_head(self.settings.database_url):
-                self.ready_to_log_in.set()
-            self._services = self._services_factory(self.settings)
-            self.ready_to_log_in.set()  # e.g. a new database, migrated just now
+        from .store.db import is_unavailable
+        from .services.errors import DatabaseUnavailable
+
+        worker = get_current_worker()
+        tries = 0
+        try:
+            while True:
+                try:
+                    self._services = self._build_services()
+                    return
+                except Exception as exc:
+                    if not isinstance(exc, DatabaseUnavailable) and not is_unavailable(exc):
+                        raise
+                    if tries == 0:
+                        self.call_from_thread(self.notify, "Base de données indisponible : nouvel essai dans un "
+                                              "instant. Vous pouvez saisir vos identifiants.",
+                                              severity="warning", timeout=15)
+                    delay = self.SERVICES_RETRY_DELAYS[min(tries, len(self.SERVICES_RETRY_DELAYS) - 1)]
+                    tries += 1
+                    deadline = time.monotonic() + delay
+                    while time.monotonic() < deadline:
+                        if worker.is_cancelled:
+                            raise
+                        time.sleep(0.05)
         except BaseException as exc:
             self._services_error = exc
             self.call_from_thread(self.notify, f"Base de données indisponible : {exc}",
@@ -232,6 +254,18 @@ class ServicesHostMixin:
         finally:
             self._services_ready.set()
             startup_gc.resume()
+
+    def _build_services(self) -> Services:
+        assert self._services_factory is not None
+        # The bare driver answers in a few ms; SQLAlchemy and the models
+        # take several times longer to load (see store/probe.py).
+        from .store.probe import is_at_head
+
+        if is_at_head(self.settings.database_url):
+            self.ready_to_log_in.set()
+        services = self._services_factory(self.settings)
+        self.ready_to_log_in.set()  # e.g. a new database, migrated just now
+        return services
 
     @work(thread=True, exclusive=True, group="mail", exit_on_error=False)
     def dispatch_mail(self) -> None:

@@ -9,7 +9,9 @@ services; the factory is held on an Event so each test decides when the
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,34 @@ async def test_threads_hand_the_interpreter_back_quickly_while_the_app_runs(ecan
         await pilot.pause()
         assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
     assert sys.getswitchinterval() == pytest.approx(before)
+
+
+async def test_a_database_that_does_not_answer_at_start_up_is_tried_again(ecandidat, monkeypatch):
+    """Every connection taken (40 consoles opened at 9 a.m.) or a server restarting: the
+    app says so once, tries again, and a login typed meanwhile goes through."""
+    from ecandidat_tui.services.errors import DatabaseUnavailable
+
+    cand = ecandidat.seed_candidate()
+    refusals = threading.Semaphore(3)  # the database refuses the first three tries
+    tries: list[float] = []
+
+    def factory(settings):
+        tries.append(time.monotonic())
+        if refusals.acquire(blocking=False):
+            raise DatabaseUnavailable()
+        return ecandidat.services
+
+    monkeypatch.setattr(CandidateApp, "SERVICES_RETRY_DELAYS", (0.2, 0.4))
+    app = CandidateApp(ecandidat.settings, services_factory=factory)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        def warned() -> bool:
+            return any("Base de données indisponible : nouvel essai" in str(toast.render())
+                       for toast in app.screen.query("Toast"))
+
+        await wait_until(pilot, warned)
+        await pilot.press(*cand.login, "enter", *cand.password, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MonCompteScreen), timeout=15)
+        assert app.candidate is not None and app.candidate.login == cand.login
+        assert len(tries) == 4
+        pauses = [b - a for a, b in itertools.pairwise(tries)]
+        assert pauses[0] >= 0.2 and pauses[1] >= 0.4 and pauses[2] >= 0.4  # the last delay, again
