@@ -44,15 +44,20 @@ async def rests_then_wakes(app, pilot, field: Input, first: str, then: str) -> N
     assert len(await frames(app, BLINKS)) > 1, "the cursor blinks again"
 
 
+async def staff_search(ecandidat, app, pilot) -> Input:
+    """A support member logged in: the search field, focused."""
+    await staff_log_in(app, pilot, ecandidat.seed_staff("support"))
+    await settle(app, pilot)
+    search = app.screen.query_one("#staff-search", Input)
+    assert search.has_focus
+    return search
+
+
 @pytest.mark.ecandidat_settings(cursor_rest_seconds=REST)
 async def test_the_staff_search_cursor_rests_and_wakes_with_the_next_key(ecandidat):
-    staff = ecandidat.seed_staff("support")
     app = ecandidat.staff_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await staff_log_in(app, pilot, staff)
-        await settle(app, pilot)
-        search = app.screen.query_one("#staff-search", Input)
-        assert search.has_focus
+        search = await staff_search(ecandidat, app, pilot)
         await rests_then_wakes(app, pilot, search, "gock", "el")
 
 
@@ -74,12 +79,9 @@ async def test_the_connexion_cursor_rests_and_a_click_wakes_it(ecandidat):
 async def test_a_field_left_at_rest_does_not_blink_without_the_focus(ecandidat):
     """The rested field loses the focus before the next key (a screen opened
     by a timer): the key wakes nothing that would blink out of sight."""
-    staff = ecandidat.seed_staff("support")
     app = ecandidat.staff_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await staff_log_in(app, pilot, staff)
-        await settle(app, pilot)
-        search = app.screen.query_one("#staff-search", Input)
+        search = await staff_search(ecandidat, app, pilot)
         await wait_until(pilot, lambda: search.cursor_blink is False, timeout=RESTED)
         app.set_focus(None)
         await pilot.press("x")
