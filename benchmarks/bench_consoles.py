@@ -37,6 +37,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import re
 import selectors
 import signal
 import struct
@@ -60,6 +61,8 @@ LOGIN_SCREEN = b"Connexion du personnel"
 SEARCH_SCREEN = b"Rechercher un candidat"
 HOME_LOADED = b"suivi par formation"  # the home screen's totals (an administrator's) are on screen
 CTRL_U = b"\x15"  # Input: delete everything left of the cursor
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+BOX = re.compile("[\u2500-\u259f]")
 CURSOR_REST = 20.0  # seconds (smoke: 1): `cursor_rest_seconds` of the consoles (default 60)
 
 
@@ -166,7 +169,7 @@ def _search_loop(term: Terminal, console: Console, logins: list[str], seconds: f
         os.write(console.master, rng.choice(logins).encode())
         seen = term.wait_for(console, FOUND, since, timeout=10)
         if seen is None:
-            console.errors.append(f"no result within 10 s: {bytes(console.output[since:][-200:])!r}")
+            console.errors.append(f"no result within 10 s, the terminal shows: {_visible(console.output[since:])}")
             return
         console.latencies.append((seen - start) * 1000)
         since = len(console.output)
@@ -174,6 +177,12 @@ def _search_loop(term: Terminal, console: Console, logins: list[str], seconds: f
         if term.wait_for(console, EMPTY, since, timeout=10) is None:
             console.errors.append("the cleared search never came back to its prompt")
             return
+
+
+def _visible(output: bytes) -> str:
+    """The text of a stretch of terminal output, escape sequences and box drawing removed: what a person read."""
+    text = ANSI.sub("", bytes(output).decode(errors="replace"))
+    return " ".join(BOX.sub(" ", text).split())[-300:]
 
 
 def _cpu_percent(consoles: list[Console], seconds: float) -> list[float]:
@@ -209,7 +218,7 @@ def _round(engine: str, url: str, services, logins: list[str], n: int, home: Pat
     for i, login in enumerate(staff):
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
                    ECANDIDAT_HOME=str(home / f"console-{n}-{i}"), ECANDIDAT_DATABASE_URL=url,
-                   ECANDIDAT_MAIL_BACKEND="memory", ECANDIDAT_DB_POOL_SIZE="2",
+                   ECANDIDAT_MAIL_BACKEND="memory", ECANDIDAT_DB_POOL_SIZE="1",
                    ECANDIDAT_CURSOR_REST_SECONDS=str(1.0 if smoke else CURSOR_REST))
         env.pop("ECANDIDAT_CONFIG", None)
         consoles.append(_spawn(i, login, env))
