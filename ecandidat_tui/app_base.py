@@ -222,9 +222,6 @@ class ServicesHostMixin:
         pauses, saying so once; a login typed meanwhile waits and goes through."""
         from textual.worker import get_current_worker
 
-        from .store.db import is_unavailable
-        from .services.errors import DatabaseUnavailable
-
         worker = get_current_worker()
         tries = 0
         try:
@@ -233,6 +230,10 @@ class ServicesHostMixin:
                     self._services = self._build_services()
                     return
                 except Exception as exc:
+                    # Imported here: SQLAlchemy loads after the probe (see store/probe.py).
+                    from .services.errors import DatabaseUnavailable
+                    from .store.db import is_unavailable
+
                     if not isinstance(exc, DatabaseUnavailable) and not is_unavailable(exc):
                         raise
                     if tries == 0:
