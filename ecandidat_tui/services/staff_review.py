@@ -58,6 +58,17 @@ class StaffReview(StaffBase):
         check_centre(current, row[3])
         return row
 
+    def _transmitted(self, s: Session, current: StaffPrincipal, candidature_id: int,
+                     expected_version: int | None = None):
+        """A candidature `current` may review: in their centres, at the version they saw
+        (when given), and transmitted by the candidate."""
+        row = self._load_candidature(s, current, candidature_id)
+        if expected_version is not None and row[0].version != expected_version:
+            raise ConcurrentEdit()
+        if row[0].statut == StatutDossier.EN_ATTENTE:
+            raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+        return row
+
     def staff_recap(self, principal: StaffPrincipal, candidature_id: int) -> StaffRecap:
         with self.ctx.db.read_session() as s:
             current = self._principal(s, principal, Role.SUPPORT, Role.GESTIONNAIRE, Role.ADMIN)
@@ -151,9 +162,7 @@ class StaffReview(StaffBase):
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-piece-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
-            if c.statut == StatutDossier.EN_ATTENTE:
-                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            c, login, _f, _centre = self._transmitted(s, current, candidature_id)
             now = self.ctx.now()
             changed = skipped = 0
             for piece_id, version in pieces:
@@ -191,11 +200,7 @@ class StaffReview(StaffBase):
         commentaire = (commentaire or "").strip() or None
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, f, _centre = self._load_candidature(s, current, candidature_id)
-            if c.version != expected_version:
-                raise ConcurrentEdit()
-            if c.statut == StatutDossier.EN_ATTENTE:
-                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            c, login, f, _centre = self._transmitted(s, current, candidature_id, expected_version)
             if c.statut == statut:
                 raise DomainError(f"Le dossier est déjà {statut.label.lower()}.", "staff-dossier-statut")
             if c.decision_validated:
@@ -256,11 +261,7 @@ class StaffReview(StaffBase):
             raise DomainError("Le commentaire ne doit pas dépasser 500 caractères.", "staff-decision-comment")
         with self.ctx.db.session() as s:
             current = self._principal(s, principal, Role.GESTIONNAIRE, Role.ADMIN)
-            c, login, _f, _centre = self._load_candidature(s, current, candidature_id)
-            if c.version != expected_version:
-                raise ConcurrentEdit()
-            if c.statut == StatutDossier.EN_ATTENTE:
-                raise Forbidden("Ce dossier n'a pas encore été transmis par le candidat.")
+            c, login, _f, _centre = self._transmitted(s, current, candidature_id, expected_version)
             if c.decision_validated:
                 raise Forbidden("La décision de ce dossier a déjà été validée et communiquée.")
             try:
