@@ -9,6 +9,7 @@ lock, and a busy database waits instead of failing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -96,16 +97,43 @@ def is_unavailable(exc: BaseException) -> bool:
     return any(part in text for part in ("database is locked", "unable to open", "disk i/o"))
 
 
+def _enter_wal(cur: Any) -> None:
+    """Put the database file in WAL mode, waiting for other connections doing the same.
+
+    SQLite answers SQLITE_BUSY at once, without its busy handler, when a
+    connection switches a new file to WAL while another one is also opening
+    it: a fleet of kiosks starting together on a fresh file lost one of them
+    ("database is locked") about one time in ten. Retried here within the
+    same bound as the busy timeout.
+    """
+    import sqlite3  # only SQLite engines get here
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via every test
         # Take over transaction control from the sqlite3 module so BEGIN is ours.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if engine.url.database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            _enter_wal(cur)
+        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

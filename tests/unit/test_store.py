@@ -370,3 +370,30 @@ def test_update_versioned_under_a_real_race_on_postgresql(pg_migrated_url):
             assert (row.nom, row.version) == ("Martin", 2)
     finally:
         db.dispose()
+
+
+def test_connections_opening_a_new_sqlite_file_together_all_get_wal(tmp_path):
+    """SQLite refuses a switch to WAL at once, busy handler or not, while another
+    connection opens the same new file: each connection must wait its turn."""
+    for attempt in range(40):
+        url = f"sqlite:///{tmp_path}/fresh-{attempt}.db"
+        dbs = [Database(url) for _ in range(4)]
+        modes: list[object] = []
+        start = threading.Barrier(len(dbs))
+
+        def connect(db: Database, start: threading.Barrier, modes: list[object]) -> None:
+            try:
+                start.wait()
+                with db.engine.connect() as conn:
+                    modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+            except BaseException as exc:
+                modes.append(exc)
+
+        threads = [threading.Thread(target=connect, args=(db, start, modes)) for db in dbs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for db in dbs:
+            db.dispose()
+        assert modes == ["wal"] * len(dbs), (attempt, modes)
