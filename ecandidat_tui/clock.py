@@ -10,6 +10,7 @@ no longer follow the day the test runs. Free of Textual: services import it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -55,7 +56,10 @@ class TestClock(Clock):
         self._lock = threading.Lock()
         self._offset = 0.0  # seconds added to the real clock
         self._frozen_wall: datetime | None = None
-        self._frozen_mono = 0.0
+        # Frozen: whole nanoseconds from a whole second, so that advancing by a
+        # timeout lands exactly on it (367.96 + 299 + 1 - 367.96 is 299.99999999999994
+        # in floats, and a five-minute timeout then never fired).
+        self._frozen_mono_ns = 0
         self._subscribers: list[Callable[[], None]] = []
         if frozen_at is not None:
             self.freeze(frozen_at)
@@ -73,18 +77,18 @@ class TestClock(Clock):
     def monotonic(self) -> float:
         with self._lock:
             if self._frozen_wall is not None:
-                return self._frozen_mono
+                return self._frozen_mono_ns / 1_000_000_000
             return time.monotonic() + self._offset
 
     def freeze(self, at: datetime | None = None) -> None:
         """Stop the clock at `at` (default: now). Time then moves only by `advance`."""
         if at is not None and at.tzinfo is None:
             raise ValueError("freeze() needs a timezone-aware datetime")
-        current_mono = self.monotonic()
+        current_mono = math.ceil(self.monotonic())  # never back
         wall = (at or self.now()).astimezone(UTC)
         with self._lock:
             self._frozen_wall = wall
-            self._frozen_mono = current_mono
+            self._frozen_mono_ns = current_mono * 1_000_000_000
         self._notify()
 
     def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0,
@@ -96,7 +100,7 @@ class TestClock(Clock):
         with self._lock:
             if self._frozen_wall is not None:
                 self._frozen_wall += timedelta(seconds=step)
-                self._frozen_mono += step
+                self._frozen_mono_ns += round(step * 1_000_000_000)
             else:
                 self._offset += step
         self._notify()

@@ -43,6 +43,22 @@ def test_a_frozen_clock_moves_only_when_advanced_and_tells_its_subscribers():
         clock.freeze(datetime(2026, 3, 2))  # naive
 
 
+def test_a_frozen_clock_advanced_by_a_timeout_lands_exactly_on_it(monkeypatch):
+    """In floats, 367.964923584 + 299 + 1 - 367.964923584 is 299.99999999999994: a kiosk
+    waiting for 300 s of inactivity never warned, whatever instant the clock froze at."""
+    monkeypatch.setattr("ecandidat_tui.clock.time.monotonic", lambda: 367.964923584)
+    clock = TestClock()
+    clock.freeze()
+    start = clock.monotonic()
+    assert start >= 367.964923584  # frozen forward, never back
+    clock.advance(299)
+    clock.advance(1)
+    assert clock.monotonic() - start == 300
+    for _ in range(10):
+        clock.advance(0.1)
+    assert clock.monotonic() - start >= 301
+
+
 def test_a_running_test_clock_follows_the_real_one_plus_what_was_advanced():
     clock = TestClock()
     clock.advance(hours=2)
