@@ -288,12 +288,12 @@ def test_an_app_nobody_types_in_sleeps_then_answers_the_first_key_and_quits_at_o
     assert per_second < 7, f"{per_second} wake-ups a second at rest"
 
     app.write(b"Q7Z")
-    app.read_until("Q7Z", timeout=2.0)
+    app.read_until("Q7Z", timeout=5.0)
     app.write(b"\x1bOR")  # F3: Assistance
-    app.read_until("Assistance", timeout=2.0)
+    app.read_until("Assistance", timeout=5.0)
     time.sleep(1.5)  # quiet again
     app.write(b"\x1b")  # a lone Esc is told from a sequence by a 0.1 s timeout: it still comes
-    app.read_until("Je suis étudiant", timeout=2.0)
+    app.read_until("Je suis étudiant", timeout=5.0)
     app.write(b"\x11")  # Ctrl+Q: the input thread ends at once, not at the end of a wait
     deadline = time.monotonic() + 5.0
     while app.alive() and time.monotonic() < deadline:

@@ -69,7 +69,7 @@ async def test_inactivity_warns_then_logs_out_and_wipes_everything(kiosk):
 
         kiosk.clock.advance(1)
         await wait_for_screen(pilot, ConnexionScreen)
-        assert time.monotonic() - started < 5  # five minutes and a half of the clock, no wall time
+        assert time.monotonic() - started < 60  # five minutes and a half of the clock, not of the wall
         assert app.candidate is None
         # The next person finds a fresh Connexion screen and nothing else.
         assert [type(s) for s in app.screen_stack[1:]] == [ConnexionScreen]

@@ -32,6 +32,8 @@ async def frames(app, seconds: float, step: float = 0.1) -> set[str]:
 
 async def rests_then_wakes(app, pilot, field: Input, first: str, then: str) -> None:
     await pilot.press(*first)
+    await settle(app, pilot)  # what the keys started (a search) has shown its result
+    await pilot.press("end")  # a key that changes nothing but restarts the blink
     typed = app.export_screenshot()  # just after a key: the cursor is drawn
     assert len(await frames(app, BLINKS)) > 1, "the cursor should blink while the person types"
 

@@ -13,14 +13,11 @@ from ecandidat_tui.services import DomainError
 
 
 def test_loading_the_plugin_imports_nothing_of_the_app():
-    code = ("import time, sys, pytest; t = time.perf_counter(); import ecandidat_tui.testing; "
-            "print(time.perf_counter() - t); "
+    code = ("import sys, pytest; import ecandidat_tui.testing; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel')"
             " or m.startswith('ecandidat_tui.') and m != 'ecandidat_tui.testing'))")
-    seconds, heavy = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                    text=True).stdout.splitlines()
-    assert heavy == "[]"
-    assert float(seconds) < 0.05
+    heavy = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert heavy.strip() == "[]"
 
 
 def test_a_frozen_clock_moves_only_when_advanced_and_tells_its_subscribers():
