@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from functools import partial
 from datetime import date, timedelta
 
 import pytest
@@ -30,6 +32,26 @@ def _account(n: int, **values) -> Account:
                   mail=f"ana{n}@example.org", mail_key=f"ana{n}@example.org")
     fields.update(values)
     return Account(**fields)
+
+
+def _all_at_once(calls: list[Callable[[], object]]) -> list[object]:
+    """Run `calls` in threads released together; what each returned or raised, in order."""
+    results: list[object] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = calls[i]()
+        except BaseException as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def _formation(session, code: str = "L-DROIT") -> Formation:
@@ -226,27 +248,18 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path, _sqlite_tem
     shutil.copyfile(_sqlite_template, path)
     # Two engines, as two kiosks sharing one file would have.
     dbs = [Database(f"sqlite:///{path}") for _ in range(2)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
     def writer(db: Database, worker: int) -> None:
-        try:
-            start.wait()
-            for i in range(15):
-                with db.session() as s:
-                    # read-then-write in one unit of work: the classic SQLite deadlock
-                    # when the read lock has to be upgraded; BEGIN IMMEDIATE avoids it.
-                    s.exec(select(Account.id)).all()
-                    s.add(_account(worker * 100 + i))
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(15):
+            with db.session() as s:
+                # read-then-write in one unit of work: the classic SQLite deadlock
+                # when the read lock has to be upgraded; BEGIN IMMEDIATE avoids it.
+                s.exec(select(Account.id)).all()
+                s.add(_account(worker * 100 + i))
 
-    threads = [threading.Thread(target=writer, args=(dbs[w % 2], w)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _all_at_once([partial(writer, dbs[w % 2], w) for w in range(4)])
     try:
+        errors = [r for r in results if isinstance(r, BaseException)]
         assert errors == []
         with dbs[0].read_session() as s:
             assert len(s.exec(select(Account)).all()) == 60
@@ -289,21 +302,7 @@ def test_postgresql_url_without_driver_uses_psycopg(pg_migrated_url):
 def test_a_fleet_starting_at_once_migrates_once(db_url):
     """Several terminals start on an empty database together: all end at head, none fails."""
     dbs = [Database(db_url) for _ in range(3)]
-    results: list[object] = []
-    start = threading.Barrier(len(dbs))
-
-    def boot(db: Database) -> None:
-        try:
-            start.wait()
-            results.append(ensure_schema(db))
-        except BaseException as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=boot, args=(db,)) for db in dbs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _all_at_once([partial(ensure_schema, db) for db in dbs])
     try:
         assert all(isinstance(r, bool) for r in results), results
         assert True in results
@@ -372,28 +371,18 @@ def test_update_versioned_under_a_real_race_on_postgresql(pg_migrated_url):
         db.dispose()
 
 
+def _journal_mode(db: Database) -> object:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+
+
 def test_connections_opening_a_new_sqlite_file_together_all_get_wal(tmp_path):
     """SQLite refuses a switch to WAL at once, busy handler or not, while another
     connection opens the same new file: each connection must wait its turn."""
     for attempt in range(40):
         url = f"sqlite:///{tmp_path}/fresh-{attempt}.db"
         dbs = [Database(url) for _ in range(4)]
-        modes: list[object] = []
-        start = threading.Barrier(len(dbs))
-
-        def connect(db: Database, start: threading.Barrier, modes: list[object]) -> None:
-            try:
-                start.wait()
-                with db.engine.connect() as conn:
-                    modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
-            except BaseException as exc:
-                modes.append(exc)
-
-        threads = [threading.Thread(target=connect, args=(db, start, modes)) for db in dbs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        modes = _all_at_once([partial(_journal_mode, db) for db in dbs])
         for db in dbs:
             db.dispose()
         assert modes == ["wal"] * len(dbs), (attempt, modes)
