@@ -282,8 +282,7 @@ class CandidateApp(ErrorReportingMixin, ServicesHostMixin, LeanStylingMixin, Res
     # ------------------------------------------------------------- kiosk
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown, events.MouseUp, events.MouseMove,
-                              events.MouseScrollDown, events.MouseScrollUp)):
+        if isinstance(event, self._ACTIVITY):  # what a person does, as the resting cursor counts it
             self._last_activity = self.clock.monotonic()
         await super().on_event(event)
 

@@ -1,7 +1,7 @@
 """Kiosk mode dialogs: the inactivity warning and the staff unlock to quit.
 
 A public terminal is left unattended between candidates: after
-`idle_timeout_seconds` without a key or a click the app shows
+`idle_timeout_seconds` without a key, a click or a paste the app shows
 `IdleWarningScreen`, and when its countdown of `idle_warning_seconds` ends
 the candidate is logged out (`CandidateApp.logout`). Any key or click
 cancels the countdown.

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, Static
 
 from ecandidat_tui.app import CandidateApp, CandidateSession
@@ -101,6 +102,22 @@ async def test_any_key_cancels_the_countdown(kiosk):
         kiosk.clock.advance(1)
         await wait_for_screen(pilot, IdleWarningScreen)
         assert app.candidate is not None
+
+
+async def test_a_paste_counts_as_someone_being_there(kiosk):
+    cand = kiosk.seed_candidate()
+    app = kiosk.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(app, pilot, cand)
+        kiosk.clock.advance(TIMEOUT - 1)
+        await pilot.pause()
+        app.post_message(events.Paste("Marseille"))  # as the terminal's driver sends it
+        await pilot.pause()
+        kiosk.clock.advance(1)
+        await pilot.pause()
+        assert not isinstance(app.screen, IdleWarningScreen)
+        kiosk.clock.advance(TIMEOUT - 1)  # counted from the paste
+        await wait_for_screen(pilot, IdleWarningScreen)
 
 
 async def test_a_click_cancels_the_countdown(kiosk):
